@@ -1,0 +1,254 @@
+/**
+ * The Deno adapter: `Deno.listen` connections behind the core's {@linkcode SocketHandle}.
+ *
+ * Deno's `Conn` is promise-based: a read loop feeds the core, and a write loop drains an output queue
+ * (writes may be partial). Pausing holds the read loop.
+ *
+ * @module
+ */
+
+import type { AcceptHandler, Runtime } from "../src/server.ts";
+import type { BoundAddress, Listener, PeerInfo, SocketHandle } from "../src/transport.ts";
+import { lazyRequest } from "../src/request.ts";
+import { concatBytes } from "../src/bytes.ts";
+
+interface DenoAddr {
+  transport: string;
+  hostname?: string;
+  port?: number;
+  path?: string;
+}
+interface DenoConn {
+  readonly remoteAddr: DenoAddr;
+  readonly localAddr: DenoAddr;
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  setNoDelay?(noDelay?: boolean): void;
+}
+interface DenoListener extends AsyncIterable<DenoConn> {
+  readonly addr: DenoAddr;
+  accept(): Promise<DenoConn>;
+  close(): void;
+}
+interface DenoApi {
+  listen(options: { hostname?: string; port?: number; transport?: string; path?: string }): DenoListener;
+  lstat(path: string): Promise<{ isFile: boolean; isSocket?: boolean | null }>;
+  remove(path: string): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  connect(options: { transport: "unix"; path: string }): Promise<DenoConn>;
+  resolveDns(query: string, type: "A" | "AAAA"): Promise<string[]>;
+  unrefTimer(id: number): void;
+}
+
+const deno = (): DenoApi => (globalThis as unknown as { Deno: DenoApi }).Deno;
+
+/** Bytes queued for writing above which `write()` reports backpressure. */
+const HIGH_WATER = 64 * 1024;
+const READ_SIZE = 64 * 1024;
+const LINGER_MS = 2000;
+
+function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | undefined): void {
+  try {
+    conn.setNoDelay?.(true);
+  } catch { /* unix sockets have no Nagle */ }
+  const queue: Uint8Array[] = [];
+  let queued = 0;
+  /** Bytes handed to write() and not yet written: the backpressure measure. */
+  let pending = 0;
+  let writing = false;
+  let ending = false;
+  let closed = false;
+  let paused = false;
+  let wake: (() => void) | undefined;
+  let lastError: unknown;
+
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+    wake?.();
+    events.onClose(lastError);
+  };
+
+  const writeLoop = async (): Promise<void> => {
+    writing = true;
+    try {
+      while (queue.length > 0 && !closed) {
+        // Everything queued goes out in one write call where possible.
+        const chunk = queue.length === 1 ? queue[0] : concatBytes(queue, queued);
+        queue.length = 0;
+        queued = 0;
+        let rest = chunk;
+        while (rest.length > 0) {
+          const n = await conn.write(rest);
+          rest = rest.subarray(n);
+        }
+        pending -= chunk.length;
+      }
+    } catch (error) {
+      lastError = error;
+      close();
+      return;
+    } finally {
+      writing = false;
+    }
+    if (closed) return;
+    events.onDrain();
+    if (ending && queue.length === 0) {
+      try {
+        await conn.closeWrite();
+      } catch { /* peer already gone */ }
+      const id = setTimeout(close, LINGER_MS) as unknown as number;
+      deno().unrefTimer(id);
+    }
+  };
+
+  const handle: SocketHandle = {
+    write(data: Uint8Array): boolean {
+      if (closed || ending) return false;
+      queue.push(data);
+      queued += data.length;
+      pending += data.length;
+      if (!writing) void writeLoop();
+      return pending < HIGH_WATER;
+    },
+    end(): void {
+      if (ending || closed) return;
+      ending = true;
+      paused = false;
+      wake?.();
+      if (!writing) void writeLoop();
+    },
+    destroy(): void {
+      close();
+    },
+    pauseReading(): void {
+      paused = true;
+    },
+    resumeReading(): void {
+      if (!paused) return;
+      paused = false;
+      wake?.();
+    },
+  };
+
+  const remote = conn.remoteAddr;
+  const local = conn.localAddr;
+  const peer: PeerInfo = unixPath === undefined
+    ? {
+      remoteAddress: remote.hostname ?? "",
+      remotePort: remote.port ?? 0,
+      localAddress: local.hostname ?? "",
+      localPort: local.port ?? 0,
+      unix: false,
+    }
+    : { remoteAddress: "", remotePort: 0, localAddress: unixPath, localPort: 0, unix: true };
+  const events = onAccept(handle, peer);
+
+  (async () => {
+    try {
+      for (;;) {
+        while (paused && !closed && !ending) await new Promise<void>((resolve) => (wake = resolve));
+        if (closed) return;
+        const buffer = new Uint8Array(READ_SIZE);
+        const n = await conn.read(buffer);
+        if (n === null) {
+          if (ending) return close();
+          events.onEnd();
+          return;
+        }
+        if (!ending) events.onData(buffer.subarray(0, n));
+      }
+    } catch (error) {
+      lastError = error;
+      close();
+    }
+  })();
+}
+
+async function acceptLoop(listener: DenoListener, onAccept: AcceptHandler, unixPath: string | undefined): Promise<void> {
+  try {
+    for await (const conn of listener) serveConn(conn, onAccept, unixPath);
+  } catch { /* listener closed */ }
+}
+
+function toListener(listener: DenoListener, address: BoundAddress): Listener {
+  return {
+    address,
+    close(): Promise<void> {
+      try {
+        listener.close();
+      } catch { /* already closed */ }
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * The Deno runtime for the core.
+ *
+ * @example
+ * ```ts ignore
+ * import { denoRuntime } from "./adapters/deno.ts";
+ * ```
+ */
+export const denoRuntime: Runtime = {
+  name: "deno",
+  createRequest: lazyRequest,
+  listenTcp(host: string, port: number, _backlog: number, onAccept: AcceptHandler): Promise<Listener> {
+    const listener = deno().listen({ hostname: host, port, transport: "tcp" });
+    void acceptLoop(listener, onAccept, undefined);
+    const addr = listener.addr;
+    return Promise.resolve(toListener(listener, { transport: "tcp", hostname: addr.hostname ?? host, port: addr.port ?? port }));
+  },
+  async listenUnix(path: string, perms: number, _backlog: number, onAccept: AcceptHandler): Promise<Listener> {
+    const api = deno();
+    let exists = false;
+    try {
+      const info = await api.lstat(path);
+      exists = true;
+      if (info.isFile || info.isSocket === false) {
+        throw new Error(`Cannot listen on unix socket "${path}": a file that is not a socket is in the way`);
+      }
+    } catch (error) {
+      if (exists) throw error;
+    }
+    if (exists) {
+      let live = false;
+      try {
+        const probe = await api.connect({ transport: "unix", path });
+        probe.close();
+        live = true;
+      } catch { /* stale */ }
+      if (live) throw new Error(`Cannot listen on unix socket "${path}": another server is listening on it`);
+      await api.remove(path);
+    }
+    const listener = api.listen({ transport: "unix", path });
+    await api.chmod(path, perms);
+    void acceptLoop(listener, onAccept, path);
+    return toListener(listener, { transport: "unix", hostname: path, port: 0 });
+  },
+  async lookup(host: string) {
+    if (host === "localhost") return [{ address: "127.0.0.1", family: 4 as const }, { address: "::1", family: 6 as const }];
+    const api = deno();
+    const [v4, v6] = await Promise.all([
+      api.resolveDns(host, "A").catch(() => [] as string[]),
+      api.resolveDns(host, "AAAA").catch(() => [] as string[]),
+    ]);
+    return [...v4.map((address) => ({ address, family: 4 as const })), ...v6.map((address) => ({ address, family: 6 as const }))];
+  },
+  every(ms: number, fn: () => void): () => void {
+    const id = setInterval(fn, ms) as unknown as number;
+    deno().unrefTimer(id);
+    return () => clearInterval(id);
+  },
+  after(ms: number, fn: () => void): () => void {
+    const id = setTimeout(fn, ms) as unknown as number;
+    deno().unrefTimer(id);
+    return () => clearTimeout(id);
+  },
+};

@@ -1,0 +1,116 @@
+/**
+ * The Node adapter: `node:net` sockets behind the core's {@linkcode SocketHandle}.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import { lookup } from "node:dns/promises";
+import { chmodPath, removeStaleSocket } from "./node_unix.ts";
+import type { AcceptHandler, Runtime } from "../src/server.ts";
+import type { BoundAddress, Listener, PeerInfo, SocketHandle } from "../src/transport.ts";
+import { lazyRequest } from "../src/request.ts";
+
+/** How long a closing connection keeps reading (and discarding) so the peer sees our response, not a reset. */
+const LINGER_MS = 2000;
+
+function wire(socket: net.Socket, onAccept: AcceptHandler, unixPath: string | undefined): void {
+  socket.setNoDelay(true);
+  let closing = false;
+  const handle: SocketHandle = {
+    write: (data) => socket.write(data),
+    end: () => {
+      if (closing) return;
+      closing = true;
+      socket.end();
+      socket.resume(); // keep draining input so the kernel does not answer it with a reset
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    },
+    destroy: () => {
+      closing = true;
+      socket.destroy();
+    },
+    pauseReading: () => socket.pause(),
+    resumeReading: () => {
+      if (!closing) socket.resume();
+    },
+  };
+  const peer: PeerInfo = unixPath === undefined
+    ? {
+      remoteAddress: normalizeAddress(socket.remoteAddress ?? ""),
+      remotePort: socket.remotePort ?? 0,
+      localAddress: normalizeAddress(socket.localAddress ?? ""),
+      localPort: socket.localPort ?? 0,
+      unix: false,
+    }
+    : { remoteAddress: "", remotePort: 0, localAddress: unixPath, localPort: 0, unix: true };
+  const events = onAccept(handle, peer);
+  let lastError: unknown;
+  socket.on("data", (chunk: Uint8Array) => {
+    if (!closing) events.onData(chunk);
+  });
+  socket.on("end", () => events.onEnd());
+  socket.on("drain", () => events.onDrain());
+  socket.on("error", (error) => (lastError = error));
+  socket.on("close", () => events.onClose(lastError));
+}
+
+/** Node reports IPv4 peers of a dual-stack socket as `::ffff:a.b.c.d`; the core wants `a.b.c.d`. */
+function normalizeAddress(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+function listen(server: net.Server, options: net.ListenOptions, address: () => BoundAddress): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options, () => {
+      server.off("error", reject);
+      const bound = address();
+      resolve({
+        address: bound,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+/**
+ * The Node runtime for the core.
+ *
+ * @example
+ * ```ts ignore
+ * import { nodeRuntime } from "./adapters/node.ts";
+ * ```
+ */
+export const nodeRuntime: Runtime = {
+  name: "node",
+  createRequest: lazyRequest,
+  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler): Promise<Listener> {
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => wire(socket, onAccept, undefined));
+    return listen(server, { host, port, backlog, ipv6Only: host.includes(":") }, () => {
+      const a = server.address() as net.AddressInfo;
+      return { transport: "tcp", hostname: a.address, port: a.port };
+    });
+  },
+  async listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler): Promise<Listener> {
+    await removeStaleSocket(path);
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => wire(socket, onAccept, path));
+    const listener = await listen(server, { path, backlog }, () => ({ transport: "unix", hostname: path, port: 0 }));
+    await chmodPath(path, perms);
+    return listener;
+  },
+  async lookup(host: string) {
+    const found = await lookup(host, { all: true });
+    return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 as const : 4 as const }));
+  },
+  every(ms: number, fn: () => void): () => void {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+  after(ms: number, fn: () => void): () => void {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};

@@ -1,0 +1,1226 @@
+/**
+ * Settings ("adjustments" in Waitress): one table that defines every setting once and
+ * drives the `serve()` options (camelCase), the CLI flags (`--kebab-case`) and the
+ * PasteDeploy-style config-file keys (`snake_case`), plus the generated `--help` text
+ * and README table.
+ *
+ * Pure: no I/O, no DNS. Host names are validated for shape only; the adapters resolve them.
+ *
+ * @module
+ */
+
+/** A TCP listen address. `host` is `"*"` for "all interfaces of the enabled families";
+ * IPv6 hosts are written without brackets (`"::1"`).
+ *
+ * @example
+ * ```ts
+ * const a: ListenAddress = { host: "::1", port: 8080 };
+ * ```
+ */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** Minimum level of messages the server logs.
+ *
+ * @example
+ * ```ts
+ * const level: LogLevel = "info";
+ * ```
+ */
+export type LogLevel = "debug" | "info" | "warning" | "error";
+
+/** Every setting, resolved: cast, validated, defaults filled in. Returned by {@link resolveSettings}.
+ *
+ * @example
+ * ```ts
+ * const { settings } = resolveSettings({ port: "8041" });
+ * settings.listen; // [{ host: "0.0.0.0", port: 8041 }]
+ * ```
+ */
+export interface Settings {
+  // Listening
+  host: string;
+  port: number;
+  /** TCP listeners to open; empty when `unixSocket` or `sockets` is used. */
+  listen: ListenAddress[];
+  ipv4: boolean;
+  ipv6: boolean;
+  unixSocket: string | undefined;
+  unixSocketPerms: number;
+  sockets: unknown[];
+  // Application
+  threads: number;
+  urlScheme: string;
+  urlPrefix: string;
+  /** `""` means: send no Server header. */
+  ident: string;
+  serverName: string;
+  exposeTracebacks: boolean;
+  // Proxy
+  /** Normalised, space-separated entries (addresses, CIDR ranges, `*`, `localhost`), or undefined. */
+  trustedProxy: string | undefined;
+  /** 1 when `trustedProxy` is set and no count was given; undefined without `trustedProxy`. */
+  trustedProxyCount: number | undefined;
+  trustedProxyHeaders: Set<string>;
+  clearUntrustedProxyHeaders: boolean;
+  logUntrustedProxyHeaders: boolean;
+  // Limits
+  maxRequestLineSize: number;
+  maxRequestHeaderSize: number;
+  maxHeaderFields: number;
+  maxRequestBodySize: number;
+  maxChunkExtensionSize: number;
+  maxTrailerSize: number;
+  connectionLimit: number;
+  // Timeouts (seconds)
+  headerTimeout: number;
+  bodyTimeout: number;
+  channelTimeout: number;
+  cleanupInterval: number;
+  shutdownTimeout: number;
+  // Tuning
+  backlog: number;
+  recvBytes: number;
+  sendBytes: number;
+  outbufOverflow: number;
+  outbufHighWatermark: number;
+  inbufOverflow: number;
+  channelRequestLookahead: number;
+  // Logging
+  logLevel: LogLevel;
+  /** `false`: off; `true`: the server's log output; a string: a file path. */
+  accessLog: string | boolean;
+  logSocketErrors: boolean;
+  // Accepted for Waitress compatibility; no effect.
+  asyncoreLoopTimeout: number;
+  asyncoreUsePoll: boolean;
+}
+
+/** How a setting's value is cast from strings (CLI, config file) and validated.
+ *
+ * @example
+ * ```ts
+ * const k: SettingKind = "seconds"; // a non-negative number, fractions allowed
+ * ```
+ */
+export type SettingKind =
+  | "string" // free text (with per-setting shape checks)
+  | "int" // integer, decimal digits
+  | "seconds" // number of seconds, fractions allowed ("0.5")
+  | "bool" // Waitress truth table; CLI --flag / --no-flag
+  | "octal" // integer written in octal ("600")
+  | "list" // whitespace-separated entries (commas too where noted); CLI flag may repeat
+  | "choice" // one of `choices`, case-insensitive
+  | "boolOrString" // true/false or a string (a path); CLI --flag, --flag=VALUE, --no-flag
+  | "sockets"; // programmatic only
+
+/** One row of the settings table.
+ *
+ * @example
+ * ```ts
+ * const spec = SETTINGS.find((s) => s.name === "maxRequestBodySize")!;
+ * spec.flag;  // "max-request-body-size"
+ * spec.snake; // "max_request_body_size"
+ * ```
+ */
+export interface SettingSpec {
+  /** camelCase name: the `serve()` option and the {@link Settings} key. */
+  readonly name: keyof Settings;
+  /** snake_case config-file key. */
+  readonly snake: string;
+  /** kebab-case CLI flag, without the leading `--`. */
+  readonly flag: string;
+  readonly kind: SettingKind;
+  /** The resolved default value (see `defaultText` for how it is documented). */
+  readonly default: unknown;
+  /** The default as shown in `--help` and the README. */
+  readonly defaultText: string;
+  readonly help: string;
+  /** Whether the setting exists as a CLI flag and config-file key (false: programmatic only). */
+  readonly cli: boolean;
+  /** Placeholder for the value in `--help` (`--port=PORT`). */
+  readonly metavar: string;
+  /** Heading the setting is listed under in `--help` and the README. */
+  readonly group: string;
+  /** Inclusive lower bound for numeric kinds. */
+  readonly min?: number;
+  /** Inclusive upper bound for numeric kinds. */
+  readonly max?: number;
+  /** `min` itself is not allowed (a positive number is required). */
+  readonly minExclusive?: boolean;
+  /** Allowed values for `kind: "choice"`. */
+  readonly choices?: readonly string[];
+  /** "waitress": same name and default as Waitress 3; "extension": ours; "compat": accepted, no effect. */
+  readonly origin: "waitress" | "extension" | "compat";
+  /** Set when using the setting produces a deprecation warning. */
+  readonly deprecated?: string;
+}
+
+const camelToSnake = (name: string): string => name.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+
+type SpecInput = Omit<SettingSpec, "snake" | "flag" | "cli" | "origin" | "metavar" | "defaultText"> & {
+  cli?: boolean;
+  origin?: SettingSpec["origin"];
+  metavar?: string;
+  defaultText?: string;
+};
+
+function row(input: SpecInput): SettingSpec {
+  const snake = camelToSnake(input.name);
+  const metavar = input.metavar ??
+    ({ int: "INT", seconds: "SECONDS", bool: "", octal: "PERMS", list: "LIST", choice: "LEVEL",
+      boolOrString: "FILE", sockets: "", string: "STR" } as const)[input.kind];
+  return Object.freeze({
+    ...input,
+    snake,
+    flag: snake.replace(/_/g, "-"),
+    cli: input.cli ?? true,
+    origin: input.origin ?? "waitress",
+    metavar,
+    defaultText: input.defaultText ?? String(input.default),
+  });
+}
+
+const PROXY_HEADERS = [
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-forwarded-by",
+  "forwarded",
+] as const;
+
+const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
+
+/** The single settings table, in documentation order. Everything else (casting, the CLI,
+ * the config file, `--help`, the README table) is derived from it.
+ *
+ * @example
+ * ```ts
+ * for (const s of SETTINGS) console.log(`--${s.flag}`, s.defaultText);
+ * ```
+ */
+export const SETTINGS: readonly SettingSpec[] = Object.freeze([
+  // ---- Listening
+  row({ name: "host", kind: "string", default: "0.0.0.0", group: "Listening", metavar: "ADDR",
+    help: 'Host name or IP address to listen on; "0.0.0.0" means all IPv4 interfaces, "*" all ' +
+      "interfaces of the enabled families. Not combinable with listen, unixSocket or sockets." }),
+  row({ name: "port", kind: "int", default: 8080, min: 0, max: 65535, group: "Listening", metavar: "PORT",
+    help: "TCP port to listen on; 0 picks a free port. Not combinable with listen, unixSocket or sockets." }),
+  row({ name: "listen", kind: "list", default: [{ host: "0.0.0.0", port: 8080 }], group: "Listening",
+    metavar: "HOST:PORT", defaultText: "0.0.0.0:8080 (from host and port)",
+    help: 'Space-separated HOST:PORT entries to listen on, e.g. "127.0.0.1:8080 [::1]:8080" or ' +
+      '"*:6543" ("*" = all interfaces of the enabled families). IPv6 addresses go in brackets; an ' +
+      "entry without a port uses 8080. On the command line, repeat --listen." }),
+  row({ name: "ipv4", kind: "bool", default: true, group: "Listening",
+    help: 'Use IPv4 addresses when binding ("*" and host names); IPv4 literals are refused when off.' }),
+  row({ name: "ipv6", kind: "bool", default: true, group: "Listening",
+    help: 'Use IPv6 addresses when binding ("*" and host names); IPv6 literals are refused when off.' }),
+  row({ name: "unixSocket", kind: "string", default: undefined, defaultText: "(none)", group: "Listening",
+    metavar: "PATH",
+    help: "Path of a Unix domain socket to listen on instead of TCP. Not combinable with host, " +
+      "port, listen or sockets." }),
+  row({ name: "unixSocketPerms", kind: "octal", default: 0o600, defaultText: "600", min: 0, max: 0o777,
+    group: "Listening", help: "Permissions of the Unix socket file, in octal." }),
+  row({ name: "sockets", kind: "sockets", default: [], defaultText: "[]", cli: false, group: "Listening",
+    help: "Pre-bound listening sockets (socket activation); programmatic only. Not combinable " +
+      "with host, port, listen or unixSocket." }),
+  // ---- Application
+  row({ name: "threads", kind: "int", default: 4, min: 0, group: "Application",
+    help: "Size of the worker pool that runs handlers (Waitress: worker threads); 0 runs " +
+      "handlers inline." }),
+  row({ name: "urlScheme", kind: "string", default: "http", group: "Application", metavar: "SCHEME",
+    help: "Default scheme of request URLs (lower-cased); a trusted proxy may override it per request." }),
+  row({ name: "urlPrefix", kind: "string", default: "", defaultText: '""', group: "Application",
+    metavar: "PREFIX",
+    help: 'Path prefix the application is mounted under (Waitress: SCRIPT_NAME); written as "/prefix".' }),
+  row({ name: "ident", kind: "string", default: "waitress", group: "Application",
+    help: "Value of the Server response header; an empty string sends no Server header." }),
+  row({ name: "serverName", kind: "string", default: "waitress.invalid", group: "Application",
+    metavar: "NAME",
+    help: "Server name reported to the application (Waitress: SERVER_NAME); never taken from the " +
+      "Host header, only from a trusted proxy header." }),
+  row({ name: "exposeTracebacks", kind: "bool", default: false, group: "Application",
+    help: "Put the error stack of unhandled handler errors into the 500 response. Development only." }),
+  // ---- Proxy
+  row({ name: "trustedProxy", kind: "list", default: undefined, defaultText: "(none)", group: "Proxy",
+    metavar: "ADDRS",
+    help: 'Peers allowed to set proxy headers: IP addresses and CIDR ranges separated by spaces or ' +
+      'commas, "*" for any peer, "localhost" for Unix-socket peers.' }),
+  row({ name: "trustedProxyCount", kind: "int", default: undefined, min: 1, group: "Proxy",
+    defaultText: "1 (when trustedProxy is set)",
+    help: "Number of proxies in front of the server: how many right-most entries of " +
+      "X-Forwarded-For, X-Forwarded-Host and Forwarded are trusted. Requires trustedProxy." }),
+  row({ name: "trustedProxyHeaders", kind: "list", default: new Set<string>(), group: "Proxy",
+    metavar: "NAMES", defaultText: "x-forwarded-proto (when trustedProxy is set)",
+    help: "Proxy headers trusted from trustedProxy: any of x-forwarded-for, x-forwarded-host, " +
+      "x-forwarded-proto, x-forwarded-port, x-forwarded-by; or forwarded alone. Requires trustedProxy." }),
+  row({ name: "clearUntrustedProxyHeaders", kind: "bool", default: true, group: "Proxy",
+    help: "Remove Forwarded and X-Forwarded-* headers that are not trusted before the handler runs." }),
+  row({ name: "logUntrustedProxyHeaders", kind: "bool", default: false, group: "Proxy",
+    help: "Log a warning naming the untrusted proxy headers that were removed." }),
+  // ---- Limits
+  row({ name: "maxRequestLineSize", kind: "int", default: 16384, min: 1, group: "Limits",
+    origin: "extension", help: "Maximum bytes of the request line; longer request lines are rejected." }),
+  row({ name: "maxRequestHeaderSize", kind: "int", default: 262144, min: 1, group: "Limits",
+    help: "Maximum bytes of the request line and headers together (431 when exceeded)." }),
+  row({ name: "maxHeaderFields", kind: "int", default: 100, min: 1, group: "Limits", origin: "extension",
+    help: "Maximum number of header fields in a request head." }),
+  row({ name: "maxRequestBodySize", kind: "int", default: 1073741824, min: 0, group: "Limits",
+    help: "Maximum bytes of a request body (413 when exceeded)." }),
+  row({ name: "maxChunkExtensionSize", kind: "int", default: 4096, min: 0, group: "Limits",
+    origin: "extension", help: "Maximum bytes of chunk extensions on one chunk of a chunked request body." }),
+  row({ name: "maxTrailerSize", kind: "int", default: 16384, min: 0, group: "Limits", origin: "extension",
+    help: "Maximum bytes of the trailer section of a chunked request body." }),
+  row({ name: "connectionLimit", kind: "int", default: 100, min: 1, group: "Limits",
+    help: "Stop accepting new connections while this many client connections are open." }),
+  // ---- Timeouts
+  row({ name: "headerTimeout", kind: "seconds", default: 60, min: 0, minExclusive: true, group: "Timeouts",
+    origin: "extension", help: "Seconds a client has to send a complete request head (line and headers)." }),
+  row({ name: "bodyTimeout", kind: "seconds", default: 60, min: 0, minExclusive: true, group: "Timeouts",
+    origin: "extension", help: "Seconds without any progress while a request body is being read." }),
+  row({ name: "channelTimeout", kind: "seconds", default: 120, min: 0, minExclusive: true, group: "Timeouts",
+    help: "Seconds an inactive connection (nothing received, nothing sent) is kept open." }),
+  row({ name: "cleanupInterval", kind: "seconds", default: 30, min: 0, minExclusive: true, group: "Timeouts",
+    help: "Minimum seconds between sweeps that close inactive connections (see channelTimeout)." }),
+  row({ name: "shutdownTimeout", kind: "seconds", default: 30, min: 0, group: "Timeouts", origin: "extension",
+    help: "Seconds server.close() waits for in-flight requests before closing their connections." }),
+  // ---- Tuning
+  row({ name: "backlog", kind: "int", default: 1024, min: 0, group: "Tuning",
+    help: "Length of the OS queue of connections waiting to be accepted (listen backlog)." }),
+  row({ name: "recvBytes", kind: "int", default: 8192, min: 1, group: "Tuning",
+    help: "Bytes to read from a socket at a time." }),
+  row({ name: "sendBytes", kind: "int", default: 1, min: 1, group: "Tuning",
+    deprecated: "sendBytes is deprecated (as in Waitress) and has no effect; remove it.",
+    help: "Deprecated in Waitress; accepted and ignored." }),
+  row({ name: "outbufOverflow", kind: "int", default: 1048576, min: 0, group: "Tuning",
+    help: "Bytes of pending response data per output buffer before it overflows (Waitress: to a temp file)." }),
+  row({ name: "outbufHighWatermark", kind: "int", default: 16777216, min: 1, group: "Tuning",
+    help: "Pending response bytes per connection above which the response body is paused (backpressure)." }),
+  row({ name: "inbufOverflow", kind: "int", default: 524288, min: 0, group: "Tuning",
+    help: "Bytes of request body buffered in memory before it overflows (Waitress: to a temp file)." }),
+  row({ name: "channelRequestLookahead", kind: "int", default: 0, min: 0, group: "Tuning",
+    help: "Pipelined requests read ahead while a handler runs; enables early detection of " +
+      "client disconnects." }),
+  // ---- Logging
+  row({ name: "logLevel", kind: "choice", default: "warning", choices: LOG_LEVELS, group: "Logging",
+    origin: "extension", help: "Minimum level of messages the server logs: debug, info, warning or error." }),
+  row({ name: "accessLog", kind: "boolOrString", default: false, group: "Logging", origin: "extension",
+    help: "Log one line per request: true for the server's log output, or a file path." }),
+  row({ name: "logSocketErrors", kind: "bool", default: true, group: "Logging",
+    help: "Log socket errors and premature client disconnects." }),
+  // ---- Compatibility
+  row({ name: "asyncoreLoopTimeout", kind: "seconds", default: 1, min: 0, group: "Compatibility",
+    origin: "compat", help: "Accepted for Waitress compatibility; has no effect." }),
+  row({ name: "asyncoreUsePoll", kind: "bool", default: false, group: "Compatibility", origin: "compat",
+    help: "Accepted for Waitress compatibility; has no effect." }),
+]);
+
+const BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.map((s) => [s.name, s]));
+const BY_FLAG: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.filter((s) => s.cli).map((s) => [s.flag, s]));
+const BY_SNAKE: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.filter((s) => s.cli).map((s) => [s.snake, s]));
+
+/** Looks a setting up by its config-file (snake_case) key; undefined when unknown or programmatic-only.
+ *
+ * @example
+ * ```ts
+ * settingBySnake("max_request_body_size")?.name; // "maxRequestBodySize"
+ * ```
+ */
+export function settingBySnake(key: string): SettingSpec | undefined {
+  return BY_SNAKE.get(key);
+}
+
+/** What a caller may pass for each setting: the typed value, or its string form as the
+ * CLI and config files give it.
+ *
+ * @example
+ * ```ts
+ * const port: SettingInputs["port"] = "8080"; // or 8080
+ * ```
+ */
+export interface SettingInputs {
+  host: string;
+  port: number | string;
+  listen: string | readonly (string | ListenAddress)[];
+  ipv4: boolean | string;
+  ipv6: boolean | string;
+  unixSocket: string | null;
+  unixSocketPerms: number | string;
+  sockets: readonly unknown[];
+  threads: number | string;
+  urlScheme: string;
+  urlPrefix: string;
+  ident: string | null;
+  serverName: string;
+  exposeTracebacks: boolean | string;
+  trustedProxy: string | readonly string[] | null;
+  trustedProxyCount: number | string | null;
+  trustedProxyHeaders: string | Iterable<string>;
+  clearUntrustedProxyHeaders: boolean | string;
+  logUntrustedProxyHeaders: boolean | string;
+  maxRequestLineSize: number | string;
+  maxRequestHeaderSize: number | string;
+  maxHeaderFields: number | string;
+  maxRequestBodySize: number | string;
+  maxChunkExtensionSize: number | string;
+  maxTrailerSize: number | string;
+  connectionLimit: number | string;
+  headerTimeout: number | string;
+  bodyTimeout: number | string;
+  channelTimeout: number | string;
+  cleanupInterval: number | string;
+  shutdownTimeout: number | string;
+  backlog: number | string;
+  recvBytes: number | string;
+  sendBytes: number | string;
+  outbufOverflow: number | string;
+  outbufHighWatermark: number | string;
+  inbufOverflow: number | string;
+  channelRequestLookahead: number | string;
+  logLevel: LogLevel | string;
+  accessLog: string | boolean;
+  logSocketErrors: boolean | string;
+  asyncoreLoopTimeout: number | string;
+  asyncoreUsePoll: boolean | string;
+}
+
+/** Options accepted by `serve()`: any subset of the settings, camelCase, as typed values or strings.
+ * `undefined` values mean "not given".
+ *
+ * @example
+ * ```ts
+ * const options: ServeOptions = { listen: "127.0.0.1:8080 [::1]:8080", threads: "8" };
+ * ```
+ */
+export type ServeOptions = Partial<SettingInputs>;
+
+// ---------------------------------------------------------------- value helpers
+
+const TRUTHY = new Set(["t", "true", "y", "yes", "on", "1"]);
+const FALSY = new Set(["f", "false", "n", "no", "off", "0", ""]);
+
+/** Waitress's `asbool`: true for `t, true, y, yes, on, 1` (case-insensitive, surrounding
+ * whitespace ignored), false for anything else. (Settings use a stricter cast that rejects
+ * strings in neither the true nor the false list.)
+ *
+ * @example
+ * ```ts
+ * asBool("Yes"); // true
+ * asBool("off"); // false
+ * ```
+ */
+export function asBool(value: string | boolean): boolean {
+  if (typeof value === "boolean") return value;
+  return TRUTHY.has(String(value).trim().toLowerCase());
+}
+
+/** Shows a value in an error message: strings quoted, everything else in a readable form. */
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (Array.isArray(value)) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return "an array";
+    }
+  }
+  return Object.prototype.toString.call(value);
+}
+
+function bad(spec: SettingSpec, value: unknown, expected: string): TypeError {
+  return new TypeError(`Invalid value ${show(value)} for setting "${spec.name}": expected ${expected}`);
+}
+
+function rangeText(spec: SettingSpec): string {
+  const { min, max, minExclusive } = spec;
+  if (min !== undefined && max !== undefined) return `from ${min} to ${max}`;
+  if (min !== undefined) return minExclusive ? `greater than ${min}` : `${min} or greater`;
+  return "";
+}
+
+function checkRange(spec: SettingSpec, n: number, raw: unknown): number {
+  const { min, max, minExclusive } = spec;
+  const low = min !== undefined && (minExclusive ? n <= min : n < min);
+  const high = max !== undefined && n > max;
+  if (low || high) {
+    const shown = spec.kind === "octal" ? `${show(raw)} (octal ${n.toString(8)})` : show(raw);
+    const limits = spec.kind === "octal" ? `from 0 to 777 (octal)` : rangeText(spec);
+    const hint = spec.name === "port" ? " (0 picks a free port)" : "";
+    throw new RangeError(`Setting "${spec.name}" must be ${limits}${hint}; got ${shown}`);
+  }
+  return n;
+}
+
+function castInt(spec: SettingSpec, value: unknown): number {
+  let n: number;
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw bad(spec, value, "a whole number");
+    n = value;
+  } else if (typeof value === "string") {
+    const s = value.trim();
+    if (!/^[+-]?[0-9]+$/.test(s)) throw bad(spec, value, `a whole number ${rangeText(spec)}`.trimEnd());
+    n = Number(s);
+    if (!Number.isSafeInteger(n)) throw bad(spec, value, "a whole number below 2^53");
+  } else {
+    throw bad(spec, value, "a whole number or its decimal string");
+  }
+  return checkRange(spec, n, value);
+}
+
+function castSeconds(spec: SettingSpec, value: unknown): number {
+  let n: number;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw bad(spec, value, "a finite number of seconds");
+    n = value;
+  } else if (typeof value === "string") {
+    const s = value.trim();
+    if (!/^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/.test(s)) {
+      throw bad(spec, value, 'a number of seconds, e.g. "30" or "0.5"');
+    }
+    n = Number(s);
+  } else {
+    throw bad(spec, value, "a number of seconds");
+  }
+  return checkRange(spec, n, value);
+}
+
+function castOctal(spec: SettingSpec, value: unknown): number {
+  let n: number;
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw bad(spec, value, "an integer such as 0o600");
+    n = value;
+  } else if (typeof value === "string") {
+    const s = value.trim();
+    const m = /^(?:0o)?([0-7]+)$/i.exec(s);
+    if (!m) throw bad(spec, value, 'octal permissions such as "600"');
+    n = parseInt(m[1]!, 8);
+  } else {
+    throw bad(spec, value, 'octal permissions such as "600" or 0o600');
+  }
+  return checkRange(spec, n, value);
+}
+
+function castBool(spec: SettingSpec, value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  if (value === 1 || value === 0) return value === 1;
+  if (typeof value === "string") {
+    const s = value.trim().toLowerCase();
+    if (TRUTHY.has(s)) return true;
+    if (FALSY.has(s)) return false;
+  }
+  throw bad(spec, value, "a boolean (true/false, yes/no, on/off, 1/0)");
+}
+
+function castString(spec: SettingSpec, value: unknown): string {
+  if (typeof value !== "string") throw bad(spec, value, "a string");
+  return value;
+}
+
+// ---------------------------------------------------------------- addresses (shape only)
+
+const V4_PART = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const IPV4_RE = new RegExp(`^${V4_PART}(?:\\.${V4_PART}){3}$`);
+const HEX4 = /^[0-9A-Fa-f]{1,4}$/;
+const HOSTNAME_RE =
+  /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+
+function isIPv4(s: string): boolean {
+  return IPV4_RE.test(s);
+}
+
+function isIPv6(input: string, allowZone = false): boolean {
+  let s = input;
+  const pct = s.indexOf("%");
+  if (pct >= 0) {
+    if (!allowZone || !/^%[A-Za-z0-9_.-]+$/.test(s.slice(pct))) return false;
+    s = s.slice(0, pct);
+  }
+  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(":")) return false;
+  if (s.includes(".")) {
+    // Embedded IPv4 in the last 32 bits counts as two groups.
+    const last = s.lastIndexOf(":");
+    if (!isIPv4(s.slice(last + 1))) return false;
+    s = s.slice(0, last + 1) + "0:0";
+  }
+  const dbl = s.indexOf("::");
+  if (dbl >= 0) {
+    if (s.indexOf("::", dbl + 1) >= 0) return false;
+    const head = s.slice(0, dbl);
+    const tail = s.slice(dbl + 2);
+    const h = head === "" ? [] : head.split(":");
+    const t = tail === "" ? [] : tail.split(":");
+    return h.every((g) => HEX4.test(g)) && t.every((g) => HEX4.test(g)) && h.length + t.length <= 7;
+  }
+  const groups = s.split(":");
+  return groups.length === 8 && groups.every((g) => HEX4.test(g));
+}
+
+function addressFamily(host: string): 4 | 6 | undefined {
+  if (isIPv4(host)) return 4;
+  if (isIPv6(host, true)) return 6;
+  return undefined;
+}
+
+/** Validates a bind host (no port); returns it without IPv6 brackets, or an error reason. */
+function checkHost(raw: string): { host: string } | { reason: string } {
+  let host = raw;
+  if (host.startsWith("[") && host.endsWith("]")) {
+    host = host.slice(1, -1);
+    if (!isIPv6(host, true)) return { reason: `${JSON.stringify(host)} is not an IPv6 address` };
+    return { host };
+  }
+  if (host === "") return { reason: 'the host is empty: use "*" (all interfaces) or an address' };
+  if (host === "*") return { host };
+  if (host.includes(":")) {
+    return isIPv6(host, true) ? { host } : { reason: `${JSON.stringify(host)} is not an IPv6 address` };
+  }
+  if (/^[0-9.]+$/.test(host)) {
+    return isIPv4(host) ? { host } : { reason: `${JSON.stringify(host)} is not a valid IPv4 address` };
+  }
+  if (!HOSTNAME_RE.test(host)) return { reason: `${JSON.stringify(host)} is not a valid host name or address` };
+  return { host };
+}
+
+function parsePortText(text: string): number | undefined {
+  if (!/^[0-9]{1,5}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 65535 ? n : undefined;
+}
+
+/** Parses one `listen` entry: `host:port`, `[v6]:port`, `*:port`, `host`, `[v6]`, bare `v6`. */
+function parseListenEntry(entry: string, defaultPort: number): ListenAddress {
+  const where = `listen entry ${JSON.stringify(entry)}`;
+  let hostText: string;
+  let portText: string | undefined;
+  if (entry.startsWith("[")) {
+    const close = entry.indexOf("]");
+    if (close < 0) throw new TypeError(`Invalid ${where}: missing "]" after the IPv6 address`);
+    hostText = entry.slice(0, close + 1);
+    const rest = entry.slice(close + 1);
+    if (rest.startsWith(":")) portText = rest.slice(1);
+    else if (rest !== "") throw new TypeError(`Invalid ${where}: expected ":PORT" after "]"`);
+  } else {
+    const colons = entry.split(":").length - 1;
+    if (colons === 0) {
+      if (/^[0-9]+$/.test(entry)) {
+        throw new TypeError(`Invalid ${where}: it has no host; write "*:${entry}" (all interfaces) or ` +
+          `"127.0.0.1:${entry}"`);
+      }
+      hostText = entry;
+    } else if (colons === 1) {
+      const at = entry.indexOf(":");
+      hostText = entry.slice(0, at);
+      portText = entry.slice(at + 1);
+    } else if (isIPv6(entry, true)) {
+      hostText = entry; // a bare IPv6 address without a port
+    } else {
+      throw new TypeError(`Invalid ${where}: IPv6 addresses must be in brackets when a port is given, ` +
+        `e.g. "[::1]:8080"`);
+    }
+  }
+  const checked = checkHost(hostText);
+  if ("reason" in checked) throw new TypeError(`Invalid ${where}: ${checked.reason}`);
+  let port = defaultPort;
+  if (portText !== undefined) {
+    const p = parsePortText(portText);
+    if (p === undefined) {
+      throw new RangeError(`Invalid port ${JSON.stringify(portText)} in ${where}: expected a number from 0 ` +
+        "to 65535 (service names are not supported)");
+    }
+    port = p;
+  }
+  return { host: checked.host, port };
+}
+
+function castListen(spec: SettingSpec, value: unknown, defaultPort: number): ListenAddress[] {
+  if (typeof value !== "string" && !Array.isArray(value)) {
+    throw bad(spec, value, 'a space-separated string such as "127.0.0.1:8080 [::1]:8080", or an array');
+  }
+  const items: unknown[] = typeof value === "string" ? [value] : value;
+  const out: ListenAddress[] = [];
+  const seen = new Set<string>();
+  const add = (a: ListenAddress) => {
+    const key = `${a.host}\u0000${a.port}`;
+    // Port 0 twice means two different free ports, so only fixed ports are de-duplicated.
+    if (a.port !== 0 && seen.has(key)) return;
+    seen.add(key);
+    out.push(a);
+  };
+  for (const item of items) {
+    if (typeof item === "string") {
+      for (const entry of item.split(/\s+/)) if (entry !== "") add(parseListenEntry(entry, defaultPort));
+    } else if (item !== null && typeof item === "object" && "host" in item && "port" in item) {
+      const { host, port } = item as { host: unknown; port: unknown };
+      if (typeof host !== "string") throw bad(spec, item, "{ host: string, port: number } entries");
+      const checked = checkHost(host);
+      if ("reason" in checked) throw new TypeError(`Invalid listen entry ${show(host)}: ${checked.reason}`);
+      const p = typeof port === "number" ? (Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined)
+        : typeof port === "string" ? parsePortText(port.trim()) : undefined;
+      if (p === undefined) {
+        throw new RangeError(`Invalid port ${show(port)} in listen entry for host ${JSON.stringify(host)}: ` +
+          "expected a number from 0 to 65535");
+      }
+      add({ host: checked.host, port: p });
+    } else {
+      throw bad(spec, item, 'listen entries as "host:port" strings or { host, port } objects');
+    }
+  }
+  return out;
+}
+
+function trustedProxyEntry(entry: string): string {
+  const fail = (why: string) =>
+    new TypeError(`Invalid trustedProxy entry ${JSON.stringify(entry)}: ${why}; use IP addresses, CIDR ` +
+      'ranges such as "10.0.0.0/8" or "fd00::/8", "*" or "localhost"');
+  if (entry === "*" || entry === "localhost") return entry;
+  const slash = entry.indexOf("/");
+  let addr = slash >= 0 ? entry.slice(0, slash) : entry;
+  if (slash < 0 && addr.startsWith("[") && addr.endsWith("]")) addr = addr.slice(1, -1);
+  const family = isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : undefined;
+  if (family === undefined) {
+    throw fail(HOSTNAME_RE.test(addr) && !/^[0-9.]+$/.test(addr)
+      ? "host names are not resolved (only addresses are compared)"
+      : "not an IP address");
+  }
+  const normal = family === 6 ? addr.toLowerCase() : addr;
+  if (slash < 0) return normal;
+  const bitsText = entry.slice(slash + 1);
+  const maxBits = family === 4 ? 32 : 128;
+  if (!/^(?:0|[1-9][0-9]{0,2})$/.test(bitsText) || Number(bitsText) > maxBits) {
+    throw fail(`the prefix length must be 0 to ${maxBits}`);
+  }
+  return `${normal}/${bitsText}`;
+}
+
+function castTrustedProxy(spec: SettingSpec, value: unknown): string | undefined {
+  if (value === null) return undefined;
+  const items = typeof value === "string" ? [value] : Array.isArray(value) ? value : undefined;
+  if (items === undefined) throw bad(spec, value, "a string of addresses or an array of strings");
+  const entries: string[] = [];
+  for (const item of items) {
+    if (typeof item !== "string") throw bad(spec, item, "address strings");
+    for (const e of item.split(/[\s,]+/)) if (e !== "") entries.push(trustedProxyEntry(e));
+  }
+  if (entries.length > 1 && entries.includes("*")) {
+    throw new TypeError('Invalid trustedProxy: "*" trusts every peer and cannot be combined with other entries');
+  }
+  return entries.length === 0 ? undefined : [...new Set(entries)].join(" ");
+}
+
+function castProxyHeaders(spec: SettingSpec, value: unknown): Set<string> {
+  let items: unknown[];
+  if (typeof value === "string") items = [value];
+  else if (value !== null && typeof value === "object" && Symbol.iterator in value) {
+    items = [...(value as Iterable<unknown>)];
+  } else throw bad(spec, value, "a space-separated string or a list of header names");
+  const out = new Set<string>();
+  for (const item of items) {
+    if (typeof item !== "string") throw bad(spec, item, "header name strings");
+    for (const name of item.split(/[\s,]+/)) {
+      if (name === "") continue;
+      const lower = name.toLowerCase();
+      if (!(PROXY_HEADERS as readonly string[]).includes(lower)) {
+        throw new RangeError(`Unknown trustedProxyHeaders value ${JSON.stringify(name)}: use ` +
+          `${PROXY_HEADERS.slice(0, -1).join(", ")}, or forwarded`);
+      }
+      out.add(lower);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- suggestions
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The setting closest to a misspelt name written in any style (camelCase, snake_case,
+ * kebab-case), if one is close enough to suggest.
+ *
+ * @example
+ * ```ts
+ * closestSetting("max_request_body_size")?.name; // "maxRequestBodySize"
+ * closestSetting("treads")?.name;                // "threads"
+ * ```
+ */
+export function closestSetting(name: string, specs: readonly SettingSpec[] = SETTINGS): SettingSpec | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_\s]/g, "");
+  const target = norm(name);
+  let best: SettingSpec | undefined;
+  let bestD = Infinity;
+  for (const s of specs) {
+    const d = editDistance(target, norm(s.name));
+    if (d < bestD) {
+      bestD = d;
+      best = s;
+    }
+  }
+  const limit = Math.max(2, Math.floor(target.length / 4));
+  return bestD <= limit ? best : undefined;
+}
+
+function unknownSetting(key: string): TypeError {
+  const near = closestSetting(key);
+  const hint = near ? `did you mean "${near.name}"?` : "see the settings table in the README for valid names";
+  return new TypeError(`Unknown setting ${JSON.stringify(key)}: ${hint}`);
+}
+
+// ---------------------------------------------------------------- resolve
+
+function cloneDefault(spec: SettingSpec): unknown {
+  const d = spec.default;
+  if (d instanceof Set) return new Set(d);
+  if (Array.isArray(d)) return d.map((x) => (typeof x === "object" && x !== null ? { ...x } : x));
+  return d;
+}
+
+function exclusive(a: string, b: string, hint: string): TypeError {
+  return new TypeError(`Settings "${a}" and "${b}" cannot be used together: ${hint}`);
+}
+
+/** Casts, validates and completes a set of options into {@link Settings}. String values (from
+ * the CLI or a config file) are cast by the setting's kind. Throws `TypeError` for unknown
+ * settings, values of the wrong shape and conflicting settings, and `RangeError` for values
+ * out of range. Non-fatal findings (deprecations, implicit defaults) come back in `warnings`.
+ *
+ * @example
+ * ```ts
+ * const { settings, warnings } = resolveSettings({ listen: "127.0.0.1:8080 [::1]:8080", threads: "8" });
+ * settings.listen;  // [{ host: "127.0.0.1", port: 8080 }, { host: "::1", port: 8080 }]
+ * settings.threads; // 8
+ * ```
+ */
+export function resolveSettings(options: ServeOptions = {}): { settings: Settings; warnings: string[] } {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`Invalid options ${show(options)}: expected an object of settings`);
+  }
+  const given = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(options)) {
+    if (!BY_NAME.has(key)) throw unknownSetting(key);
+    if (value !== undefined) given.set(key, value);
+  }
+  const warnings: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const spec of SETTINGS) out[spec.name] = cloneDefault(spec);
+
+  for (const spec of SETTINGS) {
+    if (!given.has(spec.name) || spec.name === "listen") continue; // listen needs the final port
+    const v = given.get(spec.name);
+    out[spec.name] = castOne(spec, v);
+    if (spec.deprecated) warnings.push(spec.deprecated);
+    if (spec.origin === "compat") warnings.push(`${spec.name} has no effect in this server (it only exists for Waitress compatibility); remove it.`);
+  }
+  const s = out as unknown as Settings;
+
+  // "Given" means present and meaningful; defaults never conflict with anything.
+  const hostGiven = given.has("host");
+  const portGiven = given.has("port");
+  const listenValue = given.has("listen") ? castListen(BY_NAME.get("listen")!, given.get("listen"), s.port) : [];
+  const listenGiven = listenValue.length > 0;
+  const socketsGiven = s.sockets.length > 0;
+  const unixGiven = s.unixSocket !== undefined;
+  const hostPort = hostGiven ? "host" : "port";
+
+  if (listenGiven && (hostGiven || portGiven)) {
+    throw exclusive("listen", hostPort, 'put the host and port into the listen entries instead, e.g. listen: "127.0.0.1:8080"');
+  }
+  if (listenGiven && socketsGiven) {
+    throw exclusive("listen", "sockets", "pre-bound sockets replace the listen addresses; pass one or the other");
+  }
+  if (socketsGiven && (hostGiven || portGiven)) {
+    throw exclusive("sockets", hostPort, "pre-bound sockets are already bound; remove host and port");
+  }
+  if (socketsGiven && unixGiven) {
+    throw exclusive("sockets", "unixSocket", "pre-bound sockets replace the Unix socket; pass one or the other");
+  }
+  if (unixGiven && (hostGiven || portGiven)) {
+    throw exclusive("unixSocket", hostPort, "a Unix socket has no host or port; remove them");
+  }
+  if (unixGiven && listenGiven) {
+    throw exclusive("unixSocket", "listen", "listen one way: a Unix socket or TCP listen addresses");
+  }
+  if (!s.ipv4 && !s.ipv6) {
+    throw new TypeError('Settings "ipv4" and "ipv6" are both false: enable at least one address family');
+  }
+
+  if (unixGiven || socketsGiven) {
+    s.listen = [];
+  } else if (listenGiven) {
+    s.listen = listenValue;
+  } else {
+    const checked = checkHost(s.host);
+    if ("reason" in checked) throw new TypeError(`Invalid value ${show(s.host)} for setting "host": ${checked.reason}`);
+    s.host = checked.host;
+    s.listen = [{ host: checked.host, port: s.port }];
+  }
+  for (const a of s.listen) {
+    const family = addressFamily(a.host);
+    const where = listenGiven ? `listen entry for ${JSON.stringify(a.host)}` : `host ${JSON.stringify(a.host)}`;
+    if (family === 4 && !s.ipv4) {
+      throw new TypeError(`The ${where} is an IPv4 address but setting "ipv4" is false: use an IPv6 address ` +
+        'such as "::", "*", or enable ipv4');
+    }
+    if (family === 6 && !s.ipv6) {
+      throw new TypeError(`The ${where} is an IPv6 address but setting "ipv6" is false: use an IPv4 address ` +
+        'such as "0.0.0.0", "*", or enable ipv6');
+    }
+  }
+
+  // Proxy settings (Waitress semantics, plus address lists and CIDR ranges).
+  if (s.trustedProxy === undefined) {
+    if (given.has("trustedProxyCount") && s.trustedProxyCount !== undefined) {
+      throw new TypeError('Setting "trustedProxyCount" has no meaning without "trustedProxy": set trustedProxy ' +
+        "to your proxy's address, or remove trustedProxyCount");
+    }
+    if (s.trustedProxyHeaders.size > 0) {
+      throw new TypeError('Setting "trustedProxyHeaders" has no meaning without "trustedProxy": set ' +
+        "trustedProxy to your proxy's address, or remove trustedProxyHeaders");
+    }
+  } else {
+    s.trustedProxyCount ??= 1;
+    if (s.trustedProxyHeaders.has("forwarded")) {
+      const other = [...s.trustedProxyHeaders].find((h) => h !== "forwarded");
+      if (other !== undefined) {
+        throw new TypeError(`Setting "trustedProxyHeaders" cannot combine "forwarded" with "${other}": the ` +
+          "Forwarded header (RFC 7239) replaces the X-Forwarded-* headers; trust one style only");
+      }
+    }
+    if (s.trustedProxyHeaders.size === 0) {
+      s.trustedProxyHeaders.add("x-forwarded-proto");
+      warnings.push('trustedProxy is set but trustedProxyHeaders is empty: implicitly trusting ' +
+        "X-Forwarded-Proto only (as Waitress does). Set trustedProxyHeaders to silence this warning.");
+    }
+  }
+  return { settings: s, warnings };
+}
+
+function castOne(spec: SettingSpec, v: unknown): unknown {
+  switch (spec.name) {
+    case "host": {
+      const text = castString(spec, v).trim();
+      const checked = checkHost(text);
+      if ("reason" in checked) throw new TypeError(`Invalid value ${show(v)} for setting "host": ${checked.reason}`);
+      return checked.host;
+    }
+    case "unixSocket":
+      if (v === null) return undefined;
+      return castString(spec, v) === "" ? undefined : v;
+    case "ident":
+      return v === null ? "" : castString(spec, v);
+    case "urlScheme": {
+      const text = castString(spec, v).trim().toLowerCase();
+      if (!/^[a-z][a-z0-9+.-]*$/.test(text)) throw bad(spec, v, 'a URL scheme such as "http" or "https"');
+      return text;
+    }
+    case "urlPrefix": {
+      const text = castString(spec, v).trim().replace(/^\/+|\/+$/g, "");
+      return text === "" ? "" : "/" + text;
+    }
+    case "trustedProxy":
+      return castTrustedProxy(spec, v);
+    case "trustedProxyHeaders":
+      return castProxyHeaders(spec, v);
+    case "trustedProxyCount":
+      return v === null ? undefined : castInt(spec, v);
+    case "sockets":
+      if (!Array.isArray(v)) throw bad(spec, v, "an array of pre-bound listening sockets");
+      return [...v];
+    case "accessLog": {
+      if (typeof v === "boolean") return v;
+      const text = castString(spec, v).trim();
+      const lower = text.toLowerCase();
+      if (TRUTHY.has(lower)) return true;
+      if (FALSY.has(lower)) return false;
+      if (/[\u0000-\u001f]/.test(text)) throw bad(spec, v, "true, false or a file path");
+      return text;
+    }
+    case "logLevel": {
+      const text = castString(spec, v).trim().toLowerCase();
+      if (!spec.choices!.includes(text)) {
+        throw new RangeError(`Invalid value ${show(v)} for setting "logLevel": use one of ${spec.choices!.join(", ")}`);
+      }
+      return text;
+    }
+  }
+  switch (spec.kind) {
+    case "int":
+      return castInt(spec, v);
+    case "seconds":
+      return castSeconds(spec, v);
+    case "octal":
+      return castOctal(spec, v);
+    case "bool":
+      return castBool(spec, v);
+    default:
+      return castString(spec, v);
+  }
+}
+
+// ---------------------------------------------------------------- CLI
+
+/** A command-line usage error; the message is one line, suitable for `Error: <message>`.
+ *
+ * @example
+ * ```ts
+ * try { parseCliArgs(["--bad-opt"]); } catch (e) { if (e instanceof CliError) console.error(`Error: ${e.message}`); }
+ * ```
+ */
+export class CliError extends Error {
+  override name = "CliError";
+}
+
+/** The result of {@link parseCliArgs}. `options` is keyed by camelCase setting name, ready for
+ * {@link resolveSettings}.
+ *
+ * @example
+ * ```ts
+ * const { options, app, extraApps }: CliArgs = parseCliArgs(["--port=80", "app.ts:default"]);
+ * ```
+ */
+export interface CliArgs {
+  options: Record<string, string | boolean | string[]>;
+  /** The first application given (positional `MODULE:EXPORT` or `--app`). */
+  app?: string;
+  call: boolean;
+  help: boolean;
+  config?: string;
+  /** Further applications given; the runner reports "Specify one application only" when non-empty. */
+  extraApps: string[];
+}
+
+const flagTakesNoValue = (spec: SettingSpec) => spec.kind === "bool";
+const flagIsNegatable = (spec: SettingSpec) => spec.kind === "bool" || spec.kind === "boolOrString";
+const RUNNER_FLAGS = ["help", "call", "app", "config"];
+
+function unknownFlag(arg: string): CliError {
+  const name = arg.replace(/^-+/, "").split("=")[0]!;
+  const runner = RUNNER_FLAGS.find((f) => editDistance(f, name.toLowerCase()) <= 1);
+  const near = runner ?? closestSetting(name, SETTINGS.filter((s) => s.cli))?.flag;
+  return new CliError(`option ${arg.split("=")[0]} not recognized${near ? `; did you mean --${near}?` : ""}`);
+}
+
+/** Parses `waitress-serve` arguments (without the program name). Pure: no process access.
+ * Accepts `--name=value` and `--name value`, booleans as `--flag` / `--no-flag`, repeated list
+ * flags (`--listen`) accumulating, `--app=MODULE:EXPORT` or a positional `MODULE:EXPORT`,
+ * `--call`, `--help`/`-h`, `--config FILE`, and `--` to end options. Values are not validated
+ * here (that is {@link resolveSettings}'s job); malformed usage throws {@link CliError}.
+ *
+ * @example
+ * ```ts
+ * const cli = parseCliArgs(["--port=8041", "--listen", "[::1]:8041", "--no-ipv4", "app.ts:default"]);
+ * // cli.options: { port: "8041", listen: ["[::1]:8041"], ipv4: false }; cli.app: "app.ts:default"
+ * ```
+ */
+export function parseCliArgs(argv: string[]): CliArgs {
+  const options: Record<string, string | boolean | string[]> = {};
+  const apps: string[] = [];
+  let call = false;
+  let help = false;
+  let config: string | undefined;
+  let onlyPositional = false;
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (onlyPositional || arg === "-" || !arg.startsWith("-")) {
+      apps.push(arg);
+      continue;
+    }
+    if (arg === "--") {
+      onlyPositional = true;
+      continue;
+    }
+    if (arg === "-h") {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) throw unknownFlag(arg);
+    const eq = arg.indexOf("=");
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    const takeValue = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith("--")) throw new CliError(`option --${name} requires a value`);
+      i++;
+      return next;
+    };
+    const noValue = () => {
+      if (inline !== undefined) throw new CliError(`option --${name} does not take a value`);
+    };
+
+    if (name === "help") {
+      noValue();
+      help = true;
+      continue;
+    }
+    if (name === "call") {
+      noValue();
+      call = true;
+      continue;
+    }
+    if (name === "app") {
+      apps.push(takeValue());
+      continue;
+    }
+    if (name === "config") {
+      config = takeValue();
+      continue;
+    }
+
+    let spec = BY_FLAG.get(name);
+    if (spec === undefined && name.startsWith("no-")) {
+      const positive = BY_FLAG.get(name.slice(3));
+      if (positive !== undefined) {
+        if (!flagIsNegatable(positive)) {
+          throw new CliError(`option --${name} not recognized: --${positive.flag} is not a boolean flag`);
+        }
+        if (inline !== undefined) throw new CliError(`option --${name} does not take a value`);
+        options[positive.name] = false;
+        continue;
+      }
+    }
+    if (spec === undefined) throw unknownFlag(eq >= 0 ? arg.slice(0, eq) : arg);
+
+    if (flagTakesNoValue(spec)) {
+      if (inline !== undefined) {
+        throw new CliError(`option --${name} does not take a value; use --${name} or --no-${name}`);
+      }
+      options[spec.name] = true;
+    } else if (spec.kind === "boolOrString") {
+      // Only the inline form takes a value, so `--access-log app.ts:x` keeps the positional app.
+      options[spec.name] = inline ?? true;
+    } else if (spec.kind === "list") {
+      const prev = options[spec.name];
+      options[spec.name] = [...(Array.isArray(prev) ? prev : []), takeValue()];
+    } else {
+      options[spec.name] = takeValue();
+    }
+  }
+  const result: CliArgs = { options, call, help, extraApps: apps.slice(1) };
+  if (apps.length > 0) result.app = apps[0]!;
+  if (config !== undefined) result.config = config;
+  return result;
+}
+
+/** Splits an application reference `MODULE:EXPORT` at its last colon (so Windows drive letters
+ * and `file:` URLs survive). Throws {@link CliError} "Malformed application ..." when either side
+ * is empty or there is no colon.
+ *
+ * @example
+ * ```ts
+ * splitAppSpec("./app.ts:handler"); // { module: "./app.ts", exportName: "handler" }
+ * ```
+ */
+export function splitAppSpec(spec: string): { module: string; exportName: string } {
+  const at = spec.lastIndexOf(":");
+  const module = at > 0 ? spec.slice(0, at) : "";
+  const exportName = at > 0 ? spec.slice(at + 1) : "";
+  if (module === "" || !/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(exportName) || /^[A-Za-z]$/.test(module)) {
+    throw new CliError(`Malformed application ${JSON.stringify(spec)}: expected MODULE:EXPORT, e.g. ./app.ts:default`);
+  }
+  return { module, exportName };
+}
+
+function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line !== "" && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== "") lines.push(indent + line);
+  return lines.join("\n");
+}
+
+function flagUsage(spec: SettingSpec): string {
+  if (spec.kind === "bool") return `--[no-]${spec.flag}`;
+  if (spec.kind === "boolOrString") return `--[no-]${spec.flag}[=${spec.metavar}]`;
+  return `--${spec.flag}=${spec.metavar}`;
+}
+
+/** The `--help` text: usage, runner options, and every CLI setting with its default and help,
+ * generated from {@link SETTINGS}.
+ *
+ * @example
+ * ```ts
+ * console.log(cliHelp());
+ * ```
+ */
+export function cliHelp(program = "waitress-serve"): string {
+  const out: string[] = [
+    "Usage:",
+    "",
+    `    ${program} [OPTIONS] MODULE:EXPORT`,
+    "",
+    "Serves the Fetch handler exported as EXPORT from MODULE (a file path or package name).",
+    `Settings may also come from --config FILE (an ini file with a [server:main] section using the`,
+    "snake_case names); command-line options override the file.",
+    "",
+    "Runner options:",
+    "",
+    "  --help, -h",
+    wrap("Show this information.", 78, "        "),
+    "  --app=MODULE:EXPORT",
+    wrap("The application; the same as the positional MODULE:EXPORT.", 78, "        "),
+    "  --call",
+    wrap("Call the export (a factory) to get the handler.", 78, "        "),
+    "  --config=FILE",
+    wrap("Read settings from the [server:main] section of an ini file.", 78, "        "),
+  ];
+  let group = "";
+  for (const spec of SETTINGS) {
+    if (!spec.cli) continue;
+    if (spec.group !== group) {
+      group = spec.group;
+      out.push("", `${group}:`, "");
+    }
+    const dflt = spec.default === true ? "on" : spec.default === false ? "off" : spec.defaultText;
+    out.push(`  ${flagUsage(spec)}`, wrap(`${spec.help} Default: ${dflt}.`, 78, "        "));
+  }
+  return out.join("\n") + "\n";
+}
+
+/** A Markdown table of every setting (name, CLI flag, ini key, default, meaning), generated from
+ * {@link SETTINGS} for the README.
+ *
+ * @example
+ * ```ts
+ * const table = settingsMarkdown(); // "| Setting | CLI flag | ini key | Default | Meaning |\n|---|..."
+ * ```
+ */
+export function settingsMarkdown(): string {
+  const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const lines = [
+    "| Setting | CLI flag | ini key | Default | Meaning |",
+    "|---|---|---|---|---|",
+  ];
+  for (const spec of SETTINGS) {
+    const flag = !spec.cli ? "—" : spec.kind === "bool" ? `\`--${spec.flag}\` / \`--no-${spec.flag}\``
+      : spec.kind === "boolOrString" ? `\`--${spec.flag}[=${spec.metavar}]\` / \`--no-${spec.flag}\``
+      : `\`--${spec.flag}=${spec.metavar}\``;
+    const key = spec.cli ? `\`${spec.snake}\`` : "—";
+    const note = spec.origin === "extension" ? " *(not in Waitress)*" : "";
+    lines.push(`| \`${spec.name}\` | ${flag} | ${key} | \`${cell(spec.defaultText)}\` | ${cell(spec.help)}${note} |`);
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,755 @@
+/**
+ * The connection (Waitress's "channel"): bytes in from a socket, requests to the handler, responses
+ * out, in order. It owns all per-connection state; it knows nothing of the runtime, only the abstract
+ * {@linkcode SocketHandle}.
+ *
+ * Theory of operation: one request is served at a time. The parser is pulled (h11 style) only when the
+ * connection is ready for the next event, so pipelined requests wait as bytes in the parser's buffer
+ * and responses leave strictly in order. Body bytes are pulled into the request's stream only when the
+ * handler reads it, which is also when `100 Continue` is sent.
+ *
+ * @module
+ */
+
+import { RequestParser, type ParserLimits, type RequestHead } from "./parser.ts";
+import type { ConnectionEvents, PeerInfo, SocketHandle } from "./transport.ts";
+import type { RequestFactory, RequestInfo } from "./request.ts";
+import { errorResponse, HOP_BY_HOP, isSafeHeader } from "./response_head.ts";
+import { concatBytes, encodeLatin1, encodeUtf8 } from "./bytes.ts";
+import { httpDateNow } from "./http_date.ts";
+import { statusText } from "./status_text.ts";
+import type { Logger } from "./logger.ts";
+
+/** A Fetch handler: the application. */
+export type FetchHandler = (request: Request, info: RequestInfo) => Response | Promise<Response>;
+
+/** What every connection of a server shares. */
+export interface ConnectionConfig {
+  handler: FetchHandler;
+  createRequest: RequestFactory;
+  logger: Logger;
+  limits: ParserLimits;
+  /** `Server` header value; `""` omits it. */
+  ident: string;
+  urlScheme: string;
+  exposeTracebacks: boolean;
+  /** Bytes of pipelined input buffered while a request is served before reading pauses. */
+  lookaheadBytes: number;
+  /** Unread request body (bytes) the server discards to keep a connection alive; more closes it. */
+  maxDiscardBytes: number;
+  /** Called once when the connection is closed. */
+  onClosed?: (connection: Connection) => void;
+}
+
+const CONTINUE = encodeLatin1("HTTP/1.1 100 Continue\r\n\r\n");
+const CRLF = encodeLatin1("\r\n");
+const LAST_CHUNK = encodeLatin1("0\r\n\r\n");
+/** Output is merged into one write up to this size. */
+const MERGE_LIMIT = 64 * 1024;
+
+/** One request being served. */
+class Exchange {
+  head: RequestHead;
+  hasBody: boolean;
+  /** The parser has not yet produced this request's "end" event. */
+  bodyOpen = true;
+  bodyController: ReadableStreamDefaultController<Uint8Array> | undefined;
+  /** The handler is waiting for body bytes. */
+  bodyWanted = false;
+  /** Body bytes are read and thrown away (the handler finished without reading them all). */
+  discarding = false;
+  discarded = 0;
+  continueSent = false;
+  keepAlive: boolean;
+  responseStarted = false;
+  responseDone = false;
+  abort: AbortController | undefined;
+
+  constructor(head: RequestHead) {
+    this.head = head;
+    this.hasBody = head.chunked || head.contentLength > 0;
+    this.keepAlive = head.keepAlive;
+  }
+
+  signal = (): AbortSignal => (this.abort ??= new AbortController()).signal;
+}
+
+/**
+ * Serves HTTP/1.x on one socket.
+ *
+ * @example
+ * ```ts ignore
+ * const connection = new Connection(socket, peer, config);
+ * // the adapter then calls connection.onData(bytes), onEnd(), onDrain(), onClose()
+ * ```
+ */
+export class Connection implements ConnectionEvents {
+  readonly #socket: SocketHandle;
+  readonly #peer: PeerInfo;
+  readonly #config: ConnectionConfig;
+  readonly #parser: RequestParser;
+  #exchange: Exchange | null = null;
+  #out: Uint8Array[] = [];
+  #outBytes = 0;
+  #flushScheduled = false;
+  #paused = false;
+  #pumping = false;
+  #pumpAgain = false;
+  /** No more requests will be read; the socket is being (or has been) closed. */
+  #closing = false;
+  #closed = false;
+  #peerEnded = false;
+  #drainWaiters: (() => void)[] = [];
+  /** Whether the socket's output is above its high-water mark. */
+  #congested = false;
+  /** Time of the last byte in or out (ms), for idle sweeps. */
+  lastActivity = Date.now();
+  /** Requests served on this connection. */
+  requestCount = 0;
+
+  constructor(socket: SocketHandle, peer: PeerInfo, config: ConnectionConfig) {
+    this.#socket = socket;
+    this.#peer = peer;
+    this.#config = config;
+    this.#parser = new RequestParser(config.limits);
+  }
+
+  /** True while no request is in progress and no partial request is buffered. */
+  get idle(): boolean {
+    return this.#exchange === null && this.#parser.idle;
+  }
+
+  /** True once the connection is closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // ---- events from the adapter -------------------------------------------------------------
+
+  /** Bytes arrived from the client. */
+  onData(chunk: Uint8Array): void {
+    this.lastActivity = Date.now();
+    if (this.#closing) return; // after an error or a closing response, input is discarded
+    this.#parser.feed(chunk);
+    this.#pump();
+  }
+
+  /** The client closed its side. A complete request still gets its response. */
+  onEnd(): void {
+    this.#peerEnded = true;
+    if (this.#closing) return;
+    const exchange = this.#exchange;
+    if (exchange === null) {
+      this.#closeNow();
+    } else if (exchange.bodyOpen && exchange.hasBody) {
+      // The body can never complete.
+      this.#abortExchange(new Error("Client closed the connection before sending the whole request body"));
+      this.#closeNow();
+    } else {
+      // Answer the request we have, then close.
+      exchange.keepAlive = false;
+      this.#closing = true;
+    }
+  }
+
+  /** The socket can take more output. */
+  onDrain(): void {
+    this.lastActivity = Date.now();
+    this.#congested = false;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** The socket is gone. */
+  onClose(error?: unknown): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing = true;
+    if (error !== undefined && this.#config.logger.enabled("debug")) {
+      this.#config.logger.debug(`Socket error from ${this.#peer.remoteAddress}: ${String(error)}`);
+    }
+    if (this.#exchange && !this.#exchange.responseDone) {
+      this.#abortExchange(new Error("Client disconnected"));
+    }
+    this.onDrain(); // release writers so they notice the close
+    this.#config.onClosed?.(this);
+  }
+
+  /** Close the connection now if it is idle (used by sweeps and shutdown). Returns whether it closed. */
+  closeIfIdle(): boolean {
+    if (this.#closed) return true;
+    if (this.#exchange !== null) return false;
+    this.#closeNow();
+    return true;
+  }
+
+  /** Let the current response finish, then close (graceful shutdown). */
+  closeAfterResponse(): void {
+    if (this.#exchange) this.#exchange.keepAlive = false;
+    else this.#closeNow();
+  }
+
+  /** Close at once. */
+  destroy(): void {
+    this.#closing = true;
+    this.#socket.destroy();
+  }
+
+  // ---- the read side -------------------------------------------------------------------------
+
+  #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        this.#pumpOnce();
+      } while (this.#pumpAgain && !this.#closing);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #pumpOnce(): void {
+    const parser = this.#parser;
+    for (;;) {
+      if (this.#closing) return;
+      const exchange = this.#exchange;
+      if (exchange !== null && !exchange.bodyOpen) {
+        // Waiting for the response; pipelined bytes wait in the parser, within a bound.
+        if (parser.bufferedBytes > this.#config.lookaheadBytes) this.#pause();
+        return;
+      }
+      if (exchange !== null && exchange.hasBody && !exchange.bodyWanted && !exchange.discarding) {
+        if (parser.bufferedBytes > this.#config.lookaheadBytes) this.#pause();
+        return;
+      }
+      const event = parser.next();
+      if (event === null) {
+        this.#resume();
+        return;
+      }
+      switch (event.type) {
+        case "head":
+          this.#startExchange(event.head);
+          break;
+        case "data":
+          this.#onBody(exchange!, event.data);
+          break;
+        case "end":
+          this.#onBodyEnd(exchange!);
+          break;
+        case "error":
+          this.#onParseError(event.status, event.reason, event.detail);
+          return;
+      }
+    }
+  }
+
+  #pause(): void {
+    if (!this.#paused) {
+      this.#paused = true;
+      this.#socket.pauseReading();
+    }
+  }
+
+  #resume(): void {
+    if (this.#paused && !this.#closing) {
+      this.#paused = false;
+      this.#socket.resumeReading();
+    }
+  }
+
+  #onBody(exchange: Exchange, data: Uint8Array): void {
+    if (exchange.discarding) {
+      exchange.discarded += data.length;
+      if (exchange.discarded > this.#config.maxDiscardBytes) {
+        exchange.keepAlive = false;
+        this.#finishExchange(exchange);
+      }
+      return;
+    }
+    const controller = exchange.bodyController!;
+    controller.enqueue(data);
+    exchange.bodyWanted = (controller.desiredSize ?? 0) > 0;
+  }
+
+  #onBodyEnd(exchange: Exchange): void {
+    exchange.bodyOpen = false;
+    exchange.bodyWanted = false;
+    if (exchange.bodyController && !exchange.discarding) {
+      try {
+        exchange.bodyController.close();
+      } catch { /* the handler cancelled the stream */ }
+    }
+    if (exchange.responseDone) this.#finishExchange(exchange);
+  }
+
+  #onParseError(status: number, reason: string, detail: string): void {
+    const exchange = this.#exchange;
+    if (exchange !== null) {
+      // The body of the current request is malformed or too large.
+      this.#abortExchange(new Error(`${reason}: ${detail}`));
+      if (exchange.responseStarted) {
+        this.#closeNow();
+        return;
+      }
+      exchange.responseDone = true; // the handler's response, if it ever comes, is dropped
+    }
+    this.#closing = true;
+    const head = exchange?.head;
+    this.#queue(errorResponse(status, reason, detail, {
+      minorVersion: head?.minorVersion ?? 1,
+      ident: this.#config.ident,
+      head: head?.method === "HEAD",
+    }));
+    this.#flush();
+    this.#socket.end();
+  }
+
+  #abortExchange(reason: Error): void {
+    const exchange = this.#exchange;
+    if (exchange === null) return;
+    if (exchange.bodyController && exchange.bodyOpen) {
+      try {
+        exchange.bodyController.error(reason);
+      } catch { /* already closed */ }
+    }
+    exchange.bodyOpen = false;
+    exchange.abort?.abort(reason);
+  }
+
+  // ---- a request -----------------------------------------------------------------------------
+
+  #startExchange(head: RequestHead): void {
+    const exchange = new Exchange(head);
+    this.#exchange = exchange;
+    this.requestCount++;
+    const config = this.#config;
+
+    let body: ReadableStream<Uint8Array> | null = null;
+    if (exchange.hasBody) {
+      body = new ReadableStream<Uint8Array>({
+        start: (controller) => {
+          exchange.bodyController = controller;
+        },
+        pull: () => {
+          if (!exchange.bodyOpen || exchange.discarding) return;
+          if (exchange.head.expectContinue && !exchange.continueSent && !exchange.responseStarted) {
+            exchange.continueSent = true;
+            this.#queue(CONTINUE);
+            this.#flush();
+          }
+          exchange.bodyWanted = true;
+          this.#pump();
+        },
+        cancel: () => {
+          if (exchange.bodyOpen) exchange.discarding = true;
+          exchange.bodyWanted = false;
+          this.#pump();
+        },
+      }, { highWaterMark: 0 }); // pull only when the handler reads: that is when 100 Continue goes out
+    }
+
+    let url: string;
+    let pathAndQuery: string;
+    try {
+      [url, pathAndQuery] = this.#buildUrl(head);
+    } catch {
+      this.#exchange = null;
+      this.#onParseError(400, "Bad Request", "Bad URI");
+      return;
+    }
+    const info: RequestInfo = {
+      remoteAddress: this.#peer.remoteAddress,
+      remotePort: this.#peer.remotePort,
+      localAddress: this.#peer.localAddress,
+      localPort: this.#peer.localPort,
+      scheme: config.urlScheme,
+      scriptName: "",
+      pathInfo: pathAndQuery,
+      rawTarget: head.target,
+      httpVersion: head.minorVersion === 1 ? "HTTP/1.1" : "HTTP/1.0",
+    };
+    const q = pathAndQuery.indexOf("?");
+    if (q >= 0) info.pathInfo = pathAndQuery.slice(0, q);
+
+    let result: Response | Promise<Response>;
+    try {
+      const request = config.createRequest({ method: head.method, url, headers: head.headers, body, signal: exchange.signal });
+      result = config.handler(request, info);
+    } catch (error) {
+      this.#respondWithError(exchange, error);
+      return;
+    }
+    if (result instanceof Promise || (typeof result === "object" && result !== null && typeof (result as { then?: unknown }).then === "function")) {
+      (result as Promise<Response>).then(
+        (response) => this.#respond(exchange, response),
+        (error) => this.#respondWithError(exchange, error),
+      );
+    } else {
+      this.#respond(exchange, result);
+    }
+  }
+
+  /** Returns the absolute URL and the origin-form path of the request. */
+  #buildUrl(head: RequestHead): [string, string] {
+    const target = head.target;
+    if (target.charCodeAt(0) !== 47 /* / */) {
+      if (target === "*") return [`${this.#config.urlScheme}://${this.#hostFor(head)}/`, "*"];
+      const url = new URL(target); // absolute-form: the target's authority wins over Host (RFC 9112 §3.2.2)
+      return [url.href, url.pathname + url.search];
+    }
+    const origin = canonicalOrigin(this.#config.urlScheme, this.#hostFor(head));
+    if (pathNeedsNormalizing(target)) {
+      const url = new URL(origin + target);
+      return [url.href, url.pathname + url.search];
+    }
+    return [origin + target, target];
+  }
+
+  #hostFor(head: RequestHead): string {
+    if (head.host) return head.host;
+    const peer = this.#peer;
+    if (peer.unix) return "localhost";
+    return peer.localAddress.includes(":") ? `[${peer.localAddress}]:${peer.localPort}` : `${peer.localAddress}:${peer.localPort}`;
+  }
+
+  // ---- the write side ------------------------------------------------------------------------
+
+  #respondWithError(exchange: Exchange, error: unknown): void {
+    if (exchange.responseDone || this.#closed) return;
+    this.#config.logger.error(`Exception while serving ${exchange.head.target}`, error);
+    if (exchange.responseStarted) {
+      this.#closeNow();
+      return;
+    }
+    exchange.keepAlive = false;
+    const detail = this.#config.exposeTracebacks && error instanceof Error
+      ? (error.stack ?? String(error))
+      : "The server encountered an unexpected internal server error";
+    exchange.responseStarted = true;
+    this.#queue(errorResponse(500, "Internal Server Error", detail, {
+      minorVersion: exchange.head.minorVersion,
+      ident: this.#config.ident,
+      head: exchange.head.method === "HEAD",
+    }));
+    this.#responseComplete(exchange);
+  }
+
+  #respond(exchange: Exchange, response: Response): void {
+    if (exchange.responseDone || this.#closed) {
+      // The connection failed (or answered with an error) while the handler ran.
+      void response?.body?.cancel().catch(() => {});
+      return;
+    }
+    this.#writeResponse(exchange, response).catch((error) => {
+      if (!exchange.responseStarted) this.#respondWithError(exchange, error);
+      else {
+        this.#config.logger.error(`Exception while sending the response to ${exchange.head.target}`, error);
+        this.#closeNow();
+      }
+    });
+  }
+
+  async #writeResponse(exchange: Exchange, response: Response): Promise<void> {
+    if (typeof response !== "object" || response === null || typeof response.status !== "number" || typeof response.headers !== "object") {
+      throw new TypeError(`The handler returned ${response === null ? "null" : typeof response} instead of a Response`);
+    }
+    const head = exchange.head;
+    let status = response.status;
+    if (status === 0 && response.type === "error") status = 500; // Response.error()
+    if (!Number.isInteger(status) || status < 100 || status > 999 || status === 101) {
+      throw new RangeError(`The handler returned a response with status ${status}, which this server cannot send`);
+    }
+    const isHead = head.method === "HEAD";
+    const bodyAllowed = status >= 200 && status !== 204 && status !== 304;
+
+    // Collect the application's headers, dropping what the server owns.
+    let lines = "";
+    let declaredLength = -1;
+    let hasDate = false;
+    let hasServer = false;
+    for (const [name, value] of response.headers) {
+      if (HOP_BY_HOP.has(name)) {
+        this.#config.logger.warning(`Dropped hop-by-hop header "${name}" set by the application for ${head.target}`);
+        continue;
+      }
+      if (!isSafeHeader(name, value)) {
+        throw new TypeError(`The handler returned an invalid header ${JSON.stringify(name)}: header names must be tokens and values must not contain CR, LF or NUL`);
+      }
+      if (name === "content-length") {
+        if (!/^[0-9]{1,15}$/.test(value) || declaredLength >= 0) {
+          throw new TypeError(`The handler returned an invalid Content-Length ${JSON.stringify(value)}`);
+        }
+        declaredLength = Number(value);
+        if (!bodyAllowed && status !== 304) continue;
+      } else if (name === "date") hasDate = true;
+      else if (name === "server") hasServer = true;
+      lines += `${name}: ${value}\r\n`;
+    }
+
+    // Body: read ahead up to two chunks so small bodies get a Content-Length and go out in one write.
+    const body = response.body;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const first: Uint8Array[] = [];
+    let ended = true;
+    if (body !== null && bodyAllowed) {
+      reader = body.getReader();
+      ended = false;
+      for (let i = 0; i < 2 && !ended; i++) {
+        const { done, value } = await reader.read();
+        if (done) ended = true;
+        else first.push(checkChunk(value));
+      }
+      if (this.#closed) {
+        void reader.cancel().catch(() => {});
+        return;
+      }
+    } else if (body !== null) {
+      if (!body.locked) void body.cancel().catch(() => {});
+      if (status !== 304 && status >= 200) {
+        this.#config.logger.warning(`Ignored the application's body for a ${status} response to ${head.target}: that status carries no body`);
+      }
+    }
+
+    let firstLength = 0;
+    for (const chunk of first) firstLength += chunk.length;
+    let length = declaredLength;
+    if (length < 0 && ended && bodyAllowed) {
+      length = firstLength;
+      lines += `content-length: ${length}\r\n`;
+    }
+    let chunked = false;
+    if (bodyAllowed && length < 0) {
+      if (head.minorVersion === 1) {
+        chunked = !isHead;
+        if (!isHead) lines += "transfer-encoding: chunked\r\n";
+      } else {
+        exchange.keepAlive = false; // HTTP/1.0: the end of the body is the end of the connection
+      }
+    }
+    if (!hasDate) lines += `date: ${httpDateNow()}\r\n`;
+    if (!hasServer && this.#config.ident) lines += `server: ${this.#config.ident}\r\n`;
+    if (!exchange.keepAlive) lines += "connection: close\r\n";
+    else if (head.minorVersion === 0) lines += "connection: keep-alive\r\n";
+    // The handler finished without reading a body the client was told to send: its framing is unknown.
+    if (exchange.hasBody && exchange.bodyOpen && exchange.head.expectContinue && !exchange.continueSent) {
+      exchange.keepAlive = false;
+      if (!lines.endsWith("connection: close\r\n")) lines += "connection: close\r\n";
+    }
+
+    const reason = response.statusText || statusText(status);
+    exchange.responseStarted = true;
+    this.#queue(encodeLatin1(`HTTP/1.${head.minorVersion} ${status} ${reason.replace(/[\r\n\0]/g, " ")}\r\n${lines}\r\n`));
+
+    if (isHead || !bodyAllowed) {
+      if (reader) void reader.cancel().catch(() => {});
+      this.#responseComplete(exchange);
+      return;
+    }
+
+    let sent = 0;
+    const limit = length; // -1 when unknown
+    const send = (chunk: Uint8Array): void => {
+      if (chunk.length === 0) return;
+      if (limit >= 0) {
+        if (sent + chunk.length > limit) {
+          chunk = chunk.subarray(0, limit - sent);
+          this.#config.logger.warning(`The application sent more bytes than its Content-Length (${limit}) for ${head.target}: the rest was cut off`);
+        }
+        sent += chunk.length;
+        if (chunk.length) this.#queue(chunk);
+      } else if (chunked) {
+        sent += chunk.length;
+        this.#queue(encodeLatin1(chunk.length.toString(16) + "\r\n"));
+        this.#queue(chunk);
+        this.#queue(CRLF);
+      } else {
+        sent += chunk.length;
+        this.#queue(chunk);
+      }
+    };
+    for (const chunk of first) send(chunk);
+
+    while (!ended && !this.#closed) {
+      if (limit >= 0 && sent >= limit) {
+        // Either exactly done (stop reading) or over: either way nothing more goes out.
+        const { done, value } = await reader!.read();
+        if (!done) {
+          if (value.length) this.#config.logger.warning(`The application sent more bytes than its Content-Length (${limit}) for ${head.target}: the rest was cut off`);
+          void reader!.cancel().catch(() => {});
+        }
+        break;
+      }
+      if (!this.#flush()) await this.#drained();
+      if (this.#closed) break;
+      const { done, value } = await reader!.read();
+      if (done) {
+        ended = true;
+        break;
+      }
+      send(checkChunk(value));
+    }
+    if (this.#closed) {
+      void reader?.cancel().catch(() => {});
+      return;
+    }
+    if (limit >= 0 && sent < limit) {
+      this.#config.logger.error(`The application returned too few bytes (${sent}) for its Content-Length (${limit}) for ${head.target}: closing the connection`);
+      this.#flush();
+      this.#closeNow();
+      exchange.responseDone = true;
+      return;
+    }
+    if (chunked) this.#queue(LAST_CHUNK);
+    this.#responseComplete(exchange);
+  }
+
+  /** The whole response is queued. */
+  #responseComplete(exchange: Exchange): void {
+    exchange.responseDone = true;
+    if (exchange.bodyOpen && exchange.hasBody) {
+      // The handler did not read the whole body. Discard a bounded amount to keep the connection.
+      const remaining = exchange.head.chunked ? Infinity : exchange.head.contentLength;
+      if (!exchange.keepAlive || remaining > this.#config.maxDiscardBytes || (exchange.head.expectContinue && !exchange.continueSent)) {
+        exchange.keepAlive = false;
+      } else {
+        exchange.discarding = true;
+        if (exchange.bodyController) {
+          try {
+            exchange.bodyController.error(new Error("The response was sent before the request body was read"));
+          } catch { /* already closed */ }
+        }
+        this.#scheduleFlush();
+        this.#pump();
+        return;
+      }
+    }
+    this.#finishExchange(exchange);
+  }
+
+  /** Response written and request fully read (or abandoned): move on to the next request or close. */
+  #finishExchange(exchange: Exchange): void {
+    if (this.#exchange !== exchange) return;
+    if (!exchange.keepAlive || (exchange.bodyOpen && exchange.hasBody)) {
+      this.#exchange = null;
+      this.#closing = true;
+      this.#flush();
+      this.#socket.end();
+      return;
+    }
+    if (exchange.bodyOpen) {
+      // Bodiless request whose "end" event is still in the parser: take it on the next pump.
+      this.#pump();
+      return;
+    }
+    this.#exchange = null;
+    this.#scheduleFlush();
+    if (this.#peerEnded) {
+      this.#closing = true;
+      this.#flush();
+      this.#socket.end();
+      return;
+    }
+    this.#pump();
+  }
+
+  #closeNow(): void {
+    this.#closing = true;
+    if (!this.#closed) {
+      this.#flush();
+      this.#socket.end();
+    }
+  }
+
+  // ---- output buffering ----------------------------------------------------------------------
+
+  #queue(bytes: Uint8Array): void {
+    this.#out.push(bytes);
+    this.#outBytes += bytes.length;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  /** Writes queued output; returns false when the socket is congested. */
+  #flush(): boolean {
+    const out = this.#out;
+    if (out.length === 0 || this.#closed) {
+      this.#out = [];
+      this.#outBytes = 0;
+      return !this.#congested;
+    }
+    this.lastActivity = Date.now();
+    let ok: boolean;
+    if (out.length === 1) ok = this.#socket.write(out[0]);
+    else if (this.#outBytes <= MERGE_LIMIT) ok = this.#socket.write(concatBytes(out, this.#outBytes));
+    else {
+      ok = true;
+      for (const part of out) ok = this.#socket.write(part);
+    }
+    this.#out = [];
+    this.#outBytes = 0;
+    if (!ok) this.#congested = true;
+    return ok;
+  }
+
+  #drained(): Promise<void> {
+    if (!this.#congested || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+}
+
+function checkChunk(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === "string") return encodeUtf8(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw new TypeError(`The response body stream produced a ${typeof value}; it must produce Uint8Array chunks`);
+}
+
+/** Path characters that the URL parser rewrites (percent-encodes, drops or treats as separators). */
+const PATH_SPECIAL = new Uint8Array(128);
+for (const c of "\"#<>\\^`{|}'") PATH_SPECIAL[c.charCodeAt(0)] = 1;
+
+/** Whether an origin-form target must go through the URL parser to match what `new URL(...)` yields. */
+function pathNeedsNormalizing(target: string): boolean {
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (PATH_SPECIAL[c] === 1) return true;
+    if (c === 46 /* . */ && target.charCodeAt(i - 1) === 47 /* / */) {
+      // A dot segment: "/." or "/.." followed by "/", "?" or the end.
+      let j = i + 1;
+      if (target.charCodeAt(j) === 46) j++;
+      const next = target.charCodeAt(j);
+      if (j >= target.length || next === 47 || next === 63) return true;
+    }
+    if (c === 37 /* % */ && target.charCodeAt(i + 1) === 50 /* 2 */ && (target.charCodeAt(i + 2) | 0x20) === 101 /* e */) return true;
+  }
+  return false;
+}
+
+const hostCache = new Map<string, string>();
+
+/** The origin (`scheme://host`) as the URL parser serialises it, cached per distinct Host value. */
+function canonicalOrigin(scheme: string, host: string): string {
+  const key = scheme + "://" + host;
+  let origin = hostCache.get(key);
+  if (origin === undefined) {
+    origin = new URL(key + "/").origin; // throws on an invalid host or port
+    if (hostCache.size >= 256) hostCache.clear();
+    hostCache.set(key, origin);
+  }
+  return origin;
+}

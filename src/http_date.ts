@@ -1,0 +1,50 @@
+/**
+ * The `Date` header value, formatted once per second.
+ *
+ * @module
+ */
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+let cachedSecond = -1;
+let cachedValue = "";
+
+function pad2(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+/**
+ * Formats a time as an IMF-fixdate (RFC 9110 §5.6.7), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+ *
+ * @example
+ * ```ts
+ * import { formatHttpDate } from "./http_date.ts";
+ * formatHttpDate(784111777000); // "Sun, 06 Nov 1994 08:49:37 GMT"
+ * ```
+ */
+export function formatHttpDate(ms: number): string {
+  const d = new Date(ms);
+  return `${DAYS[d.getUTCDay()]}, ${pad2(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
+    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} GMT`;
+}
+
+/**
+ * The current `Date` header value. Reformatted only when the second changes, so a busy server pays
+ * for one `Date.now()` per response.
+ *
+ * @example
+ * ```ts
+ * import { httpDateNow } from "./http_date.ts";
+ * const header = `Date: ${httpDateNow()}\r\n`;
+ * ```
+ */
+export function httpDateNow(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedValue = formatHttpDate(now);
+  }
+  return cachedValue;
+}

@@ -1,0 +1,270 @@
+/**
+ * The server core: listeners, the set of connections, the connection limit, idle sweeps and
+ * shutdown. Runtime specifics come in through the {@linkcode Runtime} interface.
+ *
+ * @module
+ */
+
+import { Connection, type ConnectionConfig, type FetchHandler } from "./connection.ts";
+import type { BoundAddress, ConnectionEvents, Listener, PeerInfo, SocketHandle } from "./transport.ts";
+import type { RequestFactory } from "./request.ts";
+import type { Logger } from "./logger.ts";
+import type { Settings } from "./adjustments.ts";
+
+/** Called by an adapter for every accepted connection; returns the events sink for it. */
+export type AcceptHandler = (socket: SocketHandle, peer: PeerInfo) => ConnectionEvents;
+
+/** What an adapter provides: listening sockets, name resolution, timers and the request strategy. */
+export interface Runtime {
+  /** `"node"`, `"deno"` or `"bun"`. */
+  readonly name: string;
+  /** How handler `Request`s are built on this runtime. */
+  readonly createRequest: RequestFactory;
+  /** Opens a TCP listener. `host` is an IP literal. */
+  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler): Promise<Listener>;
+  /** Opens a unix-socket listener, replacing a stale socket file and applying `perms`. */
+  listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler): Promise<Listener>;
+  /** Resolves a host name to IP literals. */
+  lookup(host: string): Promise<{ address: string; family: 4 | 6 }[]>;
+  /** Calls `fn` every `ms` milliseconds until the returned function is called. Must not keep the process alive. */
+  every(ms: number, fn: () => void): () => void;
+  /** Calls `fn` once after `ms` milliseconds unless cancelled. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+const IGNORE_EVENTS: ConnectionEvents = { onData() {}, onEnd() {}, onDrain() {}, onClose() {} };
+
+/** A connection accepted above the connection limit: unread until a slot frees up. */
+class HeldSocket implements ConnectionEvents {
+  readonly socket: SocketHandle;
+  readonly peer: PeerInfo;
+  closed = false;
+  #target: ConnectionEvents | undefined;
+  #early: Uint8Array[] = [];
+  #ended = false;
+
+  constructor(socket: SocketHandle, peer: PeerInfo) {
+    this.socket = socket;
+    this.peer = peer;
+  }
+  activate(target: ConnectionEvents): void {
+    this.#target = target;
+    this.socket.resumeReading();
+    for (const chunk of this.#early.splice(0)) target.onData(chunk);
+    if (this.#ended) target.onEnd();
+  }
+  drop(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+  onData(chunk: Uint8Array): void {
+    if (this.#target) this.#target.onData(chunk);
+    else this.#early.push(chunk);
+  }
+  onEnd(): void {
+    if (this.#target) this.#target.onEnd();
+    else this.#ended = true;
+  }
+  onDrain(): void {
+    this.#target?.onDrain();
+  }
+  onClose(error?: unknown): void {
+    this.closed = true;
+    this.#target?.onClose(error);
+  }
+}
+
+function isIpLiteral(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+}
+
+/**
+ * A running server. Created by `serve()`; exposes its bound addresses and `close()`.
+ *
+ * @example
+ * ```ts ignore
+ * const server = serve(() => new Response("hi"), { port: 0 });
+ * await server.ready;
+ * console.log(server.addresses[0].port);
+ * await server.close();
+ * ```
+ */
+export class Server {
+  readonly #runtime: Runtime;
+  readonly #settings: Settings;
+  readonly #logger: Logger;
+  readonly #config: ConnectionConfig;
+  readonly #connections = new Set<Connection>();
+  #listeners: Listener[] = [];
+  #held: HeldSocket[] = [];
+  #atLimit = false;
+  #stopSweep: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+  #resolveClosed!: () => void;
+  /** Resolves once every listener is bound; rejects if one cannot be. */
+  readonly ready: Promise<void>;
+  /** Resolves once the server has closed. */
+  readonly finished: Promise<void>;
+
+  constructor(handler: FetchHandler, settings: Settings, runtime: Runtime, logger: Logger) {
+    this.#runtime = runtime;
+    this.#settings = settings;
+    this.#logger = logger;
+    this.#config = {
+      handler,
+      createRequest: runtime.createRequest,
+      logger,
+      limits: {
+        maxRequestHeaderSize: settings.maxRequestHeaderSize,
+        maxRequestBodySize: settings.maxRequestBodySize,
+        maxRequestLineSize: settings.maxRequestLineSize,
+        maxHeaderFields: settings.maxHeaderFields,
+        maxChunkExtensionSize: settings.maxChunkExtensionSize,
+        maxTrailerSize: settings.maxTrailerSize,
+      },
+      ident: settings.ident,
+      urlScheme: settings.urlScheme,
+      exposeTracebacks: settings.exposeTracebacks,
+      lookaheadBytes: Math.max(settings.recvBytes * 8, 65536),
+      maxDiscardBytes: 65536,
+      onClosed: (connection) => this.#onClosed(connection),
+    };
+    this.finished = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.ready = this.#start();
+    this.ready.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
+  }
+
+  /** Where the server listens (filled in once `ready` resolves). */
+  get addresses(): BoundAddress[] {
+    return this.#listeners.map((listener) => listener.address);
+  }
+
+  /** Number of open client connections. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  async #start(): Promise<void> {
+    const settings = this.#settings;
+    const accept: AcceptHandler = (socket, peer) => this.#accept(socket, peer);
+    try {
+      if (settings.unixSocket) {
+        this.#listeners.push(await this.#runtime.listenUnix(settings.unixSocket, settings.unixSocketPerms, settings.backlog, accept));
+      } else {
+        for (const { host, port } of settings.listen) {
+          for (const address of await this.#resolve(host)) {
+            this.#listeners.push(await this.#runtime.listenTcp(address, port, settings.backlog, accept));
+          }
+        }
+      }
+    } catch (error) {
+      await Promise.allSettled(this.#listeners.map((listener) => listener.close()));
+      this.#listeners = [];
+      this.#resolveClosed();
+      throw error;
+    }
+    for (const { transport, hostname, port } of this.addresses) {
+      if (transport === "unix") this.#logger.info(`Serving on unix:${hostname}`);
+      else this.#logger.info(`Serving on http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`);
+    }
+    const interval = Math.max(settings.cleanupInterval, 0.01) * 1000;
+    this.#stopSweep = this.#runtime.every(interval, () => this.#sweep());
+  }
+
+  async #resolve(host: string): Promise<string[]> {
+    const { ipv4, ipv6 } = this.#settings;
+    if (host === "*" || host === "") {
+      return [...(ipv4 ? ["0.0.0.0"] : []), ...(ipv6 ? ["::"] : [])];
+    }
+    if (isIpLiteral(host)) return [host];
+    const found = (await this.#runtime.lookup(host)).filter((a) => (a.family === 4 ? ipv4 : ipv6)).map((a) => a.address);
+    const unique = [...new Set(found)];
+    if (unique.length === 0) throw new Error(`Cannot listen on "${host}": it resolves to no usable address (ipv4=${ipv4}, ipv6=${ipv6})`);
+    return unique;
+  }
+
+  #accept(socket: SocketHandle, peer: PeerInfo): ConnectionEvents {
+    if (this.#closing) {
+      socket.destroy();
+      return IGNORE_EVENTS;
+    }
+    if (this.#connections.size >= this.#settings.connectionLimit) {
+      // At the limit: the connection waits, unread, as it would in the kernel's backlog.
+      socket.pauseReading();
+      const held = new HeldSocket(socket, peer);
+      this.#held.push(held);
+      if (this.#held.length > this.#settings.backlog) this.#held.shift()!.drop();
+      this.#checkLimit();
+      return held;
+    }
+    return this.#activate(socket, peer);
+  }
+
+  #activate(socket: SocketHandle, peer: PeerInfo): Connection {
+    const connection = new Connection(socket, peer, this.#config);
+    this.#connections.add(connection);
+    this.#checkLimit();
+    return connection;
+  }
+
+  #onClosed(connection: Connection): void {
+    this.#connections.delete(connection);
+    while (this.#held.length > 0 && this.#connections.size < this.#settings.connectionLimit && !this.#closing) {
+      const held = this.#held.shift()!;
+      if (!held.closed) held.activate(this.#activate(held.socket, held.peer));
+    }
+    this.#checkLimit();
+    if (this.#closing && this.#connections.size === 0) this.#allClosed?.();
+  }
+
+  /** Stop accepting at `connectionLimit` client connections; resume below it. Logged once per change. */
+  #checkLimit(): void {
+    const limit = this.#settings.connectionLimit;
+    const count = this.#connections.size;
+    if (!this.#atLimit && count >= limit) {
+      this.#atLimit = true;
+      this.#logger.warning(`Connection limit (${limit}) reached: new connections wait until one closes`);
+      // Idle keep-alive connections must not lock new clients out: close the oldest idle one.
+      let oldest: Connection | undefined;
+      for (const c of this.#connections) if (c.idle && (!oldest || c.lastActivity < oldest.lastActivity)) oldest = c;
+      oldest?.closeIfIdle();
+    } else if (this.#atLimit && count < limit && this.#held.length === 0) {
+      this.#atLimit = false;
+      this.#logger.info(`Connection count (${count}) is below the limit (${limit}) again: accepting`);
+    }
+  }
+
+  /** Close connections idle for longer than `channelTimeout`. */
+  #sweep(): void {
+    const cutoff = Date.now() - this.#settings.channelTimeout * 1000;
+    for (const connection of this.#connections) {
+      if (connection.idle && connection.lastActivity < cutoff) connection.closeIfIdle();
+    }
+  }
+
+  #allClosed: (() => void) | undefined;
+
+  /**
+   * Stops accepting, closes idle connections at once, lets in-flight responses finish (they carry
+   * `Connection: close`) and force-closes whatever is left after `shutdownTimeout` seconds.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.ready.catch(() => {});
+      this.#stopSweep?.();
+      await Promise.allSettled(this.#listeners.map((listener) => listener.close()));
+      for (const held of this.#held.splice(0)) held.drop();
+      if (this.#connections.size > 0) {
+        const drained = new Promise<void>((resolve) => (this.#allClosed = resolve));
+        for (const connection of [...this.#connections]) connection.closeAfterResponse();
+        const cancel = this.#runtime.after(this.#settings.shutdownTimeout * 1000, () => {
+          for (const connection of this.#connections) connection.destroy();
+        });
+        if (this.#connections.size > 0) await drained;
+        cancel();
+      }
+      this.#resolveClosed();
+    })();
+    return this.#closing;
+  }
+}
