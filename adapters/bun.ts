@@ -54,6 +54,7 @@ interface SocketState {
   queue: Uint8Array[];
   queued: number;
   ending: boolean;
+  peerEnded: boolean;
   closed: boolean;
   lastError?: unknown;
 }
@@ -74,6 +75,10 @@ function flushQueue(socket: BunSocket, state: SocketState): void {
 }
 
 function finishEnd(socket: BunSocket, state: SocketState): void {
+  if (state.peerEnded) {
+    socket.end(); // both sides are done
+    return;
+  }
   socket.shutdown(true); // half-close: the peer reads our response, we keep draining its input
   setTimeout(() => {
     if (!state.closed) socket.terminate();
@@ -84,7 +89,7 @@ function handlers(onAccept: AcceptHandler, unixPath: string | undefined): Socket
   return {
     open(socket) {
       socket.setNoDelay?.(true);
-      const state: SocketState = { events: undefined as unknown as ConnectionEvents, queue: [], queued: 0, ending: false, closed: false };
+      const state: SocketState = { events: undefined as unknown as ConnectionEvents, queue: [], queued: 0, ending: false, peerEnded: false, closed: false };
       socket.data = state;
       const handle: SocketHandle = {
         write(data: Uint8Array): boolean {
@@ -137,7 +142,8 @@ function handlers(onAccept: AcceptHandler, unixPath: string | undefined): Socket
     },
     end(socket) {
       const state = socket.data;
-      if (state.ending) socket.terminate();
+      state.peerEnded = true;
+      if (state.ending) socket.end();
       else state.events.onEnd();
     },
     error(socket, error) {

@@ -61,6 +61,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
   let ending = false;
   let closed = false;
   let paused = false;
+  let peerEnded = false;
   let wake: (() => void) | undefined;
   let lastError: unknown;
 
@@ -99,6 +100,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
     if (closed) return;
     events.onDrain();
     if (ending && queue.length === 0) {
+      if (peerEnded) return close(); // both sides are done
       try {
         await conn.closeWrite();
       } catch { /* peer already gone */ }
@@ -157,6 +159,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
         const buffer = new Uint8Array(READ_SIZE);
         const n = await conn.read(buffer);
         if (n === null) {
+          peerEnded = true;
           if (ending) return close();
           events.onEnd();
           return;

@@ -34,16 +34,17 @@ export const TCHAR: Uint8Array = table((b) => {
 
 /**
  * Bytes allowed inside a field value (RFC 9110 5.5): VCHAR, obs-text (0x80-0xFF), SP and HTAB.
- * 1 = allowed, 0 = not (CTLs, DEL, CR, LF).
+ * 1 = allowed ASCII, 2 = allowed obs-text, 0 = not allowed (CTLs, DEL, CR, LF).
  *
  * @example
  * ```ts
  * import { FIELD_CHAR } from "./abnf.ts";
- * FIELD_CHAR[0x85]; // 1 (obs-text)
+ * FIELD_CHAR[0x41]; // 1
+ * FIELD_CHAR[0x85]; // 2 (obs-text)
  * FIELD_CHAR[0x0b]; // 0 (VT)
  * ```
  */
-export const FIELD_CHAR: Uint8Array = table((b) => (b === 0x09 || (b >= 0x20 && b !== 0x7f) ? 1 : 0));
+export const FIELD_CHAR: Uint8Array = table((b) => (b >= 0x80 ? 2 : b === 0x09 || (b >= 0x20 && b !== 0x7f) ? 1 : 0));
 
 /**
  * Bytes allowed in a request-target as sent on the wire: visible ASCII 0x21-0x7E
@@ -123,9 +124,12 @@ const REG_NAME_CHAR: Uint8Array = table((b) => {
   return "-._~!$&'()*+,;=".includes(String.fromCharCode(b)) && b < 0x80 ? 1 : 0;
 });
 
+const ASCII_DECODER = new TextDecoder();
+
 /**
  * Decodes bytes as ISO-8859-1 (each byte becomes the code unit of the same value). Works in
- * pieces of at most 8192 bytes so large values never hit argument-count limits.
+ * pieces of at most 8192 bytes so large values never hit argument-count limits. Pass
+ * `ascii = true` only when every byte is known to be below 0x80 (a faster native path).
  * (`TextDecoder("latin1")` is really windows-1252 and maps 0x80-0x9F differently.)
  *
  * @example
@@ -134,7 +138,7 @@ const REG_NAME_CHAR: Uint8Array = table((b) => {
  * latin1(new Uint8Array([0x48, 0x69, 0x85]), 0, 3); // "Hi\u0085"
  * ```
  */
-export function latin1(buf: Uint8Array, start: number, end: number): string {
+export function latin1(buf: Uint8Array, start: number, end: number, ascii = false): string {
   const n = end - start;
   if (n <= 0) return "";
   if (n <= 12) {
@@ -143,6 +147,8 @@ export function latin1(buf: Uint8Array, start: number, end: number): string {
     for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]);
     return s;
   }
+  // For bytes known to be ASCII, UTF-8 decoding gives the same string and is native.
+  if (ascii) return ASCII_DECODER.decode(buf.subarray(start, end));
   if (n <= 8192) return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
   let s = "";
   for (let i = start; i < end; i += 8192) {

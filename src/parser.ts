@@ -467,6 +467,8 @@ export class RequestParser {
   #m2 = 0;
   #m3 = 0;
   #nameFlags = 0;
+  /** The current field value holds obs-text bytes (>= 0x80). */
+  #valueHigh = false;
 
   // Request under construction.
   #method = "";
@@ -847,12 +849,18 @@ export class RequestParser {
           if (p >= end) continue;
           if (p >= lim) return this.#tooLarge(trailer);
           this.#m2 = p;
+          this.#valueHigh = false;
           st = ST_VALUE;
           continue;
         }
         case ST_VALUE: {
           const stop = end < lim ? end : lim;
-          while (p < stop && FIELD_CHAR[buf[p]] !== 0) p++;
+          while (p < stop && FIELD_CHAR[buf[p]] === 1) p++;
+          if (p < stop && FIELD_CHAR[buf[p]] === 2) {
+            // obs-text: allowed, but the value then needs the general latin1 decoder.
+            this.#valueHigh = true;
+            while (p < stop && FIELD_CHAR[buf[p]] !== 0) p++;
+          }
           if (p >= end) continue;
           if (p >= lim) return this.#tooLarge(trailer);
           const b = buf[p];
@@ -949,7 +957,7 @@ export class RequestParser {
       name = latin1(buf, start, this.#m1);
       if ((this.#nameFlags & 2) !== 0) name = name.toLowerCase();
     }
-    const value = latin1(buf, vs, ve);
+    const value = latin1(buf, vs, ve, !this.#valueHigh);
     if (trailers !== null) {
       trailers.push(name, value);
       return null;
