@@ -1,0 +1,58 @@
+/**
+ * The core stays runtime-free: only adapters/ (and entry points) may touch node:*, Deno, Bun, timers,
+ * threads or process. This test fails on the first file under src/ that does.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: the nearest folder above this file with a package.json and src/. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!(existsSync(join(dir, "package.json")) && existsSync(join(dir, "src")) && existsSync(join(dir, "mod.ts")))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("Cannot find the repository root above " + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+const FORBIDDEN: [RegExp, string][] = [
+  [/from\s+["']node:|import\(\s*["']node:|require\(/, "imports a node: module"],
+  [/\bDeno\s*\./, "uses the Deno global"],
+  [/\bBun\s*\./, "uses the Bun global"],
+  [/\b(setTimeout|setInterval|setImmediate|clearTimeout|clearInterval)\s*\(/, "uses a timer"],
+  [/\bnew\s+Worker\s*\(|worker_threads/, "uses a thread"],
+  [/\bprocess\s*\.|\bBuffer\s*\./, "uses Node's process or Buffer globals"],
+];
+
+/** Source without comments, so prose may mention what code may not use. */
+function code(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+}
+
+describe("src/ purity", () => {
+  const src = join(repoRoot(), "src");
+  const files = readdirSync(src).filter((f) => f.endsWith(".ts"));
+
+  it("finds the core's source files", () => {
+    assert.ok(files.length >= 5, `expected the core's .ts files in ${src}`);
+  });
+
+  for (const file of files) {
+    it(`${file} touches no runtime, timer or thread`, () => {
+      const text = code(readFileSync(join(src, file), "utf8"));
+      for (const [pattern, what] of FORBIDDEN) {
+        const m = pattern.exec(text);
+        assert.equal(m, null, `src/${file} ${what}: "${m?.[0]}". Move it to an adapter behind the Runtime interface.`);
+      }
+    });
+  }
+
+  it("detects a violation (the checker itself works)", () => {
+    const sample = code('import { x } from "node:net";\nconst t = setTimeout(() => {}, 1);');
+    assert.ok(FORBIDDEN.some(([p]) => p.test(sample)));
+  });
+});
