@@ -64,3 +64,79 @@ export function concatBytes(parts: readonly Uint8Array[], total = -1): Uint8Arra
   }
   return out;
 }
+
+// deno-lint-ignore no-control-regex
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+/**
+ * The number of bytes `text` takes in UTF-8.
+ *
+ * @example
+ * ```ts
+ * import { utf8Length } from "./bytes.ts";
+ * utf8Length("héllo"); // 6
+ * ```
+ */
+export function utf8Length(text: string): number {
+  if (ASCII_ONLY.test(text)) return text.length;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3; // BMP character, or a lone surrogate encoded as U+FFFD
+  }
+  return n;
+}
+
+/**
+ * One buffer holding a Latin-1 head followed by a body (UTF-8 text or bytes): a whole response in a
+ * single allocation and a single write.
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage } from "./bytes.ts";
+ * encodeMessage("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n", "hi");
+ * ```
+ */
+export function encodeMessage(head: string, body: string | Uint8Array | null, bodyLength: number): Uint8Array {
+  const ascii = ASCII_ONLY.test(head);
+  const headBytes = ascii ? undefined : encodeLatin1(head);
+  const headLength = ascii ? head.length : headBytes!.length;
+  const out = allocate(headLength + bodyLength);
+  if (ascii) encoder.encodeInto(head, out);
+  else out.set(headBytes!);
+  if (typeof body === "string") encoder.encodeInto(body, out.subarray(headLength));
+  else if (body !== null) out.set(body, headLength);
+  return out;
+}
+
+const SLAB_SIZE = 64 * 1024;
+const POOLED_MAX = 4096;
+let slab = new Uint8Array(0);
+let slabOffset = 0;
+
+/**
+ * A zero-filled-or-not byte array of length `n`, carved from a shared slab for small sizes (a fresh
+ * typed array costs an off-heap allocation each time). Slab memory is never handed out twice, so a
+ * returned array stays valid for as long as anyone holds it.
+ *
+ * @example
+ * ```ts
+ * import { allocate } from "./bytes.ts";
+ * const bytes = allocate(100); // may contain garbage: overwrite all of it
+ * ```
+ */
+export function allocate(n: number): Uint8Array {
+  if (n > POOLED_MAX) return new Uint8Array(n);
+  if (slabOffset + n > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabOffset = 0;
+  }
+  const out = slab.subarray(slabOffset, slabOffset + n);
+  slabOffset = (slabOffset + n + 7) & ~7;
+  return out;
+}

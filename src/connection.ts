@@ -15,9 +15,10 @@ import { RequestParser, type ParserLimits, type RequestHead } from "./parser.ts"
 import type { ConnectionEvents, PeerInfo, SocketHandle } from "./transport.ts";
 import type { RequestFactory, RequestInfo } from "./request.ts";
 import { errorResponse, HOP_BY_HOP, isSafeHeader } from "./response_head.ts";
-import { concatBytes, encodeLatin1, encodeUtf8 } from "./bytes.ts";
+import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, utf8Length } from "./bytes.ts";
 import { httpDateNow } from "./http_date.ts";
 import { statusText } from "./status_text.ts";
+import { takeFastParts } from "./fast_response.ts";
 import type { Logger } from "./logger.ts";
 
 /** A Fetch handler: the application. */
@@ -102,6 +103,9 @@ export class Connection implements ConnectionEvents {
   #drainWaiters: (() => void)[] = [];
   /** Whether the socket's output is above its high-water mark. */
   #congested = false;
+  /** The last Host seen and its canonical origin: clients send the same Host on every request. */
+  #originHost = "";
+  #origin = "";
   /** Time of the last byte in or out (ms), for idle sweeps. */
   lastActivity = Date.now();
   /** Requests served on this connection. */
@@ -404,7 +408,12 @@ export class Connection implements ConnectionEvents {
       const url = new URL(target); // absolute-form: the target's authority wins over Host (RFC 9112 §3.2.2)
       return [url.href, url.pathname + url.search];
     }
-    const origin = canonicalOrigin(this.#config.urlScheme, this.#hostFor(head));
+    const host = this.#hostFor(head);
+    let origin = this.#origin;
+    if (host !== this.#originHost) {
+      origin = this.#origin = canonicalOrigin(this.#config.urlScheme, host);
+      this.#originHost = host;
+    }
     if (pathNeedsNormalizing(target)) {
       const url = new URL(origin + target);
       return [url.href, url.pathname + url.search];
@@ -457,11 +466,12 @@ export class Connection implements ConnectionEvents {
   }
 
   async #writeResponse(exchange: Exchange, response: Response): Promise<void> {
-    if (typeof response !== "object" || response === null || typeof response.status !== "number" || typeof response.headers !== "object") {
+    if (typeof response !== "object" || response === null || typeof response.status !== "number") {
       throw new TypeError(`The handler returned ${response === null ? "null" : typeof response} instead of a Response`);
     }
     const head = exchange.head;
-    let status = response.status;
+    const fast = takeFastParts(response);
+    let status = fast ? fast.status : response.status;
     if (status === 0 && response.type === "error") status = 500; // Response.error()
     if (!Number.isInteger(status) || status < 100 || status > 999 || status === 101) {
       throw new RangeError(`The handler returned a response with status ${status}, which this server cannot send`);
@@ -474,10 +484,10 @@ export class Connection implements ConnectionEvents {
     let declaredLength = -1;
     let hasDate = false;
     let hasServer = false;
-    for (const [name, value] of response.headers) {
+    const add = (name: string, value: string): void => {
       if (HOP_BY_HOP.has(name)) {
         this.#config.logger.warning(`Dropped hop-by-hop header "${name}" set by the application for ${head.target}`);
-        continue;
+        return;
       }
       if (!isSafeHeader(name, value)) {
         throw new TypeError(`The handler returned an invalid header ${JSON.stringify(name)}: header names must be tokens and values must not contain CR, LF or NUL`);
@@ -487,37 +497,55 @@ export class Connection implements ConnectionEvents {
           throw new TypeError(`The handler returned an invalid Content-Length ${JSON.stringify(value)}`);
         }
         declaredLength = Number(value);
-        if (!bodyAllowed && status !== 304) continue;
+        if (!bodyAllowed && status !== 304) return;
       } else if (name === "date") hasDate = true;
       else if (name === "server") hasServer = true;
       lines += `${name}: ${value}\r\n`;
+    };
+    const flat = fast?.headers;
+    if (flat !== undefined) {
+      for (let i = 0; i < flat.length; i += 2) add(flat[i], flat[i + 1]);
+    } else {
+      for (const [name, value] of response.headers) add(name, value);
     }
 
     // Body: read ahead up to two chunks so small bodies get a Content-Length and go out in one write.
-    const body = response.body;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     const first: Uint8Array[] = [];
     let ended = true;
-    if (body !== null && bodyAllowed) {
-      reader = body.getReader();
-      ended = false;
-      for (let i = 0; i < 2 && !ended; i++) {
-        const { done, value } = await reader.read();
-        if (done) ended = true;
-        else first.push(checkChunk(value));
+    /** A complete body known up front (a FastResponse's string or bytes). */
+    let whole: string | Uint8Array | null = null;
+    let wholeLength = 0;
+    if (fast !== undefined) {
+      if (fast.body !== null && fast.body.length > 0) {
+        if (bodyAllowed) {
+          whole = fast.body;
+          wholeLength = typeof whole === "string" ? utf8Length(whole) : whole.length;
+        } else if (status !== 304) this.#config.logger.warning(`Ignored the application's body for a ${status} response to ${head.target}: that status carries no body`);
       }
-      if (this.#closed) {
-        void reader.cancel().catch(() => {});
-        return;
-      }
-    } else if (body !== null) {
-      if (!body.locked) void body.cancel().catch(() => {});
-      if (status !== 304 && status >= 200) {
-        this.#config.logger.warning(`Ignored the application's body for a ${status} response to ${head.target}: that status carries no body`);
+    } else {
+      const body = response.body;
+      if (body !== null && bodyAllowed) {
+        reader = body.getReader();
+        ended = false;
+        for (let i = 0; i < 2 && !ended; i++) {
+          const { done, value } = await reader.read();
+          if (done) ended = true;
+          else first.push(checkChunk(value));
+        }
+        if (this.#closed) {
+          void reader.cancel().catch(() => {});
+          return;
+        }
+      } else if (body !== null) {
+        if (!body.locked) void body.cancel().catch(() => {});
+        if (status !== 304 && status >= 200) {
+          this.#config.logger.warning(`Ignored the application's body for a ${status} response to ${head.target}: that status carries no body`);
+        }
       }
     }
 
-    let firstLength = 0;
+    let firstLength = wholeLength;
     for (const chunk of first) firstLength += chunk.length;
     let length = declaredLength;
     if (length < 0 && ended && bodyAllowed) {
@@ -543,9 +571,26 @@ export class Connection implements ConnectionEvents {
       if (!lines.endsWith("connection: close\r\n")) lines += "connection: close\r\n";
     }
 
-    const reason = response.statusText || statusText(status);
+    const reason = (fast ? fast.statusText : response.statusText) || statusText(status);
     exchange.responseStarted = true;
-    this.#queue(encodeLatin1(`HTTP/1.${head.minorVersion} ${status} ${reason.replace(/[\r\n\0]/g, " ")}\r\n${lines}\r\n`));
+    const headText = `HTTP/1.${head.minorVersion} ${status} ${reason.replace(/[\r\n\0]/g, " ")}\r\n${lines}\r\n`;
+
+    // The common case: the whole body is known and matches its length: one buffer, one write.
+    if (ended && (declaredLength < 0 || declaredLength === firstLength || isHead || !bodyAllowed)) {
+      if (isHead || !bodyAllowed) {
+        if (reader) void reader.cancel().catch(() => {});
+        this.#queue(encodeMessage(headText, null, 0));
+      } else if (first.length <= 1) {
+        this.#queue(encodeMessage(headText, first.length === 1 ? first[0] : whole, firstLength));
+      } else {
+        this.#queue(encodeMessage(headText, null, 0));
+        for (const chunk of first) this.#queue(chunk);
+      }
+      this.#responseComplete(exchange);
+      return;
+    }
+    if (whole !== null) first.push(typeof whole === "string" ? encodeUtf8(whole) : whole);
+    this.#queue(encodeLatin1(headText));
 
     if (isHead || !bodyAllowed) {
       if (reader) void reader.cancel().catch(() => {});

@@ -30,6 +30,8 @@ export interface Runtime {
   every(ms: number, fn: () => void): () => void;
   /** Calls `fn` once after `ms` milliseconds unless cancelled. */
   after(ms: number, fn: () => void): () => void;
+  /** Runtime-specific preparation before the first server starts (e.g. installing a faster `Response`). */
+  setup?(options: { nativeResponse: boolean }): void;
 }
 
 const IGNORE_EVENTS: ConnectionEvents = { onData() {}, onEnd() {}, onDrain() {}, onClose() {} };

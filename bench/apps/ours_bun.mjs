@@ -1,0 +1,10 @@
+// Ours on Bun: serve() from the TypeScript sources (mod.ts).
+// Usage: bun bench/apps/ours_bun.mjs --port 0 --workload hello
+import { serve } from "../../mod.ts";
+import { fetchHandler, parseArgs } from "./workloads.mjs";
+
+const { port, workload } = parseArgs(process.argv.slice(2), process.env);
+const server = serve(fetchHandler(workload), { host: "127.0.0.1", port });
+await server.ready;
+console.log(`READY ${server.addresses[0].port}`);
+process.on("SIGTERM", () => process.exit(0));

@@ -1,0 +1,584 @@
+#!/usr/bin/env node
+// `npm run bench`: measures our serve() against each runtime's native HTTP server with wrk, on
+// 127.0.0.1 only. For every workload and round it starts each server (bench/apps/*.mjs) pinned to
+// CPU 0, waits for its "READY <port>" line, checks one response, runs a warm-up and a measured
+// `wrk` pinned to CPU 1, then stops the server by its pid. Prints a Markdown report and writes
+// bench/results/LATEST.md and bench/results/LATEST.svg. See bench/README.md.
+//
+// Usage: node bench/run.mjs [--duration 5] [--rounds 3] [--warmup 2] [--connections 50]
+//                           [--only node,deno,bun] [--workload hello|pipelined|close|echo|big|all]
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, release, tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const apps = join(root, "bench", "apps");
+const resultsDir = join(root, "bench", "results");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+
+const RUNTIMES = ["node", "deno", "bun"];
+
+/** Each workload: what wrk sends, what one correct response looks like. */
+const WORKLOADS = {
+  hello: {
+    title: "GET / keep-alive, \"Hello World\" (11 bytes)",
+    check: { bytes: 11 },
+  },
+  pipelined: {
+    title: "GET / keep-alive, 16 requests pipelined per write (wrk Lua script)",
+    lua: `init = function(args)
+  local r = {}
+  for i = 1, 16 do r[i] = wrk.format(nil, "/") end
+  req = table.concat(r)
+end
+request = function() return req end
+`,
+    check: { bytes: 11 },
+  },
+  close: {
+    title: "GET / with `Connection: close` (a new TCP connection per request)",
+    wrkArgs: ["-H", "Connection: close"],
+    check: { bytes: 11 },
+  },
+  echo: {
+    title: "POST 64 KiB body, echoed back (keep-alive)",
+    lua: `wrk.method = "POST"
+wrk.body = string.rep("x", 65536)
+wrk.headers["Content-Type"] = "application/octet-stream"
+`,
+    check: { bytes: 65536, post: 65536 },
+  },
+  big: {
+    title: "GET / keep-alive, 1 MiB response body",
+    check: { bytes: 1024 * 1024 },
+  },
+};
+
+/** The servers: a native reference and ours per runtime. */
+const SERVERS = [
+  { runtime: "node", kind: "native", label: "node:http", script: "node_http.mjs" },
+  { runtime: "node", kind: "ours", label: "ours (dist/)", script: "ours_node.mjs" },
+  { runtime: "deno", kind: "native", label: "Deno.serve", script: "deno_serve.mjs" },
+  { runtime: "deno", kind: "ours", label: "ours (mod.ts)", script: "ours_deno.mjs" },
+  { runtime: "bun", kind: "native", label: "Bun.serve", script: "bun_serve.mjs" },
+  { runtime: "bun", kind: "ours", label: "ours (mod.ts)", script: "ours_bun.mjs" },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function usage(code) {
+  console.log(`Usage: npm run bench -- [options]
+
+  --duration N      seconds per measured wrk run (default 5)
+  --rounds N        measured runs per server; the report shows the median (default 3)
+  --warmup N        seconds of warm-up before each measured run (default 2; 0 to skip)
+  --connections N   wrk connections (default 50)
+  --only LIST       runtimes, comma-separated: node,deno,bun (default all three)
+  --workload LIST   comma-separated: ${Object.keys(WORKLOADS).join(", ")}, or all (default hello)
+  --help            this text`);
+  process.exit(code);
+}
+
+function parseOptions(argv) {
+  const opts = { duration: 5, rounds: 3, warmup: 2, connections: 50, only: [...RUNTIMES], workloads: ["hello"] };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let value;
+    const eq = arg.indexOf("=");
+    if (arg.startsWith("--") && eq > 0) [arg, value] = [arg.slice(0, eq), arg.slice(eq + 1)];
+    const next = () => {
+      if (value !== undefined) return value;
+      if (i + 1 >= argv.length) fail(`${arg} needs a value`);
+      return argv[++i];
+    };
+    const int = (min) => {
+      const raw = next();
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < min) fail(`${arg} ${JSON.stringify(raw)}: give an integer >= ${min}`);
+      return n;
+    };
+    switch (arg) {
+      case "--duration": opts.duration = int(1); break;
+      case "--rounds": opts.rounds = int(1); break;
+      case "--warmup": opts.warmup = int(0); break;
+      case "--connections": opts.connections = int(1); break;
+      case "--only": {
+        const list = next().split(",").map((s) => s.trim()).filter(Boolean);
+        const bad = list.filter((r) => !RUNTIMES.includes(r));
+        if (bad.length || !list.length) fail(`--only ${JSON.stringify(list.join(","))}: use a comma-separated subset of ${RUNTIMES.join(",")}`);
+        opts.only = RUNTIMES.filter((r) => list.includes(r));
+        break;
+      }
+      case "--workload": case "--workloads": {
+        const raw = next();
+        const list = raw === "all" ? Object.keys(WORKLOADS) : raw.split(",").map((s) => s.trim()).filter(Boolean);
+        const bad = list.filter((w) => !(w in WORKLOADS));
+        if (bad.length || !list.length) fail(`--workload ${JSON.stringify(raw)}: use ${Object.keys(WORKLOADS).join(", ")} or all`);
+        opts.workloads = Object.keys(WORKLOADS).filter((w) => list.includes(w));
+        break;
+      }
+      case "--help": case "-h": usage(0); break;
+      default: fail(`Unknown option ${JSON.stringify(argv[i])}`);
+    }
+  }
+  return opts;
+}
+
+function fail(message) {
+  console.error(`bench: ${message} (see --help)`);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment: wrk, taskset, build, versions, machine
+
+function ensureWrk() {
+  if (spawnSync("wrk", ["-v"], { encoding: "utf8" }).error === undefined) return;
+  if (typeof process.getuid === "function" && process.getuid() === 0) {
+    console.log("wrk not found: installing it with apt-get (running as root)");
+    let r = spawnSync("apt-get", ["install", "-y", "wrk"], { stdio: "inherit" });
+    if (r.status !== 0) {
+      spawnSync("apt-get", ["update"], { stdio: "inherit" });
+      r = spawnSync("apt-get", ["install", "-y", "wrk"], { stdio: "inherit" });
+    }
+    if (r.status === 0 && spawnSync("wrk", ["-v"]).error === undefined) return;
+  }
+  console.error(`bench: the load generator wrk is not installed.
+Install it, then run again:
+  Debian/Ubuntu:  sudo apt-get install -y wrk
+  Fedora:         sudo dnf install wrk
+  macOS:          brew install wrk`);
+  process.exit(1);
+}
+
+/** CPU pinning: the server on CPU 0, wrk on CPU 1, when taskset exists and there are 2+ CPUs. */
+function pinning() {
+  const count = cpus().length;
+  const hasTaskset = spawnSync("taskset", ["-V"]).error === undefined;
+  if (hasTaskset && count >= 2) return { server: ["taskset", "-c", "0"], wrk: ["taskset", "-c", "1"], note: "server `taskset -c 0`, wrk `taskset -c 1`" };
+  return { server: [], wrk: [], note: hasTaskset ? "not pinned (only one CPU)" : "not pinned (taskset not found)" };
+}
+
+/** Every source file Node runs from dist/, paired with its built file. */
+function buildPairs() {
+  const pairs = [];
+  const walk = (dir) => {
+    if (!existsSync(join(root, dir))) return;
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      const rel = join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) pairs.push([rel, join("dist", rel.replace(/\.ts$/, ".js"))]);
+    }
+  };
+  for (const file of ["mod.ts", "cli.ts"]) if (existsSync(join(root, file))) pairs.push([file, join("dist", file.replace(/\.ts$/, ".js"))]);
+  walk("src");
+  walk("adapters");
+  return pairs;
+}
+
+function ensureBuild() {
+  const stale = buildPairs().filter(([src, out]) => !existsSync(join(root, out)) || statSync(join(root, out)).mtimeMs < statSync(join(root, src)).mtimeMs);
+  if (stale.length === 0) return;
+  console.log(`dist/ is missing or stale (${stale.length} file${stale.length === 1 ? "" : "s"}, e.g. ${stale[0][0]}): npm run build`);
+  const r = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) {
+    console.error("bench: `npm run build` failed (see the tsc errors above); Node runs ours from dist/, so fix the build or pass --only deno,bun");
+    process.exit(1);
+  }
+}
+
+function firstLine(cmd, argv) {
+  const r = spawnSync(cmd, argv, { encoding: "utf8" });
+  if (r.error) return "not found";
+  return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n")[0];
+}
+
+function environment(opts, pin) {
+  let model = "unknown";
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? model;
+  } catch { /* not Linux */ }
+  const wrkVersion = firstLine("wrk", ["-v"]).replace(/\s*Copyright.*$/, "");
+  const versions = { node: process.version, wrk: wrkVersion };
+  if (opts.only.includes("deno")) versions.deno = firstLine(bin("deno"), ["--version"]);
+  if (opts.only.includes("bun")) versions.bun = firstLine(bin("bun"), ["--version"]);
+  const args = process.argv.slice(2);
+  const quoted = args.map((a) => (/^[\w./,=:-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
+  const command = process.env.npm_lifecycle_event === "bench"
+    ? `npm run bench${args.length ? ` -- ${quoted}` : ""}`
+    : `node ${relative(process.cwd(), fileURLToPath(import.meta.url)) || "bench/run.mjs"}${args.length ? ` ${quoted}` : ""}`;
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    cores: cpus().length,
+    model,
+    kernel: `${process.platform} ${release()}`,
+    versions,
+    command,
+    pin: pin.note,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running servers and wrk
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim()) || 100;
+
+/** utime + stime of a process (all its threads), in seconds; undefined off Linux. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // fields 14 and 15 of proc(5)
+  } catch {
+    return undefined;
+  }
+}
+
+function serverCommand(server, workload) {
+  const script = join(apps, server.script);
+  const args = ["--port", "0", "--workload", workload];
+  switch (server.runtime) {
+    case "node": return [process.execPath, [script, ...args]];
+    case "deno": return [bin("deno"), ["run", "--quiet", "--no-lock", "--allow-net=127.0.0.1", script, ...args]];
+    case "bun": return [bin("bun"), [script, ...args]];
+  }
+  throw new Error(`no runtime ${server.runtime}`);
+}
+
+/** Starts a server as a child process and resolves once it printed "READY <port>" (or rejects). */
+function startServer(server, workload, pin) {
+  const [cmd, args] = serverCommand(server, workload);
+  const argv = [...pin.server, cmd, ...args];
+  // taskset execs the runtime, so child.pid is the server's own pid.
+  const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  const state = { child, pid: child.pid, stderr: "", logLines: 0, exit: undefined };
+  state.exited = new Promise((resolve) => child.on("exit", (code, signal) => {
+    state.exit = signal ? `signal ${signal}` : `exit code ${code}`;
+    resolve();
+  }));
+  // Keep draining both pipes for the whole run so a chatty server never blocks on a full pipe.
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (text) => {
+    state.stderr = (state.stderr + text).slice(-4000);
+    state.logLines += text.split("\n").length - 1;
+  });
+  child.stdout.setEncoding("utf8");
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`no "READY <port>" line within 20 s${state.stderr ? `; stderr: ${state.stderr.trim()}` : ""}`));
+    }, 20_000);
+    child.stdout.on("data", (text) => {
+      if (state.port !== undefined) return;
+      out += text;
+      const m = /^READY (\d+)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        state.port = Number(m[1]);
+        resolve(state);
+      }
+    });
+    child.on("error", (error) => { clearTimeout(timer); reject(error); });
+    state.exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`exited before READY (${state.exit})${state.stderr ? `; stderr: ${state.stderr.trim()}` : ""}`));
+    });
+  });
+}
+
+/** SIGTERM by pid, then SIGKILL after 3 s. */
+async function stopServer(state) {
+  if (state.exit !== undefined) return;
+  try { process.kill(state.pid, "SIGTERM"); } catch { /* already gone */ }
+  const timedOut = await Promise.race([state.exited.then(() => false), sleep(3000).then(() => true)]);
+  if (timedOut && state.exit === undefined) {
+    try { process.kill(state.pid, "SIGKILL"); } catch { /* already gone */ }
+    await Promise.race([state.exited, sleep(2000)]);
+  }
+}
+
+/** One request with Node's fetch: the server answers 200 with the expected body length. */
+async function checkResponse(port, check) {
+  const init = check.post ? { method: "POST", body: new Uint8Array(check.post).fill(0x78) } : {};
+  const response = await fetch(`http://127.0.0.1:${port}/`, { ...init, signal: AbortSignal.timeout(5000) });
+  const body = new Uint8Array(await response.arrayBuffer());
+  if (response.status !== 200) throw new Error(`check request answered ${response.status}`);
+  if (body.length !== check.bytes) throw new Error(`check request got ${body.length} body bytes, expected ${check.bytes}`);
+}
+
+/** Runs wrk; resolves with its output. Killed by pid if it overruns its duration by 30 s. */
+function runWrk(port, seconds, opts, workload, scripts, pin) {
+  const args = ["-t1", `-c${opts.connections}`, `-d${seconds}s`, "--latency"];
+  if (WORKLOADS[workload].wrkArgs) args.push(...WORKLOADS[workload].wrkArgs);
+  if (scripts[workload]) args.push("-s", scripts[workload]);
+  args.push(`http://127.0.0.1:${port}/`);
+  const argv = [...pin.wrk, "wrk", ...args];
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (t) => { out += t; });
+    child.stderr.on("data", (t) => { out += t; });
+    const timer = setTimeout(() => { try { process.kill(child.pid, "SIGKILL"); } catch { /* gone */ } }, (seconds + 30) * 1000);
+    child.on("close", (code) => { clearTimeout(timer); resolve({ code, out }); });
+    child.on("error", (error) => { clearTimeout(timer); resolve({ code: -1, out: String(error) }); });
+  });
+}
+
+const UNIT = { us: 1e-3, ms: 1, s: 1000 };
+const toMs = (value, unit) => Number(value) * (UNIT[unit] ?? NaN);
+
+/** Requests/sec, latency p50/p99 (ms), request count, error counts from wrk's report. */
+function parseWrk(out) {
+  const rps = Number(/^Requests\/sec:\s+([\d.]+)/m.exec(out)?.[1] ?? NaN);
+  const p = (q) => {
+    const m = new RegExp(`^\\s+${q}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(out);
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const requests = Number(/^\s*(\d+) requests in/m.exec(out)?.[1] ?? NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const socket = sock ? { connect: +sock[1], read: +sock[2], write: +sock[3], timeout: +sock[4] } : { connect: 0, read: 0, write: 0, timeout: 0 };
+  return { rps, p50: p(50), p99: p(99), requests, non2xx, socket };
+}
+
+/** One round of one server: start, check, warm up, measure, stop. */
+async function measure(server, workload, opts, scripts, pin) {
+  let state;
+  try {
+    state = await startServer(server, workload, pin);
+  } catch (error) {
+    return { error: `start failed: ${error.message}` };
+  }
+  try {
+    try {
+      await checkResponse(state.port, WORKLOADS[workload].check);
+    } catch (error) {
+      return { error: `bad response: ${error.message}${state.stderr ? `; stderr: ${state.stderr.trim()}` : ""}` };
+    }
+    if (opts.warmup > 0) await runWrk(state.port, opts.warmup, opts, workload, scripts, pin);
+    if (state.exit !== undefined) return { error: `died during warm-up (${state.exit}); stderr: ${state.stderr.trim()}` };
+    const logBefore = state.logLines;
+    const cpuBefore = cpuSeconds(state.pid);
+    const started = performance.now();
+    const wrk = await runWrk(state.port, opts.duration, opts, workload, scripts, pin);
+    const elapsed = (performance.now() - started) / 1000;
+    const cpuAfter = cpuSeconds(state.pid);
+    const result = parseWrk(wrk.out);
+    result.cpu = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / elapsed : NaN;
+    result.logLines = state.logLines - logBefore;
+    if (state.exit !== undefined) {
+      result.error = `crashed during the run (${state.exit}); stderr: ${state.stderr.trim()}`;
+    } else if (!Number.isFinite(result.rps)) {
+      result.error = `could not read wrk's output (exit ${wrk.code}): ${wrk.out.trim().slice(0, 500)}`;
+    }
+    if (result.logLines > 0) result.stderrTail = state.stderr.trim().split("\n").slice(-3).join("\n");
+    return result;
+  } finally {
+    await stopServer(state);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const median = (xs) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "—");
+const kilo = (n) => (Number.isFinite(n) ? (n >= 10_000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : `${Math.round(n)}`) : "—");
+const ms = (n) => (Number.isFinite(n) ? (n < 1 ? `${n.toFixed(2)} ms` : n < 100 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`) : "—");
+const pct = (n) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : "—");
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
+const runtimeLabel = (env, runtime) => {
+  const v = env.versions[runtime] ?? "";
+  if (runtime === "node") return `Node ${v.replace(/^v/, "")}`;
+  if (runtime === "deno") return `Deno ${/deno ([\d.]+)/.exec(v)?.[1] ?? v}`;
+  return `Bun ${v}`;
+};
+
+/** Median of the rounds plus the error totals, per server. */
+function summarise(rounds) {
+  const ok = rounds.filter((r) => Number.isFinite(r.rps));
+  const errors = rounds.reduce((sum, r) => sum + (r.non2xx ?? 0) + Object.values(r.socket ?? {}).reduce((a, b) => a + b, 0), 0);
+  const notes = [...new Set(rounds.map((r) => r.error).filter(Boolean))];
+  const logs = rounds.reduce((sum, r) => sum + (r.logLines ?? 0), 0);
+  const tail = rounds.map((r) => r.stderrTail).filter(Boolean).pop();
+  return {
+    rps: median(ok.map((r) => r.rps)),
+    each: rounds.map((r) => r.rps),
+    p50: median(ok.map((r) => r.p50)),
+    p99: median(ok.map((r) => r.p99)),
+    cpu: median(ok.map((r) => r.cpu)),
+    non2xx: rounds.reduce((s, r) => s + (r.non2xx ?? 0), 0),
+    socket: rounds.reduce((s, r) => {
+      for (const k of ["connect", "read", "write", "timeout"]) s[k] += r.socket?.[k] ?? 0;
+      return s;
+    }, { connect: 0, read: 0, write: 0, timeout: 0 }),
+    errors,
+    notes,
+    logs,
+    tail,
+  };
+}
+
+function errorCell(s) {
+  const parts = [];
+  if (s.non2xx) parts.push(`${s.non2xx} non-2xx`);
+  for (const k of ["connect", "read", "write", "timeout"]) if (s.socket[k]) parts.push(`${s.socket[k]} ${k}`);
+  if (s.notes.length) parts.push(`${s.notes.length} failed round${s.notes.length === 1 ? "" : "s"}`);
+  return parts.length ? parts.join(", ") : "0";
+}
+
+function markdown(env, opts, results) {
+  const lines = [];
+  lines.push("# Benchmark: ours vs the native servers", "");
+  lines.push(`- Command: \`${env.command}\``);
+  lines.push(`- Date: ${env.date}`);
+  lines.push(`- Machine: ${env.cores} cores, ${env.model}, ${env.kernel}`);
+  lines.push(`- Versions: ${Object.entries(env.versions).map(([k, v]) => `${k} \`${v}\``).join(", ")}`);
+  const runs = ["-t1", `-c${opts.connections}`, `-d${opts.duration}s`, "--latency"].join(" ");
+  lines.push(`- Method: \`wrk ${runs} http://127.0.0.1:PORT/\`; ${env.pin}; ${opts.warmup ? `${opts.warmup} s warm-up before each measured run` : "no warm-up"}; ${opts.rounds} round${opts.rounds === 1 ? "" : "s"} per server, interleaved, server restarted each round; the median is shown.`);
+  lines.push("");
+
+  // Summary of ratios.
+  lines.push("## ours / native (requests per second)", "");
+  lines.push(`| workload | ${opts.only.map((r) => runtimeLabel(env, r)).join(" | ")} |`);
+  lines.push(`|---|${opts.only.map(() => "---:").join("|")}|`);
+  for (const w of opts.workloads) {
+    const cells = opts.only.map((r) => {
+      const x = ratio(results[w][`${r}-ours`].rps, results[w][`${r}-native`].rps);
+      return Number.isFinite(x) ? `${x.toFixed(2)}×` : "—";
+    });
+    lines.push(`| ${w} | ${cells.join(" | ")} |`);
+  }
+  lines.push("");
+
+  for (const w of opts.workloads) {
+    lines.push(`## ${w}: ${WORKLOADS[w].title}`, "");
+    lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | errors | ours/native |");
+    lines.push("|---|---|---:|---|---:|---:|---:|---|---:|");
+    for (const server of SERVERS.filter((s) => opts.only.includes(s.runtime))) {
+      const s = results[w][`${server.runtime}-${server.kind}`];
+      const native = results[w][`${server.runtime}-native`];
+      const x = server.kind === "ours" ? ratio(s.rps, native.rps) : NaN;
+      lines.push(`| ${runtimeLabel(env, server.runtime)} | ${server.label} | ${int(s.rps)} | ${s.each.map(kilo).join(" / ")} | ${ms(s.p50)} | ${ms(s.p99)} | ${pct(s.cpu)} | ${errorCell(s)} | ${Number.isFinite(x) ? `**${x.toFixed(2)}×**` : ""} |`);
+    }
+    const notes = [];
+    for (const server of SERVERS.filter((s) => opts.only.includes(s.runtime))) {
+      const s = results[w][`${server.runtime}-${server.kind}`];
+      for (const n of s.notes) notes.push(`- ${runtimeLabel(env, server.runtime)} ${server.label}: ${n.replace(/\s+/g, " ").slice(0, 600)}`);
+      if (s.logs) notes.push(`- ${runtimeLabel(env, server.runtime)} ${server.label}: wrote ${s.logs} log line${s.logs === 1 ? "" : "s"} to stderr during measured runs; last: \`${(s.tail ?? "").replace(/\s+/g, " ").slice(0, 300)}\``);
+    }
+    if (notes.length) lines.push("", ...notes);
+    lines.push("");
+  }
+  lines.push("req/s: wrk's Requests/sec, median of the rounds (each round listed). p50/p99: wrk latency percentiles, median of the rounds. Server CPU: the server process's user+system CPU time over the measured run divided by its wall time (100% = one core saturated; below that the client or the network stack is the limit). Errors: wrk's non-2xx responses and socket errors summed over the measured rounds.");
+  return lines.join("\n") + "\n";
+}
+
+const COLORS = {
+  node: { native: "#9bbf8f", ours: "#3f7f2f" },
+  deno: { native: "#9fb4d8", ours: "#2f5597" },
+  bun: { native: "#e6c58f", ours: "#b07a1f" },
+};
+const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** A horizontal bar chart, one panel per workload with its own scale. Plain SVG, no dependencies. */
+function svg(env, opts, results) {
+  const width = 760, labelW = 190, valueW = 150, barW = width - labelW - valueW - 20, barH = 18, gap = 6;
+  const servers = SERVERS.filter((s) => opts.only.includes(s.runtime));
+  const parts = [];
+  let y = 30;
+  parts.push(`<text x="10" y="20" font-size="15" font-weight="bold">Requests per second (median of ${opts.rounds}; wrk -c${opts.connections}, ${opts.duration} s) — ${esc(env.model)}, ${env.cores} cores</text>`);
+  for (const w of opts.workloads) {
+    y += 14;
+    parts.push(`<text x="10" y="${y + 4}" font-size="13" font-weight="bold">${esc(w)}: ${esc(WORKLOADS[w].title.replace(/`/g, ""))}</text>`);
+    y += 12;
+    const max = Math.max(1, ...servers.map((s) => results[w][`${s.runtime}-${s.kind}`].rps).filter(Number.isFinite));
+    for (const s of servers) {
+      const r = results[w][`${s.runtime}-${s.kind}`];
+      const len = Number.isFinite(r.rps) ? Math.max(1, (r.rps / max) * barW) : 0;
+      const x = s.kind === "ours" ? ratio(r.rps, results[w][`${s.runtime}-native`].rps) : NaN;
+      const value = Number.isFinite(r.rps) ? `${int(r.rps)}${Number.isFinite(x) ? ` (${x.toFixed(2)}×)` : ""}` : "failed";
+      parts.push(`<text x="${labelW - 8}" y="${y + barH - 5}" font-size="12" text-anchor="end">${esc(`${runtimeLabel(env, s.runtime)} ${s.label}`)}</text>`);
+      parts.push(`<rect x="${labelW}" y="${y}" width="${len.toFixed(1)}" height="${barH}" fill="${COLORS[s.runtime][s.kind]}"/>`);
+      parts.push(`<text x="${(labelW + len + 6).toFixed(1)}" y="${y + barH - 5}" font-size="12">${esc(value)}</text>`);
+      y += barH + gap;
+    }
+  }
+  y += 16;
+  parts.push(`<text x="10" y="${y}" font-size="11" fill="#555">${esc(`${env.date} · ${Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(" · ")}`)}</text>`);
+  const height = y + 10;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">
+<rect width="100%" height="100%" fill="#fff"/>
+${parts.join("\n")}
+</svg>
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const opts = parseOptions(process.argv.slice(2));
+  ensureWrk();
+  const pin = pinning();
+  if (opts.only.includes("node")) ensureBuild();
+  for (const r of opts.only) {
+    if (r !== "node" && !existsSync(bin(r))) fail(`${bin(r)} is missing: run \`npm ci\` (or pass --only without ${r})`);
+  }
+  const env = environment(opts, pin);
+
+  // wrk Lua scripts live in a temporary folder for the run.
+  const tmp = mkdtempSync(join(tmpdir(), "waitress-bench-"));
+  const scripts = {};
+  for (const w of opts.workloads) {
+    if (!WORKLOADS[w].lua) continue;
+    scripts[w] = join(tmp, `${w}.lua`);
+    writeFileSync(scripts[w], WORKLOADS[w].lua);
+  }
+
+  const servers = SERVERS.filter((s) => opts.only.includes(s.runtime));
+  const perRun = opts.warmup + opts.duration + 1;
+  const total = opts.workloads.length * servers.length * opts.rounds * perRun;
+  console.log(`Benchmarking ${servers.length} servers × ${opts.workloads.length} workload(s) × ${opts.rounds} round(s): about ${Math.ceil(total / 60)} min. ${pin.note}.`);
+
+  const results = {};
+  try {
+    for (const w of opts.workloads) {
+      const rounds = Object.fromEntries(servers.map((s) => [`${s.runtime}-${s.kind}`, []]));
+      // Rounds are interleaved across servers so slow drift (thermal, neighbours) hits all alike.
+      for (let round = 1; round <= opts.rounds; round++) {
+        for (const s of servers) {
+          const r = await measure(s, w, opts, scripts, pin);
+          rounds[`${s.runtime}-${s.kind}`].push(r);
+          const errs = (r.non2xx ?? 0) + Object.values(r.socket ?? {}).reduce((a, b) => a + b, 0);
+          console.log(`  ${w} round ${round}/${opts.rounds} ${s.runtime} ${s.label}: ${r.error ? `FAILED ${r.error.slice(0, 300)}` : `${int(r.rps)} req/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, CPU ${pct(r.cpu)}${errs ? `, ${errs} errors` : ""}`}`);
+        }
+      }
+      results[w] = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, summarise(v)]));
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const report = markdown(env, opts, results);
+  console.log("\n" + report);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, "LATEST.md"), report);
+  writeFileSync(join(resultsDir, "LATEST.svg"), svg(env, opts, results));
+  console.log(`Wrote ${relative(process.cwd(), join(resultsDir, "LATEST.md"))} and ${relative(process.cwd(), join(resultsDir, "LATEST.svg"))}`);
+  const failed = opts.workloads.some((w) => Object.values(results[w]).some((s) => !Number.isFinite(s.rps)));
+  process.exit(failed ? 1 : 0);
+}
+
+await main();

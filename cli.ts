@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * The `waitress-serve` command: serves a Fetch handler exported by a module.
+ *
+ * ```sh
+ * npx waitress-serve --listen=127.0.0.1:8080 ./dist/app.js:default   # Node (built JS)
+ * deno run -A <pkg>/cli.ts --port=8080 ./app.ts:app.fetch            # Deno
+ * bun <pkg>/cli.ts --config app.ini                                  # Bun
+ * ```
+ *
+ * This file is the runtime entry point: it implements {@linkcode CliEnv} for Node, Deno and
+ * Bun and hands over to the runtime-free `runCli` in src/cli_main.ts.
+ *
+ * @example
+ * ```sh
+ * waitress-serve --help
+ * ```
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { access, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { runCli, type CliEnv, type ModuleTarget } from "./src/cli_main.ts";
+
+/** The slice of the Deno namespace this file uses. */
+interface DenoLike {
+  args: string[];
+  cwd(): string;
+  exit(code: number): never;
+  addSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  stdout: { writeSync(data: Uint8Array): number };
+  stderr: { writeSync(data: Uint8Array): number };
+}
+
+/** The slice of the Bun namespace this file uses. */
+interface BunLike {
+  resolveSync(specifier: string, from: string): string;
+}
+
+const g = globalThis as { Deno?: DenoLike; Bun?: BunLike };
+const deno = "Deno" in globalThis ? g.Deno : undefined;
+const bun = "Bun" in globalThis ? g.Bun : undefined;
+
+function writeAll(stream: { writeSync(data: Uint8Array): number }, text: string): void {
+  let data = new TextEncoder().encode(text);
+  while (data.length > 0) data = data.subarray(stream.writeSync(data));
+}
+
+async function importPackage(specifier: string, fromDir: string): Promise<Record<string, unknown>> {
+  if (bun) {
+    // Resolve from the user's directory first, so their node_modules is searched.
+    let resolved: string | undefined;
+    try {
+      resolved = bun.resolveSync(specifier, fromDir);
+    } catch {
+      // fall through to the import relative to this file
+    }
+    if (resolved !== undefined) return await import(pathToFileURL(resolved).href);
+    return await import(specifier);
+  }
+  try {
+    return await import(specifier);
+  } catch (error) {
+    if (deno) throw error;
+    // Node resolves bare specifiers from this file; when waitress is installed elsewhere (globally),
+    // look in the user's directory instead.
+    let resolved: string;
+    try {
+      resolved = createRequire(join(fromDir, "noop.js")).resolve(specifier);
+    } catch {
+      throw error;
+    }
+    return await import(pathToFileURL(resolved).href);
+  }
+}
+
+function importModule(target: ModuleTarget): Promise<Record<string, unknown>> {
+  if (target.kind === "file") return import(pathToFileURL(target.path).href);
+  if (target.kind === "url") return import(target.url);
+  return importPackage(target.specifier, target.fromDir);
+}
+
+function exitAfterFlush(code: number): void {
+  if (deno) deno.exit(code);
+  // Let piped stdout/stderr drain before the process ends.
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
+const env: CliEnv = {
+  importModule,
+  cwd: () => (deno ? deno.cwd() : process.cwd()),
+  readTextFile: (path) => readFile(path, "utf8"),
+  exists: (path) => access(path).then(() => true, () => false),
+  stdout: (text) => (deno ? writeAll(deno.stdout, text) : void process.stdout.write(text)),
+  stderr: (text) => (deno ? writeAll(deno.stderr, text) : void process.stderr.write(text)),
+  exit: exitAfterFlush,
+  onSignal: (signal, handler) => {
+    if (deno) deno.addSignalListener(signal, handler);
+    else process.on(signal, handler);
+  },
+  logger: console,
+};
+
+await runCli(deno ? deno.args : process.argv.slice(2), env);

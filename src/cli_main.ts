@@ -1,0 +1,429 @@
+/**
+ * The runtime-free half of the `waitress-serve` command: command-line arguments (and an
+ * optional ini file) in, a running server out. Everything that touches the runtime (importing
+ * modules, the file system, output, exit, signals) comes in through a {@link CliEnv}, which
+ * `cli.ts` implements for Node, Deno and Bun and tests implement with fakes.
+ *
+ * @module
+ */
+
+import { createServer, toHandler, type App, type ServeOptions } from "../mod.ts";
+import type { FetchHandler } from "./connection.ts";
+import type { Server } from "./server.ts";
+import { CliError, cliHelp, parseCliArgs, resolveSettings, splitAppSpec } from "./adjustments.ts";
+import { parseIni, settingsFromIni } from "./ini.ts";
+import { Logger, type LogLevel, type LogSink } from "./logger.ts";
+
+/** The program name used in usage and help text. */
+const PROGRAM = "waitress-serve";
+
+/** The usage lines printed after every usage error (the full text is `--help`).
+ *
+ * @example
+ * ```ts
+ * console.error(`Error: no application given\n${CLI_USAGE}`);
+ * ```
+ */
+export const CLI_USAGE: string = [
+  `Usage: ${PROGRAM} [OPTIONS] MODULE[:EXPORT]`,
+  `       ${PROGRAM} --config FILE [OPTIONS] [MODULE[:EXPORT]]`,
+  `Run "${PROGRAM} --help" to list every option with its default.`,
+].join("\n") + "\n";
+
+/** A module to import, as {@link CliEnv.importModule} receives it.
+ *
+ * - `file`: an absolute file path (the env turns it into a `file:` URL);
+ * - `url`: a URL given as is (`file:`, `https:`, `data:`);
+ * - `package`: a bare or scheme specifier (`hono`, `@scope/pkg/sub`, `npm:hono`, `jsr:@x/y`),
+ *   to be resolved as if imported from a module in `fromDir`.
+ *
+ * @example
+ * ```ts
+ * const target: ModuleTarget = { kind: "file", path: "/srv/app/app.ts" };
+ * ```
+ */
+export type ModuleTarget =
+  | { kind: "file"; path: string }
+  | { kind: "url"; url: string }
+  | { kind: "package"; specifier: string; fromDir: string };
+
+/** The runtime functions the CLI needs; `cli.ts` provides them for Node, Deno and Bun.
+ *
+ * @example
+ * ```ts ignore
+ * const env: CliEnv = {
+ *   importModule: (t) => import(t.kind === "file" ? pathToFileURL(t.path).href : t.kind === "url" ? t.url : t.specifier),
+ *   cwd: () => "/srv/app",
+ *   readTextFile: (path) => readFile(path, "utf8"),
+ *   exists: (path) => access(path).then(() => true, () => false),
+ *   stdout: (text) => void stdout.write(text),
+ *   stderr: (text) => void stderr.write(text),
+ *   exit: (code) => exitProcess(code),
+ *   onSignal: (signal, handler) => addSignalHandler(signal, handler),
+ *   logger: console,
+ * };
+ * ```
+ */
+export interface CliEnv {
+  /** Imports an ES module and returns its namespace object. */
+  importModule(target: ModuleTarget): Promise<Record<string, unknown>>;
+  /** The current working directory (absolute). */
+  cwd(): string;
+  /** Reads a UTF-8 text file. */
+  readTextFile(path: string): Promise<string>;
+  /** Whether a file or directory exists at `path`. */
+  exists(path: string): Promise<boolean>;
+  /** Writes text to standard output as is. */
+  stdout(text: string): void;
+  /** Writes text to standard error as is. */
+  stderr(text: string): void;
+  /** Ends the program with `code` (a fake may record it and return). */
+  exit(code: number): void;
+  /** Calls `handler` whenever the process receives `signal`. */
+  onSignal(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  /** Where the server's log lines go (console-like). */
+  logger: LogSink;
+}
+
+/** What the command line asks for, worked out by {@link prepareCli}.
+ *
+ * @example
+ * ```ts ignore
+ * const plan = await prepareCli(["--port=8081", "app.ts"], env);
+ * if (plan.kind === "serve") createServer(plan.handler, plan.options);
+ * ```
+ */
+export type CliPlan =
+  | { kind: "help"; text: string }
+  | {
+    kind: "serve";
+    /** The handler to serve. */
+    handler: FetchHandler;
+    /** Merged settings (config file, then command line), not yet validated beyond a trial resolve. */
+    options: ServeOptions;
+    /** The application reference used, as written (`./app.ts:default`). */
+    app: string;
+    /** The resolved log level. */
+    logLevel: LogLevel;
+  };
+
+// Scheme prefixes that make `x:y` a module specifier rather than `MODULE:EXPORT`.
+const SCHEMES = new Set(["npm", "jsr", "node", "file", "http", "https", "data", "bun"]);
+const SCRIPT_EXT = /\.(?:[cm]?[jt]sx?)$/i;
+const LISTENING = ["host", "port", "listen", "unixSocket"] as const;
+
+/** Splits an application reference into module and export. Without `:EXPORT` (or when the colon
+ * belongs to a scheme such as `npm:` or a Windows drive) the export is `default`.
+ *
+ * @example
+ * ```ts
+ * parseAppRef("./app.ts:app.fetch"); // { module: "./app.ts", exportPath: ["app", "fetch"] }
+ * parseAppRef("npm:hono");           // { module: "npm:hono", exportPath: ["default"] }
+ * ```
+ */
+export function parseAppRef(ref: string): { module: string; exportPath: string[] } {
+  if (ref.trim() === "") {
+    throw new CliError('The application is empty: give MODULE:EXPORT, e.g. ./app.ts:default');
+  }
+  const at = ref.lastIndexOf(":");
+  const before = ref.slice(0, at);
+  const after = ref.slice(at + 1);
+  const colonIsPartOfModule = at < 0 || SCHEMES.has(before.toLowerCase()) || /^[A-Za-z]$/.test(before) ||
+    /[\/\\]/.test(after);
+  if (colonIsPartOfModule) return { module: ref, exportPath: ["default"] };
+  const { module, exportName } = splitAppSpec(ref);
+  return { module, exportPath: exportName.split(".") };
+}
+
+function isAbsolutePath(p: string): boolean {
+  return p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith("\\\\");
+}
+
+/** Joins `path` onto the absolute directory `base` (unless `path` is absolute) and normalises
+ * `.` and `..` segments. Forward slashes are used for the joint; Windows paths keep working.
+ *
+ * @example
+ * ```ts
+ * resolvePath("/srv/app", "../lib/./x.ts"); // "/srv/lib/x.ts"
+ * ```
+ */
+export function resolvePath(base: string, path: string): string {
+  const joined = isAbsolutePath(path) ? path : `${base.replace(/[\\/]+$/, "")}/${path}`;
+  const drive = /^[A-Za-z]:/.exec(joined)?.[0] ?? "";
+  const rest = joined.slice(drive.length);
+  const root = /^[\\/]+/.exec(rest)?.[0].slice(0, rest.startsWith("\\\\") ? 2 : 1) ?? "";
+  const parts: string[] = [];
+  for (const part of rest.slice(root.length).split(/[\\/]+/)) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (parts.length > 0) parts.pop();
+      continue;
+    }
+    parts.push(part);
+  }
+  return drive + root + parts.join("/");
+}
+
+/** The directory part of an absolute path.
+ *
+ * @example
+ * ```ts
+ * dirnameOf("/srv/app/app.ini"); // "/srv/app"
+ * ```
+ */
+export function dirnameOf(path: string): string {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  if (cut < 0) return ".";
+  if (cut === 0) return path.slice(0, 1);
+  if (/^[A-Za-z]:$/.test(path.slice(0, cut))) return path.slice(0, cut + 1);
+  return path.slice(0, cut);
+}
+
+/** Works out what a module reference names: a file (relative to `baseDir`), a URL, or a package. */
+async function moduleTarget(module: string, baseDir: string, env: CliEnv): Promise<ModuleTarget> {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(module)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme.length > 1) {
+    return ["file", "http", "https", "data"].includes(scheme)
+      ? { kind: "url", url: module }
+      : { kind: "package", specifier: module, fromDir: baseDir };
+  }
+  const path = resolvePath(baseDir, module);
+  const looksLikePath = module.startsWith(".") || isAbsolutePath(module) || SCRIPT_EXT.test(module);
+  if (looksLikePath) {
+    if (!(await env.exists(path))) {
+      throw new CliError(`Module ${JSON.stringify(module)} not found: no file at ${JSON.stringify(path)}`);
+    }
+    return { kind: "file", path };
+  }
+  // "app" or "lib/app" may be a file without extension as much as a package: a file wins.
+  if (await env.exists(path)) return { kind: "file", path };
+  return { kind: "package", specifier: module, fromDir: baseDir };
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "unknown error";
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object without a fetch method";
+  if (typeof value === "undefined") return "undefined";
+  return `a ${typeof value}`;
+}
+
+async function importApp(module: string, target: ModuleTarget, env: CliEnv): Promise<Record<string, unknown>> {
+  try {
+    return await env.importModule(target);
+  } catch (error) {
+    const line = firstLine(error);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (target.kind === "file" && /unknown file extension/i.test(line)) {
+      throw new CliError(`Cannot import ${JSON.stringify(module)}: ${line}; this runtime cannot load that file ` +
+        "type directly, so build it to JavaScript (.js/.mjs) first");
+    }
+    const missing = code === "ERR_MODULE_NOT_FOUND" || /cannot find (?:module|package)|module not found/i.test(line);
+    if (target.kind === "package" && missing) {
+      throw new CliError(`Module ${JSON.stringify(module)} not found: ${line}`);
+    }
+    throw new CliError(`Importing ${JSON.stringify(module)} failed: ${line}`);
+  }
+}
+
+function resolveExport(namespace: Record<string, unknown>, module: string, exportPath: string[]): unknown {
+  let value: unknown = namespace;
+  let parent: unknown;
+  for (let i = 0; i < exportPath.length; i++) {
+    const name = exportPath[i]!;
+    const holder = value;
+    const present = holder !== null && (typeof holder === "object" || typeof holder === "function") &&
+      name in (holder as object);
+    if (!present) {
+      if (i === 0) {
+        const names = Object.keys(namespace).sort();
+        const list = names.length > 0 ? `it exports ${names.map((n) => JSON.stringify(n)).join(", ")}` : "it exports nothing";
+        const what = name === "default" ? "no default export" : `no export ${JSON.stringify(name)}`;
+        throw new CliError(`Module ${JSON.stringify(module)} has ${what} (${list}); name one with MODULE:EXPORT`);
+      }
+      throw new CliError(`Export ${JSON.stringify(exportPath.slice(0, i).join("."))} of ${JSON.stringify(module)} ` +
+        `has no property ${JSON.stringify(name)}`);
+    }
+    parent = i === 0 ? undefined : holder;
+    value = (holder as Record<string, unknown>)[name];
+  }
+  // `app.fetch` is usually a method: keep `this` pointing at `app`.
+  if (typeof value === "function" && parent !== undefined) {
+    return (value as (...args: unknown[]) => unknown).bind(parent);
+  }
+  return value;
+}
+
+async function loadHandler(ref: string, baseDir: string, call: boolean, env: CliEnv): Promise<FetchHandler> {
+  const { module, exportPath } = parseAppRef(ref);
+  const target = await moduleTarget(module, baseDir, env);
+  const namespace = await importApp(module, target, env);
+  const exported = resolveExport(namespace, module, exportPath);
+  const name = `Export ${JSON.stringify(exportPath.join("."))} of ${JSON.stringify(module)}`;
+  let app: unknown = exported;
+  if (call) {
+    if (typeof exported !== "function") {
+      throw new CliError(`${name} is ${describeValue(exported)}, not a function: --call needs a factory that ` +
+        "returns the app; drop --call to serve the export itself");
+    }
+    try {
+      app = await (exported as () => unknown)();
+    } catch (error) {
+      throw new CliError(`Calling ${name.charAt(0).toLowerCase()}${name.slice(1)} (--call) failed: ${firstLine(error)}`);
+    }
+    try {
+      return toHandler(app as App);
+    } catch {
+      throw new CliError(`${name}, called with --call, returned ${describeValue(app)}, not a handler: the factory ` +
+        "must return a function (request, info) => Response or an object with a fetch method");
+    }
+  }
+  try {
+    return toHandler(app as App);
+  } catch {
+    throw new CliError(`${name} is ${describeValue(app)}, not a handler: export a function (request, info) => ` +
+      "Response or an object with a fetch method, or pass --call if it is a factory");
+  }
+}
+
+async function readConfig(
+  file: string,
+  env: CliEnv,
+): Promise<{ options: Record<string, string>; app?: string; logLevel?: string; dir: string }> {
+  const path = resolvePath(env.cwd(), file);
+  let text: string;
+  try {
+    text = await env.readTextFile(path);
+  } catch (error) {
+    throw new CliError(`Cannot read config file ${JSON.stringify(file)}: ${firstLine(error)}`);
+  }
+  try {
+    return { ...settingsFromIni(parseIni(text)), dir: dirnameOf(path) };
+  } catch (error) {
+    throw new CliError(`Config file ${JSON.stringify(file)}: ${firstLine(error)}`);
+  }
+}
+
+/** Turns arguments (without the program name) into a {@link CliPlan}: parses the options, reads
+ * `--config`, merges (command line over file), validates the settings, imports the module and
+ * checks that the export is a handler. Throws {@link CliError} (or the `TypeError`/`RangeError`
+ * of a bad setting) with a one-line message.
+ *
+ * Precedence: a positional/`--app` application replaces the file's `app`; a command-line
+ * setting replaces the file's. A command-line `listen` or `unix-socket` replaces the file's
+ * whole listening setup (host, port, listen, unix_socket); a command-line `host` or `port`
+ * replaces the file's `listen` and `unix_socket`. The log level comes from `--log-level`, else
+ * `log_level` in `[server:main]`, else `[logger_waitress] level`, else `info`.
+ *
+ * @example
+ * ```ts ignore
+ * const plan = await prepareCli(["--config", "app.ini", "--port=8081"], env);
+ * ```
+ */
+export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> {
+  const cli = parseCliArgs(argv);
+  if (cli.help) return { kind: "help", text: cliHelp(PROGRAM) };
+  if (cli.extraApps.length > 0) {
+    const all = [cli.app!, ...cli.extraApps].map((a) => JSON.stringify(a)).join(", ");
+    throw new CliError(`Specify one application only; got ${all}`);
+  }
+
+  const config = cli.config !== undefined ? await readConfig(cli.config, env) : undefined;
+  const fileOptions: Record<string, unknown> = { ...config?.options };
+  const given = (name: string) => cli.options[name] !== undefined;
+  if (given("listen") || given("unixSocket")) for (const name of LISTENING) delete fileOptions[name];
+  else if (given("host") || given("port")) for (const name of ["listen", "unixSocket"]) delete fileOptions[name];
+  const options: Record<string, unknown> = { ...fileOptions };
+  for (const [name, value] of Object.entries(cli.options)) {
+    // Repeated list flags arrive as arrays; settings take space-separated text.
+    options[name] = Array.isArray(value) ? value.join(" ") : value;
+  }
+  options.logLevel ??= config?.logLevel ?? "info";
+
+  // Validate before importing anything: a bad setting is cheaper to report than a bad module.
+  const { settings } = resolveSettings(options as ServeOptions);
+
+  let app: string;
+  let baseDir: string;
+  if (cli.app !== undefined) {
+    app = cli.app;
+    baseDir = env.cwd();
+  } else if (config?.app !== undefined) {
+    app = config.app;
+    baseDir = config.dir;
+  } else {
+    throw new CliError(`No application given: pass MODULE:EXPORT, e.g. ./app.ts:default` +
+      (cli.config !== undefined ? `, or set "app = MODULE:EXPORT" in [server:main] of ${JSON.stringify(cli.config)}` : ""));
+  }
+  const handler = await loadHandler(app, baseDir, cli.call, env);
+  return { kind: "serve", handler, options: options as ServeOptions, app, logLevel: settings.logLevel };
+}
+
+/** Runs `waitress-serve`: prints help or serves the app until SIGINT/SIGTERM, then closes the
+ * server gracefully and exits 0 (a second signal exits at once with 1). Usage errors print
+ * `Error: <reason>` and the usage lines to stderr and exit 1; a listener that cannot be bound
+ * prints `Error: <reason>` and exits 1. Resolves to the running server, or `undefined` when the
+ * program ended (or is ending) instead.
+ *
+ * @example
+ * ```ts ignore
+ * import { runCli } from "./src/cli_main.ts";
+ * await runCli(["--listen=127.0.0.1:8080", "./app.ts"], env);
+ * ```
+ */
+export async function runCli(argv: string[], env: CliEnv): Promise<Server | undefined> {
+  let plan: CliPlan;
+  try {
+    plan = await prepareCli(argv, env);
+  } catch (error) {
+    env.stderr(`Error: ${firstLine(error)}\n${CLI_USAGE}`);
+    env.exit(1);
+    return undefined;
+  }
+  if (plan.kind === "help") {
+    env.stdout(plan.text);
+    env.exit(0);
+    return undefined;
+  }
+
+  const logger = new Logger(plan.logLevel, env.logger);
+  let server: Server;
+  try {
+    server = createServer(plan.handler, { ...plan.options, logger: env.logger });
+  } catch (error) {
+    env.stderr(`Error: ${firstLine(error)}\n${CLI_USAGE}`);
+    env.exit(1);
+    return undefined;
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      env.stderr(`Error: ${signal} received again while shutting down: exiting without waiting\n`);
+      env.exit(1);
+      return;
+    }
+    stopping = true;
+    logger.info(`Received ${signal}: shutting down`);
+    server.close().then(() => env.exit(0), (error) => {
+      env.stderr(`Error: shutting down failed: ${firstLine(error)}\n`);
+      env.exit(1);
+    });
+  };
+  env.onSignal("SIGINT", () => stop("SIGINT"));
+  env.onSignal("SIGTERM", () => stop("SIGTERM"));
+
+  try {
+    await server.ready;
+  } catch (error) {
+    env.stderr(`Error: cannot listen: ${firstLine(error)}\n`);
+    env.exit(1);
+    return undefined;
+  }
+  return server;
+}
