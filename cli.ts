@@ -99,8 +99,15 @@ const env: CliEnv = {
   stderr: (text) => (deno ? writeAll(deno.stderr, text) : void process.stderr.write(text)),
   exit: exitAfterFlush,
   onSignal: (signal, handler) => {
-    if (deno) deno.addSignalListener(signal, handler);
-    else process.on(signal, handler);
+    if (!deno) {
+      process.on(signal, handler);
+      return;
+    }
+    try {
+      deno.addSignalListener(signal, handler);
+    } catch {
+      // Deno on Windows has no SIGTERM; Ctrl-C (SIGINT) still works.
+    }
   },
   logger: console,
 };

@@ -5,11 +5,11 @@
 // `wrk` pinned to CPU 1, then stops the server by its pid. Prints a Markdown report and writes
 // bench/results/LATEST.md and bench/results/LATEST.svg. See bench/README.md.
 //
-// Usage: node bench/run.mjs [--duration 5] [--rounds 3] [--warmup 2] [--connections 50]
+// Usage: node bench/run.mjs [--duration 5] [--rounds 3] [--warmup 2] [--connections 50] [--quiet-wait 15]
 //                           [--only node,deno,bun] [--workload hello|pipelined|close|echo|big|all]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, release, tmpdir } from "node:os";
+import { cpus, loadavg, release, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -76,6 +76,7 @@ function usage(code) {
   --rounds N        measured runs per server; the report shows the median (default 3)
   --warmup N        seconds of warm-up before each measured run (default 2; 0 to skip)
   --connections N   wrk connections (default 50)
+  --quiet-wait N    before each run, wait up to N seconds for other processes to go idle (default 15; 0 = don't)
   --only LIST       runtimes, comma-separated: node,deno,bun (default all three)
   --workload LIST   comma-separated: ${Object.keys(WORKLOADS).join(", ")}, or all (default hello)
   --help            this text`);
@@ -83,7 +84,7 @@ function usage(code) {
 }
 
 function parseOptions(argv) {
-  const opts = { duration: 5, rounds: 3, warmup: 2, connections: 50, only: [...RUNTIMES], workloads: ["hello"] };
+  const opts = { duration: 5, rounds: 3, warmup: 2, connections: 50, quiet: 15, only: [...RUNTIMES], workloads: ["hello"] };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value;
@@ -105,6 +106,7 @@ function parseOptions(argv) {
       case "--rounds": opts.rounds = int(1); break;
       case "--warmup": opts.warmup = int(0); break;
       case "--connections": opts.connections = int(1); break;
+      case "--quiet-wait": opts.quiet = int(0); break;
       case "--only": {
         const list = next().split(",").map((s) => s.trim()).filter(Boolean);
         const bad = list.filter((r) => !RUNTIMES.includes(r));
@@ -216,6 +218,7 @@ function environment(opts, pin) {
     cores: cpus().length,
     model,
     kernel: `${process.platform} ${release()}`,
+    load: loadavg()[0],
     versions,
     command,
     pin: pin.note,
@@ -236,6 +239,42 @@ function cpuSeconds(pid) {
     return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // fields 14 and 15 of proc(5)
   } catch {
     return undefined;
+  }
+}
+
+/** user + nice + system time of one CPU from /proc/stat, in seconds; undefined off Linux. */
+function cpuBusySeconds(cpu) {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith(`cpu${cpu} `));
+    const [user, nice, system] = line.trim().split(/\s+/).slice(1, 4).map(Number);
+    return (user + nice + system) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy time of all CPUs (user + nice + system), in seconds; undefined off Linux. */
+function allBusySeconds() {
+  try {
+    const [user, nice, system] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 4).map(Number);
+    return (user + nice + system) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits (at most `limit` seconds) until the machine is quiet: other processes using less than a
+ * fifth of a core over half a second. Resolves with the seconds waited, or -1 if it stayed busy.
+ */
+async function waitQuiet(limit) {
+  const started = performance.now();
+  while (true) {
+    const before = allBusySeconds();
+    if (before === undefined) return 0;
+    await sleep(500);
+    if (allBusySeconds() - before < 0.1) return (performance.now() - started) / 1000 - 0.5;
+    if ((performance.now() - started) / 1000 >= limit) return -1;
   }
 }
 
@@ -339,7 +378,8 @@ function parseWrk(out) {
   const rps = Number(/^Requests\/sec:\s+([\d.]+)/m.exec(out)?.[1] ?? NaN);
   const p = (q) => {
     const m = new RegExp(`^\\s+${q}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(out);
-    return m ? toMs(m[1], m[2]) : NaN;
+    // wrk prints 0.00us for percentiles it has no sample for (pipelining): not a measurement.
+    return m && Number(m[1]) > 0 ? toMs(m[1], m[2]) : NaN;
   };
   const requests = Number(/^\s*(\d+) requests in/m.exec(out)?.[1] ?? NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
@@ -350,6 +390,9 @@ function parseWrk(out) {
 
 /** One round of one server: start, check, warm up, measure, stop. */
 async function measure(server, workload, opts, scripts, pin) {
+  const waited = opts.quiet > 0 ? await waitQuiet(opts.quiet) : 0;
+  if (waited < 0) console.log(`  (the machine stayed busy for ${opts.quiet} s; measuring anyway)`);
+  else if (waited >= 1) console.log(`  (waited ${waited.toFixed(0)} s for other work on the machine to finish)`);
   let state;
   try {
     state = await startServer(server, workload, pin);
@@ -366,17 +409,25 @@ async function measure(server, workload, opts, scripts, pin) {
     if (state.exit !== undefined) return { error: `died during warm-up (${state.exit}); stderr: ${state.stderr.trim()}` };
     const logBefore = state.logLines;
     const cpuBefore = cpuSeconds(state.pid);
+    const coreBefore = pin.server.length ? cpuBusySeconds(0) : undefined;
     const started = performance.now();
     const wrk = await runWrk(state.port, opts.duration, opts, workload, scripts, pin);
     const elapsed = (performance.now() - started) / 1000;
     const cpuAfter = cpuSeconds(state.pid);
+    const coreAfter = pin.server.length ? cpuBusySeconds(0) : undefined;
     const result = parseWrk(wrk.out);
     result.cpu = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / elapsed : NaN;
+    // Time other processes took on the server's core: a busy machine skews the figures.
+    result.other = Number.isFinite(result.cpu) && coreBefore !== undefined && coreAfter !== undefined
+      ? Math.max(0, (coreAfter - coreBefore) / elapsed - result.cpu) : NaN;
     result.logLines = state.logLines - logBefore;
     if (state.exit !== undefined) {
       result.error = `crashed during the run (${state.exit}); stderr: ${state.stderr.trim()}`;
     } else if (!Number.isFinite(result.rps)) {
       result.error = `could not read wrk's output (exit ${wrk.code}): ${wrk.out.trim().slice(0, 500)}`;
+    } else if (!(result.requests > 0)) {
+      result.error = `no response completed in ${opts.duration} s (the server stalled); wrk: ${wrk.out.trim().replace(/\s+/g, " ").slice(0, 500)}`;
+      result.rps = NaN;
     }
     if (result.logLines > 0) result.stderrTail = state.stderr.trim().split("\n").slice(-3).join("\n");
     return result;
@@ -418,6 +469,7 @@ function summarise(rounds) {
     p50: median(ok.map((r) => r.p50)),
     p99: median(ok.map((r) => r.p99)),
     cpu: median(ok.map((r) => r.cpu)),
+    other: median(ok.map((r) => r.other)),
     non2xx: rounds.reduce((s, r) => s + (r.non2xx ?? 0), 0),
     socket: rounds.reduce((s, r) => {
       for (const k of ["connect", "read", "write", "timeout"]) s[k] += r.socket?.[k] ?? 0;
@@ -443,7 +495,7 @@ function markdown(env, opts, results) {
   lines.push("# Benchmark: ours vs the native servers", "");
   lines.push(`- Command: \`${env.command}\``);
   lines.push(`- Date: ${env.date}`);
-  lines.push(`- Machine: ${env.cores} cores, ${env.model}, ${env.kernel}`);
+  lines.push(`- Machine: ${env.cores} cores, ${env.model}, ${env.kernel}; load average ${env.load.toFixed(2)} at the start`);
   lines.push(`- Versions: ${Object.entries(env.versions).map(([k, v]) => `${k} \`${v}\``).join(", ")}`);
   const runs = ["-t1", `-c${opts.connections}`, `-d${opts.duration}s`, "--latency"].join(" ");
   lines.push(`- Method: \`wrk ${runs} http://127.0.0.1:PORT/\`; ${env.pin}; ${opts.warmup ? `${opts.warmup} s warm-up before each measured run` : "no warm-up"}; ${opts.rounds} round${opts.rounds === 1 ? "" : "s"} per server, interleaved, server restarted each round; the median is shown.`);
@@ -464,13 +516,13 @@ function markdown(env, opts, results) {
 
   for (const w of opts.workloads) {
     lines.push(`## ${w}: ${WORKLOADS[w].title}`, "");
-    lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | errors | ours/native |");
-    lines.push("|---|---|---:|---|---:|---:|---:|---|---:|");
+    lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | other load on its core | errors | ours/native |");
+    lines.push("|---|---|---:|---|---:|---:|---:|---:|---|---:|");
     for (const server of SERVERS.filter((s) => opts.only.includes(s.runtime))) {
       const s = results[w][`${server.runtime}-${server.kind}`];
       const native = results[w][`${server.runtime}-native`];
       const x = server.kind === "ours" ? ratio(s.rps, native.rps) : NaN;
-      lines.push(`| ${runtimeLabel(env, server.runtime)} | ${server.label} | ${int(s.rps)} | ${s.each.map(kilo).join(" / ")} | ${ms(s.p50)} | ${ms(s.p99)} | ${pct(s.cpu)} | ${errorCell(s)} | ${Number.isFinite(x) ? `**${x.toFixed(2)}×**` : ""} |`);
+      lines.push(`| ${runtimeLabel(env, server.runtime)} | ${server.label} | ${int(s.rps)} | ${s.each.map(kilo).join(" / ")} | ${ms(s.p50)} | ${ms(s.p99)} | ${pct(s.cpu)} | ${pct(s.other)} | ${errorCell(s)} | ${Number.isFinite(x) ? `**${x.toFixed(2)}×**` : ""} |`);
     }
     const notes = [];
     for (const server of SERVERS.filter((s) => opts.only.includes(s.runtime))) {
@@ -478,10 +530,11 @@ function markdown(env, opts, results) {
       for (const n of s.notes) notes.push(`- ${runtimeLabel(env, server.runtime)} ${server.label}: ${n.replace(/\s+/g, " ").slice(0, 600)}`);
       if (s.logs) notes.push(`- ${runtimeLabel(env, server.runtime)} ${server.label}: wrote ${s.logs} log line${s.logs === 1 ? "" : "s"} to stderr during measured runs; last: \`${(s.tail ?? "").replace(/\s+/g, " ").slice(0, 300)}\``);
     }
+    if (w === "pipelined") notes.push("- wrk measures latency per pipelined batch, not per request, and leaves most percentiles empty (—): compare requests/s only.");
     if (notes.length) lines.push("", ...notes);
     lines.push("");
   }
-  lines.push("req/s: wrk's Requests/sec, median of the rounds (each round listed). p50/p99: wrk latency percentiles, median of the rounds. Server CPU: the server process's user+system CPU time over the measured run divided by its wall time (100% = one core saturated; below that the client or the network stack is the limit). Errors: wrk's non-2xx responses and socket errors summed over the measured rounds.");
+  lines.push("req/s: wrk's Requests/sec, median of the rounds (each round listed). p50/p99: wrk latency percentiles, median of the rounds. Server CPU: the server process's user+system CPU time over the measured run divided by its wall time (100% = one core saturated; below that the client, the kernel or other load is the limit). Other load on its core: busy time of the server's CPU not spent by the server (other processes; part of the loopback network work), median of the rounds; high values mean a busy machine and less reliable figures. Errors: wrk's non-2xx responses and socket errors summed over the measured rounds.");
   return lines.join("\n") + "\n";
 }
 
@@ -548,8 +601,9 @@ async function main() {
   }
 
   const servers = SERVERS.filter((s) => opts.only.includes(s.runtime));
-  const perRun = opts.warmup + opts.duration + 1;
+  const perRun = opts.warmup + opts.duration + 1.5;
   const total = opts.workloads.length * servers.length * opts.rounds * perRun;
+  if (env.load > 0.5) console.log(`Note: the 1-minute load average is ${env.load.toFixed(2)}; other work on this machine will skew the figures (see "other load" in the report).`);
   console.log(`Benchmarking ${servers.length} servers × ${opts.workloads.length} workload(s) × ${opts.rounds} round(s): about ${Math.ceil(total / 60)} min. ${pin.note}.`);
 
   const results = {};

@@ -205,10 +205,10 @@ function firstLine(error: unknown): string {
   return text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "unknown error";
 }
 
-function describeValue(value: unknown): string {
+function describeValue(value: unknown, asApp = true): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object without a fetch method";
+  if (typeof value === "object") return asApp ? "an object without a fetch method" : "an object";
   if (typeof value === "undefined") return "undefined";
   return `a ${typeof value}`;
 }
@@ -223,7 +223,8 @@ async function importApp(module: string, target: ModuleTarget, env: CliEnv): Pro
       throw new CliError(`Cannot import ${JSON.stringify(module)}: ${line}; this runtime cannot load that file ` +
         "type directly, so build it to JavaScript (.js/.mjs) first");
     }
-    const missing = code === "ERR_MODULE_NOT_FOUND" || /cannot find (?:module|package)|module not found/i.test(line);
+    const missing = code === "ERR_MODULE_NOT_FOUND" ||
+      /cannot find (?:module|package)|module not found|not a dependency|not in import map/i.test(line);
     if (target.kind === "package" && missing) {
       throw new CliError(`Module ${JSON.stringify(module)} not found: ${line}`);
     }
@@ -268,7 +269,7 @@ async function loadHandler(ref: string, baseDir: string, call: boolean, env: Cli
   let app: unknown = exported;
   if (call) {
     if (typeof exported !== "function") {
-      throw new CliError(`${name} is ${describeValue(exported)}, not a function: --call needs a factory that ` +
+      throw new CliError(`${name} is ${describeValue(exported, false)}, not a function: --call needs a factory that ` +
         "returns the app; drop --call to serve the export itself");
     }
     try {

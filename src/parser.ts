@@ -247,6 +247,27 @@ function knownName(buf: Uint8Array, start: number, end: number): KnownName | nul
   return null;
 }
 
+/** How many leading header fields per request get their decoded strings reused (see #field). */
+const STRING_CACHE_FIELDS = 32;
+
+/** Whether latin1 string `s` equals buf[start, end). */
+function sameBytes(s: string, buf: Uint8Array, start: number, end: number): boolean {
+  if (s.length !== end - start) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
+
+/** Whether lower-cased field name `s` equals the tchar bytes buf[start, end) ignoring ASCII case. */
+function sameLowerName(s: string, buf: Uint8Array, start: number, end: number): boolean {
+  if (s.length !== end - start) return false;
+  for (let i = 0; i < s.length; i++) {
+    const b = buf[start + i];
+    const c = s.charCodeAt(i);
+    if (b !== c && (TCHAR[b] !== 2 || b + 0x20 !== c)) return false;
+  }
+  return true;
+}
+
 function internMethod(buf: Uint8Array, start: number, end: number): string {
   const n = end - start;
   const b0 = buf[start];
@@ -485,6 +506,9 @@ export class RequestParser {
   #conn = 0;
   #expect = 0;
   #trailers: string[] | null = null;
+  /** Field name / value strings of the previous request, by field index (see #field). */
+  #nameCache: string[] = [];
+  #valueCache: string[] = [];
 
   // Body.
   #remaining = 0;
@@ -950,17 +974,34 @@ export class RequestParser {
     const vs = this.#m2;
     let ve = this.#m3;
     while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-    const known = knownName(buf, start, this.#m1);
+    const nameEnd = this.#m1;
+    const known = knownName(buf, start, nameEnd);
+    // Keep-alive clients tend to resend the same fields in the same order: reuse the strings
+    // decoded for the previous request at this field index when the bytes are identical.
+    const idx = trailers === null && this.#fields <= STRING_CACHE_FIELDS ? this.#fields - 1 : -1;
     let name: string;
     let kind = K_OTHER;
     if (known !== null) {
       name = known.name;
       kind = known.kind;
     } else {
-      name = latin1(buf, start, this.#m1);
-      if ((this.#nameFlags & 2) !== 0) name = name.toLowerCase();
+      const cached = idx >= 0 ? this.#nameCache[idx] : undefined;
+      if (cached !== undefined && sameLowerName(cached, buf, start, nameEnd)) {
+        name = cached;
+      } else {
+        name = latin1(buf, start, nameEnd);
+        if ((this.#nameFlags & 2) !== 0) name = name.toLowerCase();
+        if (idx >= 0) this.#nameCache[idx] = name;
+      }
     }
-    const value = latin1(buf, vs, ve, !this.#valueHigh);
+    let value: string;
+    const cachedValue = idx >= 0 ? this.#valueCache[idx] : undefined;
+    if (cachedValue !== undefined && sameBytes(cachedValue, buf, vs, ve)) {
+      value = cachedValue;
+    } else {
+      value = latin1(buf, vs, ve, !this.#valueHigh);
+      if (idx >= 0) this.#valueCache[idx] = value;
+    }
     if (trailers !== null) {
       trailers.push(name, value);
       return null;

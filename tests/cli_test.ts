@@ -198,13 +198,15 @@ describe("prepareCli() app references", () => {
   });
 
   it("prepareCli() resolves a bare name as a package when no such file exists", async () => {
-    const fake = fakeEnv({ importModule: async () => ({ default: () => new Response("from package") }) });
+    const fake = fakeEnv({ importModule: () => Promise.resolve({ default: () => new Response("from package") }) });
     assert.equal(await respond(await prepareCli(["some-package/app"], fake.env)), "from package");
     assert.deepEqual(fake.imports, [{ kind: "package", specifier: "some-package/app", fromDir: fixtures }]);
   });
 
   it("prepareCli() passes npm: and jsr: specifiers on as packages, file: URLs as URLs", async () => {
-    const fake = fakeEnv({ importModule: async () => ({ default: () => new Response("ok"), app: { fetch: () => new Response("ok") } }) });
+    const fake = fakeEnv({
+      importModule: () => Promise.resolve({ default: () => new Response("ok"), app: { fetch: () => new Response("ok") } }),
+    });
     await prepareCli(["npm:some-app@1:app"], fake.env);
     await prepareCli(["file:///srv/app.js"], fake.env);
     assert.deepEqual(fake.imports, [
@@ -351,7 +353,7 @@ describe("runCli() errors", () => {
     const exports = '"app", "badFactory", "default", "factory", "handler", "notHandler"';
     assert.equal(await usageError([`${APP}:nope`]),
       `Module "${APP}" has no export "nope" (it exports ${exports}); name one with MODULE:EXPORT`);
-    const importModule = async () => ({ handler: () => new Response("x") });
+    const importModule = () => Promise.resolve({ handler: () => new Response("x") });
     assert.equal(await usageError(["x.mjs"], { importModule, files: { [join(fixtures, "x.mjs")]: "" } }),
       'Module "x.mjs" has no default export (it exports "handler"); name one with MODULE:EXPORT');
   });
@@ -370,7 +372,7 @@ describe("runCli() errors", () => {
 
   it("runCli() reports --call on an export that is not a function, or a factory returning no app", async () => {
     assert.equal(await usageError(["--call", `${APP}:app`]),
-      `Export "app" of "${APP}" is an object without a fetch method, not a function: --call needs a factory that ` +
+      `Export "app" of "${APP}" is an object, not a function: --call needs a factory that ` +
         "returns the app; drop --call to serve the export itself");
     assert.equal(await usageError(["--call", `${APP}:badFactory`]),
       `Export "badFactory" of "${APP}", called with --call, returned a number, not a handler: the factory must ` +
@@ -523,7 +525,7 @@ async function within<T>(promise: Promise<T>, ms: number, what: () => string): P
 }
 
 /** Waits for the child's "Serving on http://127.0.0.1:PORT" line; returns the port. */
-async function servingPort(c: Child): Promise<number> {
+function servingPort(c: Child): Promise<number> {
   const found = new Promise<number>((resolve, reject) => {
     const check = () => {
       const m = /Serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(c.output());
