@@ -15,7 +15,9 @@
 import { resolveSettings, type ServeOptions as SettingsOptions } from "./src/adjustments.ts";
 import type { FetchHandler } from "./src/connection.ts";
 import { Logger, type LogSink } from "./src/logger.ts";
-import { Server } from "./src/server.ts";
+import { Server, type Runtime } from "./src/server.ts";
+import { createDispatcher, type Dispatcher, forwardRequest, type ThreadStats } from "./src/dispatcher.ts";
+import { handlerFromModule } from "./src/worker_main.ts";
 import { currentRuntime } from "./adapters/auto.ts";
 
 export { Server } from "./src/server.ts";
@@ -26,6 +28,7 @@ export type { BoundAddress } from "./src/transport.ts";
 export type { LogLevel, LogSink } from "./src/logger.ts";
 export { SETTINGS, resolveSettings } from "./src/adjustments.ts";
 export type { ListenAddress, Settings } from "./src/adjustments.ts";
+export type { ThreadStats } from "./src/dispatcher.ts";
 
 /** An application: a Fetch handler, or an object with a `fetch` handler (`export default { fetch }`). */
 export type App = FetchHandler | { fetch: FetchHandler };
@@ -40,7 +43,20 @@ export interface ServeOptions extends SettingsOptions {
    * keep the native `Response`. No effect on Deno and Bun.
    */
   nativeResponse?: boolean;
+  /**
+   * When the app is given as a module specifier: the export to serve, `default` unless named
+   * (`"app"`, or a dotted path such as `"app.fetch"`). The export must be a Fetch handler or an
+   * object with a `fetch` method.
+   */
+  export?: string;
 }
+
+/**
+ * An app given by its module, for thread mode: a file path (relative to the current directory)
+ * or a URL (`new URL("./app.ts", import.meta.url)`, `file:`, `data:`, `https:` ...). Each worker
+ * thread imports it; with `threads: 0` it is imported once, on the I/O thread.
+ */
+export type AppModule = string | URL;
 
 /**
  * Turns an {@linkcode App} into a handler, or throws a `TypeError` saying what was wrong.
@@ -65,6 +81,13 @@ export function toHandler(app: App): FetchHandler {
  * bound (rejects if one cannot be); `server.addresses` then lists them (port 0 is resolved to the
  * real port); `server.close()` shuts down gracefully.
  *
+ * The app is a handler, or an {@linkcode AppModule} (its module's path or URL, with the `export`
+ * option naming the export). `threads: N` (N >= 1) runs the app in N worker threads that each
+ * import that module; the sockets stay on this thread, and requests wait in a FIFO queue while
+ * every worker is busy. A function cannot move to a thread, so thread mode needs the module.
+ * Listening starts once the module is loaded (in every worker); a module that fails to load
+ * rejects `server.ready`.
+ *
  * @example
  * ```ts ignore
  * import { createServer } from "@waitress/core";
@@ -72,17 +95,120 @@ export function toHandler(app: App): FetchHandler {
  * await server.ready;
  * console.log(server.addresses[0].port);
  * await server.close();
+ *
+ * // CPU-heavy handlers: four worker threads, each importing ./app.ts.
+ * const pool = createServer(new URL("./app.ts", import.meta.url), { port: 0, threads: 4 });
+ * await pool.ready;
+ * await pool.close(); // also terminates the workers
  * ```
  */
-export function createServer(app: App, options: ServeOptions = {}): Server {
-  const handler = toHandler(app);
-  const { logger: sink, nativeResponse = false, ...rest } = options;
+export function createServer(app: App | AppModule, options: ServeOptions = {}): Server {
+  const { logger: sink, nativeResponse = false, export: exportName, ...rest } = options;
   const { settings, warnings } = resolveSettings(rest);
   const logger = new Logger(settings.logLevel, sink ?? console);
   for (const warning of warnings) logger.warning(warning);
   const runtime = currentRuntime();
   runtime.setup?.({ nativeResponse });
-  return new Server(handler, settings, runtime, logger);
+
+  if (typeof app !== "string" && !(app instanceof URL)) {
+    if (exportName !== undefined) {
+      throw new TypeError(`Option "export" (${JSON.stringify(exportName)}) names an export of a module, but the app was given as a ${typeof app}: pass the module specifier instead, or drop "export"`);
+    }
+    if (settings.threads > 0) {
+      throw new TypeError(`Cannot run a ${typeof app === "function" ? "function" : "handler object"} in worker threads (threads: ${settings.threads}): ` +
+        "a function cannot move to another thread. Pass the module that exports the app instead, e.g. " +
+        `serve(new URL("./app.ts", import.meta.url), { threads: ${settings.threads} }), or set threads: 0 to run it inline`);
+    }
+    return new Server(toHandler(app), settings, runtime, logger);
+  }
+
+  const moduleUrl = moduleUrlOf(app);
+  const name = exportName ?? "default";
+  if (settings.threads === 0) {
+    // Inline: the module is imported here; listening waits for it, so server.ready reports a failure.
+    let handler: FetchHandler | undefined;
+    const loaded = import(moduleUrl).then(
+      (namespace: Record<string, unknown>) => void (handler = handlerFromModule(namespace, name, moduleUrl)),
+      (error: unknown) => {
+        throw new Error(`Cannot import the app module ${JSON.stringify(moduleUrl)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      },
+    );
+    return new Server((request, info) => handler!(request, info), settings, listenAfter(runtime, loaded), logger);
+  }
+
+  const spawnWorker = runtime.spawnWorker;
+  if (spawnWorker === undefined) {
+    throw new TypeError(`Thread mode is not available on ${runtime.name}: set threads: 0 to run the app inline`);
+  }
+  const init = { moduleUrl, exportName: name, nativeResponse };
+  const dispatcher = createDispatcher({
+    threads: settings.threads,
+    spawn: (events) => spawnWorker.call(runtime, init, events),
+    logger,
+    after: runtime.after,
+  });
+  // The connection only forwards the parsed request: the worker builds the real Request.
+  const threaded: Runtime = { ...listenAfter(runtime, dispatcher.ready), createRequest: forwardRequest };
+  const server = new Server(dispatcher.handler, settings, threaded, logger);
+  pools.set(server, dispatcher);
+  // Shutdown (or a failed start) ends the workers.
+  void server.finished.then(() => dispatcher.close());
+  return server;
+}
+
+const pools = new WeakMap<Server, Dispatcher>();
+
+/**
+ * The worker pool of a server in thread mode: the task queue depth and busy, idle and starting
+ * workers. `undefined` for a server that runs its app inline (`threads: 0`).
+ *
+ * @example
+ * ```ts ignore
+ * import { serve, threadStats } from "@waitress/core";
+ * const server = serve(new URL("./app.ts", import.meta.url), { threads: 4 });
+ * await server.ready;
+ * threadStats(server); // { threads: 4, busy: 0, idle: 4, starting: 0, queued: 0 }
+ * ```
+ */
+export function threadStats(server: Server): ThreadStats | undefined {
+  return pools.get(server)?.stats();
+}
+
+/** The runtime, with listening held back until `loaded` resolves (and failing when it rejects). */
+function listenAfter(runtime: Runtime, loaded: Promise<unknown>): Runtime {
+  loaded.catch(() => {}); // reported through server.ready
+  return {
+    ...runtime,
+    listenTcp: async (...args) => {
+      await loaded;
+      return runtime.listenTcp(...args);
+    },
+    listenUnix: async (...args) => {
+      await loaded;
+      return runtime.listenUnix(...args);
+    },
+  };
+}
+
+/** The current directory, from whichever runtime this is. */
+function currentDirectory(): string {
+  const g = globalThis as { Deno?: { cwd(): string }; process?: { cwd(): string } };
+  if (g.Deno !== undefined) return g.Deno.cwd();
+  if (g.process !== undefined) return g.process.cwd();
+  throw new TypeError("Cannot resolve a relative module path here: pass a URL, e.g. new URL(\"./app.ts\", import.meta.url)");
+}
+
+/** A module specifier as a URL: URLs as they are, file paths resolved against the current directory. */
+function moduleUrlOf(app: AppModule): string {
+  if (app instanceof URL) return app.href;
+  if (app.trim() === "") throw new TypeError('The app module is empty: pass a path such as "./app.ts" or a URL');
+  if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(app)) return new URL(app).href; // a URL (a one-letter scheme is a drive)
+  let path = app.replace(/\\/g, "/");
+  if (!path.startsWith("/") && !/^[A-Za-z]:\//.test(path)) path = `${currentDirectory().replace(/\\/g, "/").replace(/\/$/, "")}/${path}`;
+  if (/^[A-Za-z]:/.test(path)) path = `/${path}`;
+  const url = new URL("file:///");
+  url.pathname = path; // percent-encodes and removes dot segments
+  return url.href;
 }
 
 /**
@@ -94,9 +220,10 @@ export function createServer(app: App, options: ServeOptions = {}): Server {
  * ```ts ignore
  * import { serve } from "@waitress/core";
  * serve({ fetch: () => new Response("Hello") }, { listen: "127.0.0.1:8080 [::1]:8080" });
+ * serve("./app.ts", { port: 8081, threads: 4, export: "app" }); // thread mode
  * ```
  */
-export function serve(app: App, options: ServeOptions = {}): Server {
+export function serve(app: App | AppModule, options: ServeOptions = {}): Server {
   return createServer(app, options);
 }
 

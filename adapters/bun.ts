@@ -8,6 +8,8 @@
  */
 
 import type { AcceptHandler, Runtime } from "../src/server.ts";
+import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
+import type { WorkerInit } from "../src/thread_protocol.ts";
 import type { ConnectionEvents, Listener, SocketHandle } from "../src/transport.ts";
 import { nativeRequest } from "../src/request.ts";
 import { concatBytes } from "../src/bytes.ts";
@@ -194,4 +196,23 @@ export const bunRuntime: Runtime = {
   lookup: nodeRuntime.lookup,
   every: nodeRuntime.every,
   after: nodeRuntime.after,
+  spawnWorker(init: WorkerInit, events: ThreadEvents): ThreadHandle {
+    const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker_web.ts" : "./worker_web.js", import.meta.url);
+    const worker = new Worker(entry, { type: "module" });
+    let failure: string | undefined;
+    worker.addEventListener("message", (event: MessageEvent) => events.message(event.data));
+    worker.addEventListener("error", (event: ErrorEvent) => {
+      event.preventDefault();
+      failure ??= `uncaught ${event.message}`;
+    });
+    // Bun fires "close" (with the exit code) whenever a worker ends, errors included.
+    worker.addEventListener("close", (event: Event) => {
+      events.exit(failure ?? `exit code ${(event as Event & { code?: number }).code ?? 0}`);
+    });
+    worker.postMessage(init); // the first message says what to load
+    return {
+      post: (message, transfer) => worker.postMessage(message, transfer ?? []),
+      terminate: () => worker.terminate(),
+    };
+  },
 };

@@ -8,6 +8,8 @@
  */
 
 import type { AcceptHandler, Runtime } from "../src/server.ts";
+import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
+import type { WorkerInit } from "../src/thread_protocol.ts";
 import type { BoundAddress, Listener, PeerInfo, SocketHandle } from "../src/transport.ts";
 import { lazyRequest } from "../src/request.ts";
 import { concatBytes } from "../src/bytes.ts";
@@ -253,5 +255,27 @@ export const denoRuntime: Runtime = {
     const id = setTimeout(fn, ms) as unknown as number;
     deno().unrefTimer(id);
     return () => clearTimeout(id);
+  },
+  spawnWorker(init: WorkerInit, events: ThreadEvents): ThreadHandle {
+    const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker_web.ts" : "./worker_web.js", import.meta.url);
+    const worker = new Worker(entry, { type: "module" });
+    let ended = false;
+    worker.onmessage = (event: MessageEvent) => events.message(event.data);
+    worker.onerror = (event: ErrorEvent) => {
+      // An uncaught error ends a Deno worker (and, unhandled here, would end this process too).
+      event.preventDefault();
+      if (ended) return;
+      ended = true;
+      worker.terminate();
+      events.exit(`uncaught ${event.message}`);
+    };
+    worker.postMessage(init); // the first message says what to load
+    return {
+      post: (message, transfer) => worker.postMessage(message, transfer ?? []),
+      terminate: () => {
+        ended = true;
+        worker.terminate();
+      },
+    };
   },
 };

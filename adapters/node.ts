@@ -6,9 +6,12 @@
 
 import * as net from "node:net";
 import { lookup } from "node:dns/promises";
+import { Worker } from "node:worker_threads";
 import { chmodPath, removeStaleSocket } from "./node_unix.ts";
 import type { AcceptHandler, Runtime } from "../src/server.ts";
 import type { BoundAddress, Listener, PeerInfo, SocketHandle } from "../src/transport.ts";
+import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
+import type { WorkerInit } from "../src/thread_protocol.ts";
 import { lazyRequest } from "../src/request.ts";
 import { FastResponse } from "../src/fast_response.ts";
 
@@ -69,7 +72,11 @@ function listen(server: net.Server, options: net.ListenOptions, address: () => B
       const bound = address();
       resolve({
         address: bound,
-        close: () => new Promise<void>((done) => server.close(() => done())),
+        // Stop accepting now; Node's close callback would wait for every open connection.
+        close: () => {
+          server.close();
+          return Promise.resolve();
+        },
       });
     });
   });
@@ -119,5 +126,20 @@ export const nodeRuntime: Runtime = {
     if (!nativeResponse && globalThis.Response !== (FastResponse as unknown as typeof Response)) {
       globalThis.Response = FastResponse as unknown as typeof Response;
     }
+  },
+  spawnWorker(init: WorkerInit, events: ThreadEvents): ThreadHandle {
+    // Built JS runs worker_node.js; a TypeScript-aware runner loads worker_node.ts.
+    const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker_node.ts" : "./worker_node.js", import.meta.url);
+    const worker = new Worker(entry, { workerData: init });
+    let failure: unknown;
+    worker.on("message", (message: unknown) => events.message(message));
+    worker.on("error", (error) => (failure = error));
+    worker.on("exit", (code) => {
+      events.exit(failure === undefined ? `exit code ${code}` : `uncaught ${failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure)}`);
+    });
+    return {
+      post: (message, transfer) => worker.postMessage(message, transfer ?? []),
+      terminate: () => worker.terminate(),
+    };
   },
 };

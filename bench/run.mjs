@@ -204,7 +204,7 @@ function environment(opts, pin) {
     const info = readFileSync("/proc/cpuinfo", "utf8");
     model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? model;
   } catch { /* not Linux */ }
-  const wrkVersion = firstLine("wrk", ["-v"]).replace(/\s*Copyright.*$/, "");
+  const wrkVersion = firstLine("wrk", ["-v"]).replace(/\s*Copyright.*$/, "").replace(/^wrk\s+/, "");
   const versions = { node: process.version, wrk: wrkVersion };
   if (opts.only.includes("deno")) versions.deno = firstLine(bin("deno"), ["--version"]);
   if (opts.only.includes("bun")) versions.bun = firstLine(bin("bun"), ["--version"]);
@@ -242,15 +242,36 @@ function cpuSeconds(pid) {
   }
 }
 
-/** user + nice + system time of one CPU from /proc/stat, in seconds; undefined off Linux. */
-function cpuBusySeconds(cpu) {
+/**
+ * CPU seconds of every other user-space process (self + reaped children, so a test runner's
+ * finished children count too), by pid; undefined off Linux. Kernel threads are left out.
+ */
+function otherProcesses(exclude) {
+  const times = new Map();
+  let pids;
   try {
-    const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith(`cpu${cpu} `));
-    const [user, nice, system] = line.trim().split(/\s+/).slice(1, 4).map(Number);
-    return (user + nice + system) / CLK_TCK;
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
   } catch {
     return undefined;
   }
+  for (const pid of pids) {
+    if (exclude.includes(Number(pid))) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (pid === "2" || f[1] === "2") continue; // kthreadd and kernel threads
+      times.set(pid, (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK);
+    } catch { /* exited meanwhile */ }
+  }
+  return times;
+}
+
+/** CPU seconds other processes used between two snapshots (new processes count in full). */
+function otherDelta(before, after) {
+  if (!before || !after) return NaN;
+  let sum = 0;
+  for (const [pid, t] of after) sum += Math.max(0, t - (before.get(pid) ?? 0));
+  return sum;
 }
 
 /** Busy time of all CPUs (user + nice + system), in seconds; undefined off Linux. */
@@ -365,8 +386,8 @@ function runWrk(port, seconds, opts, workload, scripts, pin) {
     child.stdout.on("data", (t) => { out += t; });
     child.stderr.on("data", (t) => { out += t; });
     const timer = setTimeout(() => { try { process.kill(child.pid, "SIGKILL"); } catch { /* gone */ } }, (seconds + 30) * 1000);
-    child.on("close", (code) => { clearTimeout(timer); resolve({ code, out }); });
-    child.on("error", (error) => { clearTimeout(timer); resolve({ code: -1, out: String(error) }); });
+    child.on("close", (code) => { clearTimeout(timer); resolve({ code, out, pid: child.pid }); });
+    child.on("error", (error) => { clearTimeout(timer); resolve({ code: -1, out: String(error), pid: child.pid }); });
   });
 }
 
@@ -409,17 +430,16 @@ async function measure(server, workload, opts, scripts, pin) {
     if (state.exit !== undefined) return { error: `died during warm-up (${state.exit}); stderr: ${state.stderr.trim()}` };
     const logBefore = state.logLines;
     const cpuBefore = cpuSeconds(state.pid);
-    const coreBefore = pin.server.length ? cpuBusySeconds(0) : undefined;
+    const others = otherProcesses([process.pid, state.pid]);
     const started = performance.now();
     const wrk = await runWrk(state.port, opts.duration, opts, workload, scripts, pin);
     const elapsed = (performance.now() - started) / 1000;
     const cpuAfter = cpuSeconds(state.pid);
-    const coreAfter = pin.server.length ? cpuBusySeconds(0) : undefined;
+    const othersAfter = otherProcesses([process.pid, state.pid, wrk.pid]);
     const result = parseWrk(wrk.out);
     result.cpu = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / elapsed : NaN;
-    // Time other processes took on the server's core: a busy machine skews the figures.
-    result.other = Number.isFinite(result.cpu) && coreBefore !== undefined && coreAfter !== undefined
-      ? Math.max(0, (coreAfter - coreBefore) / elapsed - result.cpu) : NaN;
+    // CPU other processes took meanwhile: on a busy machine the figures are skewed.
+    result.other = otherDelta(others, othersAfter) / elapsed;
     result.logLines = state.logLines - logBefore;
     if (state.exit !== undefined) {
       result.error = `crashed during the run (${state.exit}); stderr: ${state.stderr.trim()}`;
@@ -516,7 +536,7 @@ function markdown(env, opts, results) {
 
   for (const w of opts.workloads) {
     lines.push(`## ${w}: ${WORKLOADS[w].title}`, "");
-    lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | other load on its core | errors | ours/native |");
+    lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | other processes | errors | ours/native |");
     lines.push("|---|---|---:|---|---:|---:|---:|---:|---|---:|");
     for (const server of SERVERS.filter((s) => opts.only.includes(s.runtime))) {
       const s = results[w][`${server.runtime}-${server.kind}`];
@@ -534,7 +554,7 @@ function markdown(env, opts, results) {
     if (notes.length) lines.push("", ...notes);
     lines.push("");
   }
-  lines.push("req/s: wrk's Requests/sec, median of the rounds (each round listed). p50/p99: wrk latency percentiles, median of the rounds. Server CPU: the server process's user+system CPU time over the measured run divided by its wall time (100% = one core saturated; below that the client, the kernel or other load is the limit). Other load on its core: busy time of the server's CPU not spent by the server (other processes; part of the loopback network work), median of the rounds; high values mean a busy machine and less reliable figures. Errors: wrk's non-2xx responses and socket errors summed over the measured rounds.");
+  lines.push("req/s: wrk's Requests/sec, median of the rounds (each round listed). p50/p99: wrk latency percentiles, median of the rounds. Server CPU: the server process's user+system CPU time over the measured run divided by its wall time (100% = one core saturated; below that the client, the kernel or other load is the limit). Other processes: CPU time used by every other user-space process on the machine during the measured run (100% = one core), median of the rounds; anything well above 0% means the machine was busy and the figures are less reliable. Errors: wrk's non-2xx responses and socket errors summed over the measured rounds.");
   return lines.join("\n") + "\n";
 }
 
@@ -603,7 +623,7 @@ async function main() {
   const servers = SERVERS.filter((s) => opts.only.includes(s.runtime));
   const perRun = opts.warmup + opts.duration + 1.5;
   const total = opts.workloads.length * servers.length * opts.rounds * perRun;
-  if (env.load > 0.5) console.log(`Note: the 1-minute load average is ${env.load.toFixed(2)}; other work on this machine will skew the figures (see "other load" in the report).`);
+  if (env.load > 0.5) console.log(`Note: the 1-minute load average is ${env.load.toFixed(2)}; other work on this machine will skew the figures (see "other processes" in the report).`);
   console.log(`Benchmarking ${servers.length} servers × ${opts.workloads.length} workload(s) × ${opts.rounds} round(s): about ${Math.ceil(total / 60)} min. ${pin.note}.`);
 
   const results = {};

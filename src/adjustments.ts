@@ -228,9 +228,11 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     help: "Pre-bound listening sockets (socket activation); programmatic only. Not combinable " +
       "with host, port, listen or unixSocket." }),
   // ---- Application
-  row({ name: "threads", kind: "int", default: 4, min: 0, group: "Application",
-    help: "Size of the worker pool that runs handlers (Waitress: worker threads); 0 runs " +
-      "handlers inline." }),
+  // Default 0 (Waitress: 4): inline is the fast path for async handlers, and only a module
+  // specifier can move to worker threads; a plain function passed to serve() must just work.
+  row({ name: "threads", kind: "int", default: 0, min: 0, group: "Application",
+    help: "Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs " +
+      "handlers inline on the I/O thread. Threads need the app as a module (serve(\"./app.ts\") or the CLI)." }),
   row({ name: "urlScheme", kind: "string", default: "http", group: "Application", metavar: "SCHEME",
     help: "Default scheme of request URLs (lower-cased); a trusted proxy may override it per request." }),
   row({ name: "urlPrefix", kind: "string", default: "", defaultText: '""', group: "Application",

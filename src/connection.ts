@@ -38,8 +38,16 @@ export interface ConnectionConfig {
   lookaheadBytes: number;
   /** Unread request body (bytes) the server discards to keep a connection alive; more closes it. */
   maxDiscardBytes: number;
+  /** Milliseconds allowed from the first byte of a request to the end of its head (408 after). */
+  headerTimeoutMs: number;
+  /** Milliseconds a handler may wait for the next body byte before the request fails with 408. */
+  bodyTimeoutMs: number;
+  /** Milliseconds an idle keep-alive connection, or a stalled write, is kept. */
+  channelTimeoutMs: number;
   /** Called once when the connection is closed. */
   onClosed?: (connection: Connection) => void;
+  /** Called when a keep-alive connection becomes idle between requests. */
+  onIdle?: (connection: Connection) => void;
 }
 
 const CONTINUE = encodeLatin1("HTTP/1.1 100 Continue\r\n\r\n");
@@ -108,6 +116,10 @@ export class Connection implements ConnectionEvents {
   #origin = "";
   /** Time of the last byte in or out (ms), for idle sweeps. */
   lastActivity = Date.now();
+  /** When the first byte of the request head being received arrived (0: none pending). */
+  #headSince = 0;
+  /** When the handler last got body bytes, or started waiting for them. */
+  #bodySince = 0;
   /** Requests served on this connection. */
   requestCount = 0;
 
@@ -132,8 +144,10 @@ export class Connection implements ConnectionEvents {
 
   /** Bytes arrived from the client. */
   onData(chunk: Uint8Array): void {
-    this.lastActivity = Date.now();
+    const now = Date.now();
+    this.lastActivity = now;
     if (this.#closing) return; // after an error or a closing response, input is discarded
+    if (this.#headSince === 0 && this.#exchange === null) this.#headSince = now;
     this.#parser.feed(chunk);
     this.#pump();
   }
@@ -186,6 +200,43 @@ export class Connection implements ConnectionEvents {
     if (this.#exchange !== null) return false;
     this.#closeNow();
     return true;
+  }
+
+  /**
+   * Enforces the timeouts at time `now` (called by the server's periodic sweep): a request head that
+   * takes too long (408), a body that stalls while the handler waits (408, or a close once the
+   * response started), an idle keep-alive connection, and output the client stopped reading.
+   */
+  checkTimeouts(now: number): void {
+    if (this.#closed) return;
+    const config = this.#config;
+    const exchange = this.#exchange;
+    if (exchange === null) {
+      if (this.#headSince !== 0 && now - this.#headSince > config.headerTimeoutMs && !this.#closing) {
+        this.#timedOut("Request head not received in time");
+      } else if (this.#parser.idle && now - this.lastActivity > config.channelTimeoutMs) {
+        this.closeIfIdle();
+      }
+      return;
+    }
+    if (exchange.bodyOpen && exchange.hasBody && exchange.bodyWanted && now - this.#bodySince > config.bodyTimeoutMs) {
+      this.#timedOut("Request body not received in time");
+      return;
+    }
+    if (this.#congested && now - this.lastActivity > config.channelTimeoutMs) {
+      config.logger.info(`Closing a connection from ${this.#peer.remoteAddress}: the client stopped reading the response`);
+      this.destroy();
+    }
+  }
+
+  #timedOut(detail: string): void {
+    const exchange = this.#exchange;
+    if (exchange !== null && exchange.responseStarted) {
+      this.#abortExchange(new Error(detail));
+      this.destroy();
+      return;
+    }
+    this.#onParseError(408, "Request Timeout", detail);
   }
 
   /** Let the current response finish, then close (graceful shutdown). */
@@ -278,6 +329,7 @@ export class Connection implements ConnectionEvents {
       return;
     }
     const controller = exchange.bodyController!;
+    this.#bodySince = Date.now();
     controller.enqueue(data);
     exchange.bodyWanted = (controller.desiredSize ?? 0) > 0;
   }
@@ -330,6 +382,7 @@ export class Connection implements ConnectionEvents {
   // ---- a request -----------------------------------------------------------------------------
 
   #startExchange(head: RequestHead): void {
+    this.#headSince = 0;
     const exchange = new Exchange(head);
     this.#exchange = exchange;
     this.requestCount++;
@@ -348,6 +401,7 @@ export class Connection implements ConnectionEvents {
             this.#queue(CONTINUE);
             this.#flush();
           }
+          if (!exchange.bodyWanted) this.#bodySince = Date.now();
           exchange.bodyWanted = true;
           this.#pump();
         },
@@ -695,6 +749,7 @@ export class Connection implements ConnectionEvents {
     }
     this.#exchange = null;
     this.#scheduleFlush();
+    if (!this.#parser.idle) this.#headSince = Date.now(); // a pipelined request is already arriving
     if (this.#peerEnded) {
       this.#closing = true;
       this.#flush();
@@ -702,6 +757,7 @@ export class Connection implements ConnectionEvents {
       return;
     }
     this.#pump();
+    if (this.#exchange === null && this.#parser.idle && !this.#closing) this.#config.onIdle?.(this);
   }
 
   #closeNow(): void {

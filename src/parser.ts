@@ -249,6 +249,8 @@ function knownName(buf: Uint8Array, start: number, end: number): KnownName | nul
 
 /** How many leading header fields per request get their decoded strings reused (see #field). */
 const STRING_CACHE_FIELDS = 32;
+/** Longest field value kept for reuse. */
+const STRING_CACHE_MAX_VALUE = 4096;
 
 /** Whether latin1 string `s` equals buf[start, end). */
 function sameBytes(s: string, buf: Uint8Array, start: number, end: number): boolean {
@@ -698,6 +700,8 @@ export class RequestParser {
     this.#start = this.#end = this.#pos = 0;
     this.#headers = [];
     this.#trailers = null;
+    this.#nameCache = [];
+    this.#valueCache = [];
     return { type: "error", status, reason: REASONS[status] ?? "Bad Request", detail };
   }
 
@@ -1000,7 +1004,8 @@ export class RequestParser {
       value = cachedValue;
     } else {
       value = latin1(buf, vs, ve, !this.#valueHigh);
-      if (idx >= 0) this.#valueCache[idx] = value;
+      // Bounded, so an idle connection does not pin large header values.
+      if (idx >= 0) this.#valueCache[idx] = ve - vs <= STRING_CACHE_MAX_VALUE ? value : "";
     }
     if (trailers !== null) {
       trailers.push(name, value);

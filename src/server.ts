@@ -10,6 +10,8 @@ import type { BoundAddress, ConnectionEvents, Listener, PeerInfo, SocketHandle }
 import type { RequestFactory } from "./request.ts";
 import type { Logger } from "./logger.ts";
 import type { Settings } from "./adjustments.ts";
+import type { ThreadEvents, ThreadHandle } from "./dispatcher.ts";
+import type { WorkerInit } from "./thread_protocol.ts";
 
 /** Called by an adapter for every accepted connection; returns the events sink for it. */
 export type AcceptHandler = (socket: SocketHandle, peer: PeerInfo) => ConnectionEvents;
@@ -32,6 +34,8 @@ export interface Runtime {
   after(ms: number, fn: () => void): () => void;
   /** Runtime-specific preparation before the first server starts (e.g. installing a faster `Response`). */
   setup?(options: { nativeResponse: boolean }): void;
+  /** Starts a worker thread that loads `init.moduleUrl` and serves the dispatcher's messages (thread mode). */
+  spawnWorker?(init: WorkerInit, events: ThreadEvents): ThreadHandle;
 }
 
 const IGNORE_EVENTS: ConnectionEvents = { onData() {}, onEnd() {}, onDrain() {}, onClose() {} };
@@ -129,7 +133,14 @@ export class Server {
       exposeTracebacks: settings.exposeTracebacks,
       lookaheadBytes: Math.max(settings.recvBytes * 8, 65536),
       maxDiscardBytes: 65536,
+      headerTimeoutMs: settings.headerTimeout * 1000,
+      bodyTimeoutMs: settings.bodyTimeout * 1000,
+      channelTimeoutMs: settings.channelTimeout * 1000,
       onClosed: (connection) => this.#onClosed(connection),
+      // A client waits at the connection limit: a keep-alive connection going idle makes room.
+      onIdle: (connection) => {
+        if (this.#held.length > 0) connection.closeIfIdle();
+      },
     };
     this.finished = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.ready = this.#start();
@@ -195,6 +206,7 @@ export class Server {
       socket.pauseReading();
       const held = new HeldSocket(socket, peer);
       this.#held.push(held);
+      this.#closeOldestIdle();
       if (this.#held.length > this.#settings.backlog) this.#held.shift()!.drop();
       this.#checkLimit();
       return held;
@@ -226,22 +238,26 @@ export class Server {
     if (!this.#atLimit && count >= limit) {
       this.#atLimit = true;
       this.#logger.warning(`Connection limit (${limit}) reached: new connections wait until one closes`);
-      // Idle keep-alive connections must not lock new clients out: close the oldest idle one.
-      let oldest: Connection | undefined;
-      for (const c of this.#connections) if (c.idle && (!oldest || c.lastActivity < oldest.lastActivity)) oldest = c;
-      oldest?.closeIfIdle();
     } else if (this.#atLimit && count < limit && this.#held.length === 0) {
       this.#atLimit = false;
       this.#logger.info(`Connection count (${count}) is below the limit (${limit}) again: accepting`);
     }
   }
 
-  /** Close connections idle for longer than `channelTimeout`. */
-  #sweep(): void {
-    const cutoff = Date.now() - this.#settings.channelTimeout * 1000;
-    for (const connection of this.#connections) {
-      if (connection.idle && connection.lastActivity < cutoff) connection.closeIfIdle();
+  /** Idle keep-alive connections must not lock new clients out: close the oldest idle one. */
+  #closeOldestIdle(): void {
+    let oldest: Connection | undefined;
+    for (const c of this.#connections) {
+      // Only keep-alive connections between requests: a client that just connected is about to speak.
+      if (c.idle && c.requestCount > 0 && (!oldest || c.lastActivity < oldest.lastActivity)) oldest = c;
     }
+    oldest?.closeIfIdle();
+  }
+
+  /** Enforce every connection's timeouts (idle keep-alive, slow heads and bodies, stalled writes). */
+  #sweep(): void {
+    const now = Date.now();
+    for (const connection of this.#connections) connection.checkTimeouts(now);
   }
 
   #allClosed: (() => void) | undefined;

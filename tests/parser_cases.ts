@@ -482,6 +482,20 @@ export const CASES: ParserCase[] = [
     input: `${GET}GET / HTTP/1.1\r\n\r\n${GET}`,
     expect: ["head GET / 1.1", "end", { error: 400, detail: "Missing Host" }],
   },
+  {
+    name: "decodes each request's fields afresh when pipelined requests resend similar ones",
+    input: `GET /1 HTTP/1.1\r\n${H}X-Foo: abc\r\nX-Bar: caf\xe9\r\n\r\n` +
+      `GET /2 HTTP/1.1\r\n${H}x-FOO: abd\r\nX-Baz: caf\xe8\r\n\r\n` +
+      `GET /3 HTTP/1.1\r\n${H}X-FOO: abd\r\nX-Baz: caf\xe8\r\nX-New: 1\r\n\r\n`,
+    expect: [
+      { head: "GET /1 1.1", headers: ["host", "x", "x-foo", "abc", "x-bar", "caf\xe9"] },
+      "end",
+      { head: "GET /2 1.1", headers: ["host", "x", "x-foo", "abd", "x-baz", "caf\xe8"] },
+      "end",
+      { head: "GET /3 1.1", headers: ["host", "x", "x-foo", "abd", "x-baz", "caf\xe8", "x-new", "1"] },
+      "end",
+    ],
+  },
   { name: "keeps a partial second request pending", input: `${GET}GET /2 HTTP/1.1\r\nHo`, expect: ["head GET / 1.1", "end"], idle: false },
 
   // ---- limits -----------------------------------------------------------------------------------

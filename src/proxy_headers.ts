@@ -1,0 +1,763 @@
+/**
+ * Proxy headers: deciding whether the peer is a trusted proxy, and if so taking the client's address,
+ * the scheme and the host from `X-Forwarded-*` or RFC 7239 `Forwarded`; removing the proxy headers
+ * nobody vouches for. Waitress's `proxy_headers.py` semantics, including 3.0.2's rewrite of the
+ * trusted list headers to their trusted suffix, plus address lists and CIDR ranges in `trustedProxy`.
+ *
+ * Pure functions over the flat header list the parser produces. When no proxy header is present the
+ * work is one scan over the header names.
+ *
+ * Deliberate differences from Waitress (all stricter or fixing a mis-parse):
+ * - `trustedProxy` may list several addresses and CIDR ranges; IPv4-mapped IPv6 peers
+ *   (`::ffff:10.0.0.1`) match IPv4 entries.
+ * - Client nodes are split properly: `[v6]:port`, bare IPv6, `::ffff:1.2.3.4` and `v4:port` all give
+ *   the right address; when the node carries no port, `remotePort` is 0 (unknown) rather than the
+ *   proxy's own port.
+ * - A port that is not 0-65535 (in `X-Forwarded-Port` or a forwarded host) and a forwarded host that
+ *   is not a valid URI authority are malformed (400), because they would make `request.url` invalid.
+ * - `Forwarded` is split on `,` and `;` outside quoted strings, so quoted values may contain them.
+ *
+ * @module
+ */
+
+import type { Settings } from "./adjustments.ts";
+import { isValidAuthority, QDTEXT, QUOTED_PAIR_CHAR } from "./abnf.ts";
+
+/**
+ * Decides whether a peer is a trusted proxy. `address` is the peer's IP literal (no brackets),
+ * `unix` tells that the connection came through a unix socket (then `address` is `""`).
+ *
+ * @example
+ * ```ts
+ * import { parseTrustedProxy, type TrustMatcher } from "./proxy_headers.ts";
+ * const trusted: TrustMatcher = parseTrustedProxy("10.0.0.0/8");
+ * trusted("10.1.2.3", false); // true
+ * ```
+ */
+export type TrustMatcher = (address: string, unix: boolean) => boolean;
+
+/**
+ * The proxy settings in the form {@link applyProxyHeaders} uses. Build it once per server with
+ * {@link proxyConfigFromSettings}.
+ *
+ * @example
+ * ```ts
+ * import { parseTrustedProxy, type ProxyConfig } from "./proxy_headers.ts";
+ * const config: ProxyConfig = {
+ *   trusted: parseTrustedProxy("127.0.0.1"), count: 1,
+ *   headers: new Set(["x-forwarded-for", "x-forwarded-proto"]), clearUntrusted: true, logUntrusted: false,
+ * };
+ * ```
+ */
+export interface ProxyConfig {
+  /** Which peers are trusted proxies; `undefined` trusts none. */
+  trusted: TrustMatcher | undefined;
+  /** How many right-most entries of X-Forwarded-For, X-Forwarded-Host and Forwarded are trusted. */
+  count: number;
+  /** Lower-case names of the proxy headers trusted from a trusted peer. */
+  headers: ReadonlySet<string>;
+  /** Remove proxy headers that are not trusted. */
+  clearUntrusted: boolean;
+  /** The caller should log {@link ProxyOutcome.removed} when it is not empty. */
+  logUntrusted: boolean;
+}
+
+/**
+ * One request as {@link applyProxyHeaders} sees it.
+ *
+ * @example
+ * ```ts
+ * import type { ProxyInput } from "./proxy_headers.ts";
+ * const input: ProxyInput = {
+ *   peerAddress: "127.0.0.1", peerPort: 50122, unix: false, scheme: "http",
+ *   headers: ["host", "example.com", "x-forwarded-proto", "https"],
+ * };
+ * ```
+ */
+export interface ProxyInput {
+  /** The peer's IP literal without brackets, `""` for a unix socket. */
+  peerAddress: string;
+  /** The peer's port, 0 for a unix socket. */
+  peerPort: number;
+  /** Whether the connection came through a unix socket. */
+  unix: boolean;
+  /** The configured `urlScheme`. */
+  scheme: string;
+  /** Flat `[name, value, ...]` as parsed: names lower-case, repeated fields as separate entries. */
+  headers: string[];
+}
+
+/**
+ * What the request looks like after the proxy headers were applied.
+ *
+ * @example
+ * ```ts
+ * import { applyProxyHeaders, parseTrustedProxy } from "./proxy_headers.ts";
+ * const outcome = applyProxyHeaders(
+ *   { peerAddress: "127.0.0.1", peerPort: 50122, unix: false, scheme: "http",
+ *     headers: ["host", "backend", "x-forwarded-for", "203.0.113.7"] },
+ *   { trusted: parseTrustedProxy("127.0.0.1"), count: 1, headers: new Set(["x-forwarded-for"]),
+ *     clearUntrusted: true, logUntrusted: false },
+ * );
+ * if (!("error" in outcome)) outcome.remoteAddress; // "203.0.113.7"
+ * ```
+ */
+export interface ProxyOutcome {
+  /** The client's address: the peer's, or the one a trusted proxy named (IPv6 without brackets). */
+  remoteAddress: string;
+  /** The client's port; 0 when a trusted proxy named the client without a port. */
+  remotePort: number;
+  /** `urlScheme`, or `"http"`/`"https"` as a trusted proxy said. */
+  scheme: string;
+  /**
+   * The authority for `request.url` (e.g. `"example.com:8443"`), from a trusted X-Forwarded-Host or
+   * Forwarded `host=`; the `host` header in {@link ProxyOutcome.headers} is set to it too (Waitress
+   * sets HTTP_HOST). `undefined`: keep the request's Host.
+   */
+  host: string | undefined;
+  /**
+   * The headers the application should see: untrusted proxy headers removed, trusted list headers
+   * cut to their trusted entries, `host` replaced. The same array as the input when nothing changed.
+   */
+  headers: string[];
+  /** Display names (`"X-Forwarded-For"`) of the untrusted proxy headers that were removed. */
+  removed: readonly string[];
+  /** Messages worth a warning in the log (an unknown `Forwarded` parameter). */
+  warnings?: string[];
+}
+
+/**
+ * A trusted proxy sent a proxy header that cannot be parsed: answer 400 with `error` as the body and
+ * close; `log` is the warning line to write.
+ *
+ * @example
+ * ```ts
+ * import type { ProxyError } from "./proxy_headers.ts";
+ * const e: ProxyError = { error: 'Header "X-Forwarded-Proto" malformed.', log: "..." };
+ * ```
+ */
+export interface ProxyError {
+  /** `Header "X-Forwarded-Proto" malformed.` (Waitress's body text). */
+  error: string;
+  /** `Malformed proxy header "X-Forwarded-Proto" from "127.0.0.1": unsupported proto value value: "ftp"`. */
+  log: string;
+}
+
+// Bit numbers of the six proxy headers.
+const FORWARDED = 0;
+const XFF = 1;
+const XFHOST = 2;
+const XFPROTO = 3;
+const XFPORT = 4;
+const XFBY = 5;
+
+const NAMES = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-by"];
+const DISPLAY = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-By"];
+const ALL = 0b111111;
+const NONE: readonly string[] = Object.freeze([]);
+
+/** The bit number of a proxy header name, or -1. Checks the length first: most names fail there. */
+function proxyIndex(name: string): number {
+  const n = name.length;
+  if (n === 9) return name === "forwarded" ? FORWARDED : -1;
+  if (n < 14 || n > 17 || name.charCodeAt(0) !== 0x78 /* x */ || !name.startsWith("x-forwarded-")) return -1;
+  switch (name) {
+    case "x-forwarded-for":
+      return XFF;
+    case "x-forwarded-host":
+      return XFHOST;
+    case "x-forwarded-proto":
+      return XFPROTO;
+    case "x-forwarded-port":
+      return XFPORT;
+    case "x-forwarded-by":
+      return XFBY;
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------- trusted peers
+
+/** An address as four 32-bit words, IPv4 mapped into ::ffff:0:0/96. */
+type Words = [number, number, number, number];
+
+function parseIPv4(s: string): number | undefined {
+  const parts = s.split(".");
+  if (parts.length !== 4) return undefined;
+  let v = 0;
+  for (const p of parts) {
+    if (!/^(?:0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    v = v * 256 + n;
+  }
+  return v;
+}
+
+/** Parses an IPv4 or IPv6 literal (no brackets; an IPv6 zone is ignored); undefined if it is neither. */
+function parseIp(input: string): Words | undefined {
+  if (!input.includes(":")) {
+    const v4 = parseIPv4(input);
+    return v4 === undefined ? undefined : [0, 0, 0xffff, v4];
+  }
+  let s = input;
+  const pct = s.indexOf("%");
+  if (pct >= 0) s = s.slice(0, pct);
+  if (!/^[0-9A-Fa-f:.]+$/.test(s)) return undefined;
+  let tail32: number | undefined;
+  if (s.includes(".")) {
+    const last = s.lastIndexOf(":");
+    tail32 = parseIPv4(s.slice(last + 1));
+    if (tail32 === undefined) return undefined;
+    s = s.slice(0, last + 1) + "0:0";
+  }
+  const groups: number[] = [];
+  const dbl = s.indexOf("::");
+  const parse = (text: string): number[] | undefined => {
+    if (text === "") return [];
+    const out: number[] = [];
+    for (const g of text.split(":")) {
+      if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return undefined;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  if (dbl >= 0) {
+    if (s.indexOf("::", dbl + 1) >= 0) return undefined;
+    const head = parse(s.slice(0, dbl));
+    const tail = parse(s.slice(dbl + 2));
+    if (head === undefined || tail === undefined || head.length + tail.length > 7) return undefined;
+    groups.push(...head);
+    for (let i = head.length + tail.length; i < 8; i++) groups.push(0);
+    groups.push(...tail);
+  } else {
+    const all = parse(s);
+    if (all === undefined || all.length !== 8) return undefined;
+    groups.push(...all);
+  }
+  const w: Words = [0, 0, 0, 0];
+  for (let i = 0; i < 4; i++) w[i] = groups[2 * i] * 0x10000 + groups[2 * i + 1];
+  if (tail32 !== undefined) w[3] = tail32;
+  return w;
+}
+
+interface Range {
+  words: Words;
+  bits: number;
+}
+
+function inRange(w: Words, r: Range): boolean {
+  let bits = r.bits;
+  for (let i = 0; i < 4 && bits > 0; i++) {
+    if (bits >= 32) {
+      if (w[i] !== r.words[i]) return false;
+      bits -= 32;
+    } else {
+      const shift = 32 - bits;
+      // Compare the top `bits` bits; division keeps the numbers unsigned.
+      return Math.floor(w[i] / 2 ** shift) === Math.floor(r.words[i] / 2 ** shift);
+    }
+  }
+  return true;
+}
+
+/**
+ * Builds a {@link TrustMatcher} from `trustedProxy` text: entries separated by spaces or commas, each
+ * an IPv4/IPv6 address, a CIDR range (`10.0.0.0/8`, `fd00::/8`), `*` (every peer, unix sockets
+ * included) or `localhost` (unix-socket peers). IPv4 entries also match IPv4-mapped IPv6 peers.
+ * Throws a `TypeError` naming the entry that is none of these.
+ *
+ * @example
+ * ```ts
+ * import { parseTrustedProxy } from "./proxy_headers.ts";
+ * const trusted = parseTrustedProxy("127.0.0.1 ::1 10.0.0.0/8 localhost");
+ * trusted("10.20.30.40", false);       // true
+ * trusted("::ffff:127.0.0.1", false);  // true
+ * trusted("", true);                   // true (unix socket)
+ * trusted("192.0.2.1", false);         // false
+ * ```
+ */
+export function parseTrustedProxy(spec: string): TrustMatcher {
+  let any = false;
+  let unixPeers = false;
+  const ranges: Range[] = [];
+  for (const entry of spec.split(/[\s,]+/)) {
+    if (entry === "") continue;
+    if (entry === "*") {
+      any = true;
+      continue;
+    }
+    if (entry === "localhost") {
+      unixPeers = true;
+      continue;
+    }
+    const slash = entry.indexOf("/");
+    let addr = slash >= 0 ? entry.slice(0, slash) : entry;
+    if (addr.startsWith("[") && addr.endsWith("]")) addr = addr.slice(1, -1);
+    const words = parseIp(addr);
+    const v4 = !addr.includes(":");
+    const max = v4 ? 32 : 128;
+    const bitsText = slash >= 0 ? entry.slice(slash + 1) : String(max);
+    if (words === undefined || !/^[0-9]{1,3}$/.test(bitsText) || Number(bitsText) > max) {
+      throw new TypeError(`Invalid trustedProxy entry ${JSON.stringify(entry)}: use IP addresses, CIDR ranges ` +
+        'such as "10.0.0.0/8" or "fd00::/8", "*" or "localhost"');
+    }
+    ranges.push({ words, bits: Number(bitsText) + (v4 ? 96 : 0) });
+  }
+  if (any) return () => true;
+  // One connection asks about the same peer on every request: remember the last answer.
+  let lastAddress = "";
+  let lastAnswer = false;
+  return (address: string, unix: boolean): boolean => {
+    if (unix) return unixPeers;
+    if (address === lastAddress && address !== "") return lastAnswer;
+    const words = parseIp(address);
+    let answer = false;
+    if (words !== undefined) {
+      for (const r of ranges) {
+        if (inRange(words, r)) {
+          answer = true;
+          break;
+        }
+      }
+    }
+    lastAddress = address;
+    lastAnswer = answer;
+    return answer;
+  };
+}
+
+/**
+ * The {@link ProxyConfig} for resolved settings. Parse once per server, not per request.
+ *
+ * @example
+ * ```ts
+ * import { resolveSettings } from "./adjustments.ts";
+ * import { proxyConfigFromSettings } from "./proxy_headers.ts";
+ * const { settings } = resolveSettings({ trustedProxy: "127.0.0.1", trustedProxyHeaders: "x-forwarded-for" });
+ * const config = proxyConfigFromSettings(settings);
+ * config.count; // 1
+ * ```
+ */
+export function proxyConfigFromSettings(settings: Settings): ProxyConfig {
+  return {
+    trusted: settings.trustedProxy === undefined ? undefined : parseTrustedProxy(settings.trustedProxy),
+    count: settings.trustedProxyCount ?? 1,
+    headers: settings.trustedProxyHeaders,
+    clearUntrusted: settings.clearUntrustedProxyHeaders,
+    logUntrusted: settings.logUntrustedProxyHeaders,
+  };
+}
+
+// ---------------------------------------------------------------- value parsing
+
+/** A malformed header value: `header` is the name reported in the 400 body. */
+class Malformed {
+  header: string;
+  reason: string;
+  value: string;
+  constructor(header: string, reason: string, value: string) {
+    this.header = header;
+    this.reason = reason;
+    this.value = value;
+  }
+}
+
+/** Thrown inside a parser; turned into {@link Malformed} with the header's name by the caller. */
+class BadValue {
+  reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+
+/**
+ * Waitress's `undquote`: a value quoted on both ends must be a valid quoted-string and is unescaped;
+ * a value with a DQUOTE on one end only is invalid; anything else is returned as is.
+ */
+function undquote(value: string): string {
+  const n = value.length;
+  const starts = n > 0 && value.charCodeAt(0) === 0x22;
+  const ends = n > 0 && value.charCodeAt(n - 1) === 0x22;
+  if (!starts && !ends) return value;
+  if (starts && ends && n >= 2) {
+    let out = "";
+    let i = 1;
+    while (i < n) {
+      const c = value.charCodeAt(i);
+      if (c === 0x22) {
+        if (i === n - 1) return out;
+        break;
+      }
+      if (c === 0x5c /* \ */) {
+        const d = i + 1 < n ? value.charCodeAt(i + 1) : 0x100;
+        if (d > 0xff || QUOTED_PAIR_CHAR[d] === 0) break;
+        out += value[i + 1];
+        i += 2;
+      } else if (c <= 0xff && QDTEXT[c] !== 0) {
+        out += value[i];
+        i++;
+      } else break;
+    }
+  }
+  throw new BadValue("Invalid quoting in value");
+}
+
+/** Splits on `sep` outside quoted strings (a backslash inside quotes escapes the next character). */
+function splitOutsideQuotes(s: string, sep: number): string[] {
+  if (!s.includes('"')) return s.split(String.fromCharCode(sep));
+  const out: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (quoted) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) quoted = false;
+    } else if (c === 0x22) quoted = true;
+    else if (c === sep) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+/** `0`-`65535` written as 1 to 5 digits, or undefined. */
+function parsePort(text: string): number | undefined {
+  if (text.length === 0 || text.length > 5) return undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  const n = Number(text);
+  return n <= 65535 ? n : undefined;
+}
+
+/**
+ * Splits a client node (`1.2.3.4`, `1.2.3.4:80`, `[2001:db8::1]:80`, `2001:db8::1`, `unknown`,
+ * `_hidden:_port`) into address (brackets stripped) and port (0 when absent or obfuscated).
+ */
+function splitNode(node: string): [string, number] {
+  if (node.charCodeAt(0) === 0x5b /* [ */) {
+    const close = node.indexOf("]");
+    if (close > 0) {
+      const rest = node.slice(close + 1);
+      if (rest === "") return [node.slice(1, close), 0];
+      if (rest.charCodeAt(0) === 0x3a) return [node.slice(1, close), parsePort(rest.slice(1).trim()) ?? 0];
+    }
+    return [node, 0];
+  }
+  const colon = node.indexOf(":");
+  if (colon < 0 || node.indexOf(":", colon + 1) >= 0) return [node, 0]; // no port, or a bare IPv6 address
+  return [node.slice(0, colon).trim(), parsePort(node.slice(colon + 1).trim()) ?? 0];
+}
+
+interface ForwardedElement {
+  raw: string;
+  for: string;
+  host: string;
+  proto: string;
+}
+
+/** Parses a `Forwarded` value (RFC 7239) as Waitress does; throws {@link BadValue}. */
+function parseForwarded(value: string, warnings: string[]): ForwardedElement[] {
+  const elements: ForwardedElement[] = [];
+  for (const part of splitOutsideQuotes(value, 0x2c /* , */)) {
+    const raw = part.trim();
+    const element: ForwardedElement = { raw, for: "", host: "", proto: "" };
+    for (const pairText of splitOutsideQuotes(raw, 0x3b /* ; */)) {
+      // Waitress lower-cases the whole pair, values included.
+      const pair = pairText.toLowerCase();
+      if (pair === "") continue;
+      const eq = pair.indexOf("=");
+      if (eq < 0) throw new BadValue('Invalid forwarded-pair missing "="');
+      const token = pair.slice(0, eq);
+      const v = pair.slice(eq + 1);
+      if (token.trim() !== token) throw new BadValue("Token may not be surrounded by whitespace");
+      if (v.trim() !== v) throw new BadValue("Value may not be surrounded by whitespace");
+      switch (token) {
+        case "by":
+          undquote(v);
+          break;
+        case "for":
+          element.for = undquote(v);
+          break;
+        case "host":
+          element.host = undquote(v);
+          break;
+        case "proto":
+          element.proto = undquote(v);
+          break;
+        default:
+          warnings.push(`Unknown Forwarded token: ${token}`);
+      }
+    }
+    elements.push(element);
+  }
+  return elements;
+}
+
+/** The values of one header, repeated fields joined with ", " (as Waitress's environ does). */
+function joined(headers: string[], name: string): string {
+  let out: string | undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === name) out = out === undefined ? headers[i + 1] : out + ", " + headers[i + 1];
+  }
+  return out ?? "";
+}
+
+/** Splits a comma list, strips and undquotes the entries; returns [raw entries, unquoted entries]. */
+function splitList(value: string): [string[], string[]] {
+  const raw = value.split(",").map((s) => s.trim());
+  return [raw, raw.map(undquote)];
+}
+
+function plain(input: ProxyInput, headers: string[], removed: readonly string[]): ProxyOutcome {
+  return { remoteAddress: input.peerAddress, remotePort: input.peerPort, scheme: input.scheme, host: undefined, headers, removed };
+}
+
+function names(mask: number): readonly string[] {
+  if (mask === 0) return NONE;
+  const out: string[] = [];
+  for (let k = 0; k < 6; k++) if (mask & (1 << k)) out.push(DISPLAY[k]);
+  return out;
+}
+
+/** Copies `headers` without the proxy headers in `mask`. */
+function without(headers: string[], mask: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    const k = proxyIndex(headers[i]);
+    if (k >= 0 && mask & (1 << k)) continue;
+    out.push(headers[i], headers[i + 1]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the middleware
+
+/**
+ * Applies the proxy headers of one request (Waitress's `proxy_headers_middleware`):
+ *
+ * - From a peer that is not a trusted proxy, all six proxy headers (`Forwarded`,
+ *   `X-Forwarded-For/Host/Proto/Port/By`) are removed when `clearUntrusted` is set; nothing else changes.
+ * - From a trusted proxy, the headers in `config.headers` are interpreted and the others removed:
+ *   `X-Forwarded-For` (last `count` entries kept; the first kept is the client, and the header is cut
+ *   to the kept entries), `X-Forwarded-Host` (same; gives the host), `X-Forwarded-Proto` (one value,
+ *   `http` or `https`; gives the scheme and the default port), `X-Forwarded-Port` (one value),
+ *   `X-Forwarded-By` (kept, not interpreted), or `Forwarded` (last `count` elements kept; the oldest
+ *   kept `for`/`host`/`proto` wins).
+ *
+ * A trusted but malformed value gives a {@link ProxyError}: answer 400 and close the connection.
+ *
+ * @example
+ * ```ts
+ * import { applyProxyHeaders, parseTrustedProxy } from "./proxy_headers.ts";
+ * const config = { trusted: parseTrustedProxy("127.0.0.1"), count: 1,
+ *   headers: new Set(["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"]),
+ *   clearUntrusted: true, logUntrusted: false };
+ * const outcome = applyProxyHeaders({ peerAddress: "127.0.0.1", peerPort: 40000, unix: false, scheme: "http",
+ *   headers: ["host", "backend:8080", "x-forwarded-for", "6.6.6.6, 203.0.113.7",
+ *             "x-forwarded-host", "example.com", "x-forwarded-proto", "https"] }, config);
+ * // { remoteAddress: "203.0.113.7", remotePort: 0, scheme: "https", host: "example.com",
+ * //   headers: ["host", "example.com", "x-forwarded-for", "203.0.113.7", "x-forwarded-host", "example.com",
+ * //             "x-forwarded-proto", "https"], removed: [] }
+ * ```
+ */
+export function applyProxyHeaders(input: ProxyInput, config: ProxyConfig): ProxyOutcome | ProxyError {
+  const headers = input.headers;
+  let present = 0;
+  for (let i = 0; i < headers.length; i += 2) {
+    const k = proxyIndex(headers[i]);
+    if (k >= 0) present |= 1 << k;
+  }
+  if (present === 0) return plain(input, headers, NONE);
+
+  const trusted = config.trusted !== undefined && config.trusted(input.peerAddress, input.unix);
+  if (!trusted) {
+    if (!config.clearUntrusted) return plain(input, headers, NONE);
+    return plain(input, without(headers, ALL), names(present & ALL));
+  }
+  try {
+    return applyTrusted(input, config, present);
+  } catch (e) {
+    if (!(e instanceof Malformed)) throw e;
+    const peer = input.unix ? "localhost" : input.peerAddress;
+    return {
+      error: `Header "${e.header}" malformed.`,
+      log: `Malformed proxy header "${e.header}" from "${peer}": ${e.reason} value: ${JSON.stringify(e.value)}`,
+    };
+  }
+}
+
+/** Runs `parse`, turning a {@link BadValue} into a {@link Malformed} for `header`. */
+function guarded<T>(header: string, value: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof BadValue) throw new Malformed(header, e.reason, value);
+    throw e;
+  }
+}
+
+function applyTrusted(input: ProxyInput, config: ProxyConfig, present: number): ProxyOutcome {
+  const headers = input.headers;
+  const trustedNames = config.headers;
+  const count = config.count;
+  let client = "";
+  let fHost = "";
+  let fProto = "";
+  let fPort = "";
+  let forwarded = false;
+  let warnings: string[] | undefined;
+  const rewrites: (string | undefined)[] = [];
+
+  if (present & (1 << XFF) && trustedNames.has("x-forwarded-for")) {
+    const value = joined(headers, "x-forwarded-for");
+    const [raw, hops] = guarded("X-Forwarded-For", value, () => splitList(value));
+    const keep = Math.max(0, hops.length - count);
+    client = hops[keep];
+    rewrites[XFF] = raw.slice(keep).join(", ");
+  }
+  if (present & (1 << XFHOST) && trustedNames.has("x-forwarded-host")) {
+    const value = joined(headers, "x-forwarded-host");
+    const [raw, hosts] = guarded("X-Forwarded-Host", value, () => splitList(value));
+    const keep = Math.max(0, hosts.length - count);
+    fHost = hosts[keep];
+    rewrites[XFHOST] = raw.slice(keep).join(", ");
+  }
+  if (present & (1 << XFPROTO) && trustedNames.has("x-forwarded-proto")) {
+    const value = joined(headers, "x-forwarded-proto");
+    fProto = guarded("X-Forwarded-Proto", value, () => {
+      const v = undquote(value);
+      if (v.includes(",")) throw new BadValue("Unspecified behavior for multiple values found in header");
+      return v;
+    });
+  }
+  if (present & (1 << XFPORT) && trustedNames.has("x-forwarded-port")) {
+    const value = joined(headers, "x-forwarded-port");
+    fPort = guarded("X-Forwarded-Port", value, () => {
+      const v = undquote(value).trim();
+      if (v.includes(",")) throw new BadValue("Unspecified behavior for multiple values found in header");
+      if (v === "") return v;
+      const port = parsePort(v);
+      if (port === undefined) throw new BadValue("port is not a number from 0 to 65535");
+      return String(port);
+    });
+  }
+  if (present & (1 << FORWARDED) && trustedNames.has("forwarded")) {
+    const value = joined(headers, "forwarded");
+    if (value !== "") {
+      forwarded = true;
+      const found: string[] = [];
+      const elements = guarded("Forwarded", value, () => parseForwarded(value, found));
+      if (found.length > 0) warnings = found;
+      const kept = elements.slice(Math.max(0, elements.length - count));
+      rewrites[FORWARDED] = kept.map((e) => e.raw).join(", ");
+      // Newest to oldest: intermediate proxies may rewrite host and proto; the oldest trusted entry
+      // holds what the client asked for.
+      for (let i = kept.length - 1; i >= 0; i--) {
+        const e = kept[i];
+        client = e.for || client;
+        fHost = e.host || fHost;
+        fProto = e.proto || fProto;
+      }
+    }
+  }
+
+  let scheme = input.scheme;
+  if (fProto !== "") {
+    const proto = fProto.toLowerCase();
+    if (proto !== "http" && proto !== "https") {
+      throw new Malformed(forwarded ? "Forwarded Proto=" : "X-Forwarded-Proto", "unsupported proto value", fProto);
+    }
+    scheme = proto;
+    if (fPort === "") fPort = proto === "https" ? "443" : "80";
+  }
+
+  let host: string | undefined;
+  if (fHost !== "") {
+    const hostHeader = forwarded ? "Forwarded" : "X-Forwarded-Host";
+    const colon = fHost.lastIndexOf(":");
+    if (colon >= 0 && fHost.charCodeAt(fHost.length - 1) !== 0x5d /* ] */) {
+      // A port in the forwarded host beats X-Forwarded-Port and the proto's default port.
+      const port = fHost.slice(colon + 1);
+      if (parsePort(port) === undefined) throw new Malformed(hostHeader, "port is not a number from 0 to 65535", fHost);
+      fPort = port;
+      host = fHost;
+    } else {
+      host = fHost;
+      if (fPort !== "" && !(fPort === "80" && scheme === "http") && !(fPort === "443" && scheme === "https")) {
+        host = `${fHost}:${fPort}`;
+      }
+    }
+    if (!isValidAuthority(host)) throw new Malformed(hostHeader, "not a valid host", fHost);
+  }
+
+  let remoteAddress = input.peerAddress;
+  let remotePort = input.peerPort;
+  if (client !== "") [remoteAddress, remotePort] = splitNode(client.trim());
+
+  // Which headers to drop: every proxy header the configuration does not trust.
+  let drop = 0;
+  if (config.clearUntrusted) {
+    for (let k = 0; k < 6; k++) if (present & (1 << k) && !trustedNames.has(NAMES[k])) drop |= 1 << k;
+  }
+  const out = rewriteHeaders(headers, drop, rewrites, host);
+  const outcome: ProxyOutcome = { remoteAddress, remotePort, scheme, host, headers: out, removed: names(drop) };
+  if (warnings !== undefined) outcome.warnings = warnings;
+  return outcome;
+}
+
+/**
+ * Applies removals, list rewrites (repeated fields collapse into one at the first one's place) and
+ * the new Host. Returns `headers` itself when that changes nothing.
+ */
+function rewriteHeaders(headers: string[], drop: number, rewrites: (string | undefined)[], host: string | undefined): string[] {
+  let changed = drop !== 0;
+  if (!changed) {
+    let hostSeen = false;
+    const seen: number[] = [];
+    for (let i = 0; i < headers.length && !changed; i += 2) {
+      const name = headers[i];
+      if (name === "host") {
+        if (host !== undefined && (hostSeen || headers[i + 1] !== host)) changed = true;
+        hostSeen = true;
+        continue;
+      }
+      const k = proxyIndex(name);
+      if (k >= 0 && rewrites[k] !== undefined) {
+        if (seen[k] === 1 || headers[i + 1] !== rewrites[k]) changed = true;
+        seen[k] = 1;
+      }
+    }
+    if (host !== undefined && !hostSeen) changed = true;
+    if (!changed) return headers;
+  }
+  const out: string[] = [];
+  const written: number[] = [];
+  let hostWritten = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    if (name === "host" && host !== undefined) {
+      if (!hostWritten) out.push("host", host);
+      hostWritten = true;
+      continue;
+    }
+    const k = proxyIndex(name);
+    if (k >= 0) {
+      if (drop & (1 << k)) continue;
+      const rewritten = rewrites[k];
+      if (rewritten !== undefined) {
+        if (written[k] !== 1) out.push(name, rewritten);
+        written[k] = 1;
+        continue;
+      }
+    }
+    out.push(name, headers[i + 1]);
+  }
+  if (host !== undefined && !hostWritten) out.push("host", host);
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * The messages between the I/O thread (the dispatcher, src/dispatcher.ts) and a worker thread that
+ * runs the application (src/worker_main.ts). Everything here must survive structured cloning.
+ *
+ * One request at a time per worker. Its life on the wire:
+ *
+ * ```text
+ * main -> worker   request                        head + info (body: whether one follows)
+ * worker -> main   pull {bytes}                   the app reads the body: credit for body bytes
+ * main -> worker   body {chunk} ... body-end      never more than the granted credit in flight
+ * worker -> main   head {status, headers, body?, end}
+ * worker -> main   body {chunk} ... end           never more than the response credit in flight
+ * main -> worker   credit {bytes}                 the connection consumed response bytes
+ * main -> worker   cancel                         the client is gone: abort, stop streaming
+ * worker -> main   end | error                    exactly one terminal message: the worker is free
+ * ```
+ *
+ * @module
+ */
+
+import type { RequestInfo } from "./request.ts";
+
+/** Request body bytes a worker lets the I/O thread send ahead of the app's reads. */
+export const REQUEST_WINDOW = 64 * 1024;
+/** Response bytes a worker may send ahead of what the connection has taken. */
+export const RESPONSE_WINDOW = 256 * 1024;
+
+/** An error as it crosses threads: enough to log it and to build the 500 the inline path would. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** Settings a worker needs before it loads the app. */
+export interface WorkerInit {
+  /** URL of the app module (`file:`, `data:`, `https:`, ...). */
+  moduleUrl: string;
+  /** The export to serve: `default`, a name, or a dotted path (`app.fetch`). */
+  exportName: string;
+  /** Keep the native `Response` on Node (see `ServeOptions.nativeResponse`). */
+  nativeResponse: boolean;
+}
+
+/** A request for the worker to run. */
+export interface RequestMessage {
+  type: "request";
+  id: number;
+  method: string;
+  url: string;
+  /** Flat `[name, value, ...]`, names lower-case. */
+  headers: string[];
+  info: RequestInfo;
+  /** Whether a body follows (`body` messages, then `body-end` or `body-error`). */
+  body: boolean;
+}
+
+/** Messages from the I/O thread to a worker. */
+export type ToWorker =
+  | RequestMessage
+  | { type: "body"; id: number; chunk: Uint8Array }
+  | { type: "body-end"; id: number }
+  | { type: "body-error"; id: number; message: string }
+  | { type: "credit"; id: number; bytes: number }
+  | { type: "cancel"; id: number; message: string };
+
+/** Messages from a worker to the I/O thread. */
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "fatal"; error: WireError }
+  | { type: "exit"; code: number }
+  | { type: "pull"; id: number; bytes: number }
+  | { type: "body-cancel"; id: number }
+  | {
+    type: "head";
+    id: number;
+    status: number;
+    statusText: string;
+    /** Flat `[name, value, ...]`. */
+    headers: string[];
+    /** The first body bytes, or null. */
+    body: Uint8Array | null;
+    /** The response is complete with this message (terminal). */
+    end: boolean;
+  }
+  | { type: "body"; id: number; chunk: Uint8Array }
+  | { type: "end"; id: number }
+  | { type: "error"; id: number; error: WireError };
+
+/**
+ * Turns a thrown value into a {@linkcode WireError}.
+ *
+ * @example
+ * ```ts
+ * import { toWireError } from "./thread_protocol.ts";
+ * toWireError(new TypeError("bad")).name; // "TypeError"
+ * ```
+ */
+export function toWireError(error: unknown): WireError {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: "Error", message: String(error) };
+}
+
+/**
+ * Rebuilds an `Error` from a {@linkcode WireError}, keeping the worker's stack for the log.
+ *
+ * @example
+ * ```ts
+ * import { fromWireError } from "./thread_protocol.ts";
+ * fromWireError({ name: "TypeError", message: "bad" }).message; // "bad"
+ * ```
+ */
+export function fromWireError(wire: WireError): Error {
+  const error = new Error(wire.message);
+  error.name = wire.name;
+  if (wire.stack !== undefined) error.stack = wire.stack;
+  return error;
+}

@@ -1,0 +1,361 @@
+/**
+ * The worker side of thread mode, runtime-free: loads the app module, then serves the requests the
+ * dispatcher (src/dispatcher.ts) sends, one at a time, and streams each response back with credit
+ * based backpressure. The thread entry points (adapters/worker_node.ts, adapters/worker_web.ts) only
+ * wire a message port to {@linkcode WorkerServer}. Workers never see a socket.
+ *
+ * @module
+ */
+
+import type { FetchHandler } from "./connection.ts";
+import type { RequestFactory } from "./request.ts";
+import { takeFastParts } from "./fast_response.ts";
+import {
+  type FromWorker,
+  type RequestMessage,
+  REQUEST_WINDOW,
+  RESPONSE_WINDOW,
+  type ToWorker,
+  toWireError,
+  type WorkerInit,
+} from "./thread_protocol.ts";
+
+/** What a worker thread provides to {@linkcode WorkerServer}. */
+export interface WorkerHost {
+  /** Posts a message to the I/O thread, transferring the listed buffers. */
+  post(message: FromWorker, transfer?: ArrayBuffer[]): void;
+  /** How the handler's `Request` is built on this runtime. */
+  createRequest: RequestFactory;
+}
+
+const encoder = new TextEncoder();
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object without a fetch method";
+  return typeof value === "undefined" ? "undefined" : `a ${typeof value}`;
+}
+
+/**
+ * The handler a module exports under `exportName` (`default`, a name or a dotted path such as
+ * `app.fetch`): a function, or an object with a `fetch` method. Throws a `TypeError` naming the
+ * module and what it exports otherwise.
+ *
+ * @example
+ * ```ts
+ * import { handlerFromModule } from "./worker_main.ts";
+ * const handler = handlerFromModule({ default: { fetch: () => new Response("ok") } }, "default", "file:///app.js");
+ * ```
+ */
+export function handlerFromModule(namespace: Record<string, unknown>, exportName: string, moduleUrl: string): FetchHandler {
+  const path = exportName.split(".");
+  let value: unknown = namespace;
+  let parent: unknown;
+  for (let i = 0; i < path.length; i++) {
+    const name = path[i];
+    const holder = value;
+    if (holder === null || (typeof holder !== "object" && typeof holder !== "function") || !(name in (holder as object))) {
+      if (i === 0) {
+        const names = Object.keys(namespace).sort().map((n) => JSON.stringify(n));
+        const list = names.length > 0 ? `it exports ${names.join(", ")}` : "it exports nothing";
+        throw new TypeError(`Module ${JSON.stringify(moduleUrl)} has no export ${JSON.stringify(name)} (${list}); name one with the "export" option`);
+      }
+      throw new TypeError(`Export ${JSON.stringify(path.slice(0, i).join("."))} of ${JSON.stringify(moduleUrl)} has no property ${JSON.stringify(name)}`);
+    }
+    parent = i === 0 ? undefined : holder;
+    value = (holder as Record<string, unknown>)[name];
+  }
+  if (typeof value === "function") {
+    const fn = value as FetchHandler;
+    return parent === undefined ? fn : fn.bind(parent); // `app.fetch` is usually a method
+  }
+  if (value !== null && typeof value === "object" && typeof (value as { fetch?: unknown }).fetch === "function") {
+    const target = value as { fetch: FetchHandler };
+    return (request, info) => target.fetch(request, info);
+  }
+  throw new TypeError(`Export ${JSON.stringify(exportName)} of ${JSON.stringify(moduleUrl)} is ${describe(value)}, not a handler: ` +
+    "export a function (request, info) => Response or an object with a fetch method");
+}
+
+/** Copies response bytes into a buffer of their own, so it can be transferred. */
+function ownBytes(value: unknown): Uint8Array {
+  if (typeof value === "string") return encoder.encode(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0));
+  if (ArrayBuffer.isView(value)) {
+    // Copy exactly the view: the app may keep (or share) the buffer behind it.
+    const out = new Uint8Array(value.byteLength);
+    out.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    return out;
+  }
+  throw new TypeError(`The response body stream produced a ${typeof value}; it must produce Uint8Array chunks`);
+}
+
+function transferOf(chunk: Uint8Array | null): ArrayBuffer[] {
+  return chunk === null || chunk.byteLength === 0 ? [] : [chunk.buffer as ArrayBuffer];
+}
+
+/** One request in the worker. */
+class WorkerTask {
+  readonly id: number;
+  abort: AbortController | undefined;
+  // Request body, fed by "body" messages as far as the credit granted to the I/O thread reaches.
+  bodyController: ReadableStreamDefaultController<Uint8Array> | undefined;
+  bodyQueue: Uint8Array[] = [];
+  bodyWanted = false;
+  bodyEnded = false;
+  bodyClosed = false;
+  bodyGranted = false;
+  bodyConsumed = 0;
+  // Response body: bytes we may still send before the connection takes some.
+  credit = RESPONSE_WINDOW;
+  wake: (() => void) | undefined;
+  reader: ReadableStreamDefaultReader<unknown> | undefined;
+  cancelled = false;
+  finished = false;
+
+  constructor(id: number) {
+    this.id = id;
+  }
+
+  signal = (): AbortSignal => (this.abort ??= new AbortController()).signal;
+}
+
+/**
+ * Serves the dispatcher's messages in a worker thread.
+ *
+ * @example
+ * ```ts ignore
+ * const server = new WorkerServer({ post: (m, t) => port.postMessage(m, t), createRequest: lazyRequest });
+ * port.on("message", (m) => server.onMessage(m));
+ * await server.load(init, (url) => import(url));
+ * ```
+ */
+export class WorkerServer {
+  readonly #host: WorkerHost;
+  #handler: FetchHandler | undefined;
+  readonly #tasks = new Map<number, WorkerTask>();
+
+  constructor(host: WorkerHost) {
+    this.#host = host;
+  }
+
+  /** Imports the app module and reports `ready` (or `fatal` with the reason) to the I/O thread. */
+  async load(init: WorkerInit, importModule: (url: string) => Promise<Record<string, unknown>>): Promise<void> {
+    try {
+      this.#handler = handlerFromModule(await importModule(init.moduleUrl), init.exportName, init.moduleUrl);
+    } catch (error) {
+      this.#host.post({ type: "fatal", error: toWireError(error) });
+      return;
+    }
+    this.#host.post({ type: "ready" });
+  }
+
+  /** Handles one message from the I/O thread. */
+  onMessage(message: ToWorker): void {
+    if (message.type === "request") {
+      void this.#run(message);
+      return;
+    }
+    const task = this.#tasks.get(message.id);
+    if (task === undefined) return; // a late message for a finished request
+    switch (message.type) {
+      case "body":
+        this.#onBody(task, message.chunk);
+        break;
+      case "body-end":
+        task.bodyEnded = true;
+        if (task.bodyQueue.length === 0) this.#closeBody(task);
+        break;
+      case "body-error":
+        this.#errorBody(task, new Error(message.message));
+        break;
+      case "credit":
+        task.credit += message.bytes;
+        this.#wake(task);
+        break;
+      case "cancel":
+        this.#cancel(task, new Error(message.message));
+        break;
+    }
+  }
+
+  // ---- the request -----------------------------------------------------------------------------
+
+  async #run(message: RequestMessage): Promise<void> {
+    const task = new WorkerTask(message.id);
+    this.#tasks.set(task.id, task);
+    let response: Response;
+    try {
+      if (this.#handler === undefined) throw new Error("The application is not loaded in this worker");
+      const body = message.body ? this.#bodyStream(task) : null;
+      const request = this.#host.createRequest({ method: message.method, url: message.url, headers: message.headers, body, signal: task.signal });
+      response = await this.#handler(request, message.info);
+    } catch (error) {
+      this.#fail(task, error);
+      return;
+    }
+    if (task.cancelled) {
+      void (response as Response | undefined)?.body?.cancel().catch(() => {});
+      this.#finish(task, { type: "end", id: task.id });
+      return;
+    }
+    try {
+      await this.#send(task, response);
+    } catch (error) {
+      this.#fail(task, error);
+    }
+  }
+
+  #bodyStream(task: WorkerTask): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        task.bodyController = controller;
+      },
+      pull: () => {
+        if (task.bodyClosed) return;
+        if (!task.bodyGranted) {
+          // First read: only now may the I/O thread read the body (and send 100 Continue).
+          task.bodyGranted = true;
+          this.#host.post({ type: "pull", id: task.id, bytes: REQUEST_WINDOW });
+        }
+        if (task.bodyQueue.length > 0) this.#deliver(task, task.bodyQueue.shift()!);
+        else if (task.bodyEnded) this.#closeBody(task);
+        else task.bodyWanted = true;
+      },
+      cancel: () => {
+        task.bodyClosed = true;
+        task.bodyQueue = [];
+        if (!task.finished) this.#host.post({ type: "body-cancel", id: task.id });
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  #onBody(task: WorkerTask, chunk: Uint8Array): void {
+    if (task.bodyClosed) return;
+    if (task.bodyWanted) {
+      task.bodyWanted = false;
+      this.#deliver(task, chunk);
+    } else {
+      task.bodyQueue.push(chunk);
+    }
+  }
+
+  /** Hands a chunk to the app and returns credit once a quarter window has been consumed. */
+  #deliver(task: WorkerTask, chunk: Uint8Array): void {
+    task.bodyController!.enqueue(chunk);
+    task.bodyConsumed += chunk.length;
+    if (task.bodyConsumed >= REQUEST_WINDOW / 4 && !task.bodyEnded) {
+      this.#host.post({ type: "pull", id: task.id, bytes: task.bodyConsumed });
+      task.bodyConsumed = 0;
+    }
+    if (task.bodyEnded && task.bodyQueue.length === 0) this.#closeBody(task);
+  }
+
+  #closeBody(task: WorkerTask): void {
+    if (task.bodyClosed || task.bodyController === undefined) return;
+    if (!task.bodyWanted && task.bodyQueue.length > 0) return;
+    task.bodyClosed = true;
+    try {
+      task.bodyController.close();
+    } catch { /* cancelled */ }
+  }
+
+  #errorBody(task: WorkerTask, error: Error): void {
+    if (task.bodyClosed || task.bodyController === undefined) return;
+    task.bodyClosed = true;
+    task.bodyQueue = [];
+    try {
+      task.bodyController.error(error);
+    } catch { /* already closed */ }
+  }
+
+  #cancel(task: WorkerTask, reason: Error): void {
+    if (task.cancelled) return;
+    task.cancelled = true;
+    task.abort?.abort(reason);
+    this.#errorBody(task, reason);
+    if (task.reader !== undefined) void task.reader.cancel(reason).catch(() => {});
+    this.#wake(task);
+  }
+
+  #wake(task: WorkerTask): void {
+    const wake = task.wake;
+    task.wake = undefined;
+    wake?.();
+  }
+
+  // ---- the response ----------------------------------------------------------------------------
+
+  async #send(task: WorkerTask, response: Response): Promise<void> {
+    if (typeof response !== "object" || response === null || typeof response.status !== "number") {
+      throw new TypeError(`The handler returned ${response === null ? "null" : typeof response} instead of a Response`);
+    }
+    const fast = takeFastParts(response);
+    let status = fast ? fast.status : response.status;
+    if (status === 0 && response.type === "error") status = 500; // Response.error(), as the connection does
+    const statusText = (fast ? fast.statusText : response.statusText) ?? "";
+    let headers = fast?.headers;
+    if (headers === undefined) {
+      headers = [];
+      for (const [name, value] of response.headers) headers.push(name, value);
+    }
+    const head = (body: Uint8Array | null, end: boolean): FromWorker => ({ type: "head", id: task.id, status, statusText, headers: headers!, body, end });
+
+    if (fast !== undefined) {
+      const body = fast.body === null ? null : ownBytes(fast.body);
+      this.#finish(task, head(body, true), transferOf(body));
+      return;
+    }
+    const stream = response.body;
+    if (stream === null) {
+      this.#finish(task, head(null, true));
+      return;
+    }
+    const reader = stream.getReader() as ReadableStreamDefaultReader<unknown>;
+    task.reader = reader;
+    // Read ahead two chunks, as the connection does, so a small body travels with its head.
+    const first = await reader.read();
+    if (task.cancelled) return this.#finish(task, { type: "end", id: task.id });
+    if (first.done) {
+      this.#finish(task, head(null, true));
+      return;
+    }
+    const firstChunk = ownBytes(first.value);
+    const second = await reader.read();
+    if (task.cancelled) return this.#finish(task, { type: "end", id: task.id });
+    if (second.done) {
+      this.#finish(task, head(firstChunk, true), transferOf(firstChunk));
+      return;
+    }
+    this.#host.post(head(firstChunk, false), transferOf(firstChunk));
+    task.credit -= firstChunk.length;
+    let next: ReadableStreamReadResult<unknown> = second;
+    for (;;) {
+      const chunk = ownBytes(next.value);
+      if (chunk.length > 0) {
+        this.#host.post({ type: "body", id: task.id, chunk }, transferOf(chunk));
+        task.credit -= chunk.length;
+      }
+      while (task.credit <= 0 && !task.cancelled) await new Promise<void>((resolve) => (task.wake = resolve));
+      if (task.cancelled) break;
+      next = await reader.read();
+      if (next.done || task.cancelled) break;
+    }
+    this.#finish(task, { type: "end", id: task.id });
+  }
+
+  #fail(task: WorkerTask, error: unknown): void {
+    if (task.reader !== undefined) void task.reader.cancel(error).catch(() => {});
+    this.#finish(task, { type: "error", id: task.id, error: toWireError(error) });
+  }
+
+  /** Sends the request's one terminal message; the worker is free again. */
+  #finish(task: WorkerTask, message: FromWorker, transfer?: ArrayBuffer[]): void {
+    if (task.finished) return;
+    task.finished = true;
+    this.#tasks.delete(task.id);
+    this.#errorBody(task, new Error("The response was sent before the request body was read"));
+    this.#host.post(message, transfer);
+  }
+}
