@@ -19,6 +19,8 @@ import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, utf8Length } from
 import { httpDateNow } from "./http_date.ts";
 import { statusText } from "./status_text.ts";
 import { takeFastParts } from "./fast_response.ts";
+import { applyProxyHeaders, type ProxyConfig } from "./proxy_headers.ts";
+import { splitPrefix } from "./url_prefix.ts";
 import type { Logger } from "./logger.ts";
 
 /** A Fetch handler: the application. */
@@ -33,6 +35,10 @@ export interface ConnectionConfig {
   /** `Server` header value; `""` omits it. */
   ident: string;
   urlScheme: string;
+  /** `urlPrefix` (WSGI's SCRIPT_NAME), `""` for none. */
+  urlPrefix: string;
+  /** Trusted-proxy configuration. */
+  proxy: ProxyConfig;
   exposeTracebacks: boolean;
   /** Bytes of pipelined input buffered while a request is served before reading pauses. */
   lookaheadBytes: number;
@@ -113,6 +119,7 @@ export class Connection implements ConnectionEvents {
   #congested = false;
   /** The last Host seen and its canonical origin: clients send the same Host on every request. */
   #originHost = "";
+  #originScheme = "";
   #origin = "";
   /** Time of the last byte in or out (ms), for idle sweeps. */
   lastActivity = Date.now();
@@ -383,10 +390,49 @@ export class Connection implements ConnectionEvents {
 
   #startExchange(head: RequestHead): void {
     this.#headSince = 0;
+    const config = this.#config;
+    const peer = this.#peer;
+
+    // Trusted proxies speak for the client; untrusted proxy headers are removed (Waitress semantics).
+    const proxied = applyProxyHeaders({ peerAddress: peer.remoteAddress, peerPort: peer.remotePort, unix: peer.unix, scheme: config.urlScheme, headers: head.headers }, config.proxy);
+    if ("error" in proxied) {
+      config.logger.warning(proxied.log);
+      this.#onParseError(400, "Bad Request", proxied.error);
+      return;
+    }
+    if (proxied.removed.length > 0 && config.proxy.logUntrusted) {
+      config.logger.warning(`Removed untrusted headers (${proxied.removed.join(", ")}) from ${peer.remoteAddress || "a unix socket peer"}. Remove them upstream.`);
+    }
+    if (proxied.warnings) for (const warning of proxied.warnings) config.logger.warning(warning);
+    head.headers = proxied.headers;
+    if (proxied.host !== undefined) head.host = proxied.host;
+
+    let url: string;
+    let pathAndQuery: string;
+    try {
+      [url, pathAndQuery] = this.#buildUrl(head, proxied.scheme);
+    } catch {
+      this.#onParseError(400, "Bad Request", "Bad URI");
+      return;
+    }
+    const q = pathAndQuery.indexOf("?");
+    const path = q >= 0 ? pathAndQuery.slice(0, q) : pathAndQuery;
+    const split = config.urlPrefix ? splitPrefix(path, config.urlPrefix) : undefined;
+    const info: RequestInfo = {
+      remoteAddress: proxied.remoteAddress,
+      remotePort: proxied.remotePort,
+      localAddress: peer.localAddress,
+      localPort: peer.localPort,
+      scheme: proxied.scheme,
+      scriptName: split ? split.scriptName : "",
+      pathInfo: split ? split.pathInfo : path,
+      rawTarget: head.target,
+      httpVersion: head.minorVersion === 1 ? "HTTP/1.1" : "HTTP/1.0",
+    };
+
     const exchange = new Exchange(head);
     this.#exchange = exchange;
     this.requestCount++;
-    const config = this.#config;
 
     let body: ReadableStream<Uint8Array> | null = null;
     if (exchange.hasBody) {
@@ -413,29 +459,6 @@ export class Connection implements ConnectionEvents {
       }, { highWaterMark: 0 }); // pull only when the handler reads: that is when 100 Continue goes out
     }
 
-    let url: string;
-    let pathAndQuery: string;
-    try {
-      [url, pathAndQuery] = this.#buildUrl(head);
-    } catch {
-      this.#exchange = null;
-      this.#onParseError(400, "Bad Request", "Bad URI");
-      return;
-    }
-    const info: RequestInfo = {
-      remoteAddress: this.#peer.remoteAddress,
-      remotePort: this.#peer.remotePort,
-      localAddress: this.#peer.localAddress,
-      localPort: this.#peer.localPort,
-      scheme: config.urlScheme,
-      scriptName: "",
-      pathInfo: pathAndQuery,
-      rawTarget: head.target,
-      httpVersion: head.minorVersion === 1 ? "HTTP/1.1" : "HTTP/1.0",
-    };
-    const q = pathAndQuery.indexOf("?");
-    if (q >= 0) info.pathInfo = pathAndQuery.slice(0, q);
-
     let result: Response | Promise<Response>;
     try {
       const request = config.createRequest({ method: head.method, url, headers: head.headers, body, signal: exchange.signal });
@@ -455,18 +478,19 @@ export class Connection implements ConnectionEvents {
   }
 
   /** Returns the absolute URL and the origin-form path of the request. */
-  #buildUrl(head: RequestHead): [string, string] {
+  #buildUrl(head: RequestHead, scheme: string): [string, string] {
     const target = head.target;
     if (target.charCodeAt(0) !== 47 /* / */) {
-      if (target === "*") return [`${this.#config.urlScheme}://${this.#hostFor(head)}/`, "*"];
+      if (target === "*") return [`${canonicalOrigin(scheme, this.#hostFor(head))}/`, "*"];
       const url = new URL(target); // absolute-form: the target's authority wins over Host (RFC 9112 §3.2.2)
       return [url.href, url.pathname + url.search];
     }
     const host = this.#hostFor(head);
     let origin = this.#origin;
-    if (host !== this.#originHost) {
-      origin = this.#origin = canonicalOrigin(this.#config.urlScheme, host);
+    if (host !== this.#originHost || scheme !== this.#originScheme) {
+      origin = this.#origin = canonicalOrigin(scheme, host);
       this.#originHost = host;
+      this.#originScheme = scheme;
     }
     if (pathNeedsNormalizing(target)) {
       const url = new URL(origin + target);

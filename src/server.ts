@@ -10,6 +10,7 @@ import type { BoundAddress, ConnectionEvents, Listener, PeerInfo, SocketHandle }
 import type { RequestFactory } from "./request.ts";
 import type { Logger } from "./logger.ts";
 import type { Settings } from "./adjustments.ts";
+import { proxyConfigFromSettings } from "./proxy_headers.ts";
 import type { ThreadEvents, ThreadHandle } from "./dispatcher.ts";
 import type { WorkerInit } from "./thread_protocol.ts";
 
@@ -130,6 +131,8 @@ export class Server {
       },
       ident: settings.ident,
       urlScheme: settings.urlScheme,
+      urlPrefix: settings.urlPrefix,
+      proxy: proxyConfigFromSettings(settings),
       exposeTracebacks: settings.exposeTracebacks,
       lookaheadBytes: Math.max(settings.recvBytes * 8, 65536),
       maxDiscardBytes: 65536,

@@ -36,6 +36,13 @@ async function timed(port: number, target: string, done: string[], label: string
   }
 }
 
+/** Drops a connection with a reset, as a client that goes away does (a plain FIN is a half-close). */
+function reset(client: RawClient): void {
+  const socket = client.socket as RawClient["socket"] & { resetAndDestroy?: () => void };
+  if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+  else socket.destroy();
+}
+
 async function until(predicate: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
@@ -147,7 +154,7 @@ describe("createServer() with threads: 2", () => {
     const client = new RawClient(s.port);
     await client.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
     await until(() => threadStats(s.server)!.busy === 1);
-    client.destroy();
+    reset(client);
     await until(() => threadStats(s.server)!.busy === 0);
     assert.equal((await get(s.port, "/light")).text, "light");
   });
@@ -182,7 +189,7 @@ describe("createServer() with threads: 1", () => {
     const gone = new RawClient(s.port);
     await gone.send("GET /burn?ms=2000 HTTP/1.1\r\nHost: x\r\n\r\n");
     await until(() => threadStats(s.server)!.queued === 1);
-    gone.destroy();
+    reset(gone);
     await until(() => threadStats(s.server)!.queued === 0);
     await burn;
     const started = Date.now();
