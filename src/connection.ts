@@ -22,6 +22,7 @@ import { takeFastParts } from "./fast_response.ts";
 import { applyProxyHeaders, type ProxyConfig } from "./proxy_headers.ts";
 import { splitPrefix } from "./url_prefix.ts";
 import type { Logger } from "./logger.ts";
+import type { AccessRecord } from "./access_record.ts";
 
 /** A Fetch handler: the application. */
 export type FetchHandler = (request: Request, info: RequestInfo) => Response | Promise<Response>;
@@ -52,6 +53,8 @@ export interface ConnectionConfig {
   channelTimeoutMs: number;
   /** Called once when the connection is closed. */
   onClosed?: (connection: Connection) => void;
+  /** Called once per answered request (access log, statistics). */
+  onResponse?: (record: AccessRecord) => void;
   /** Called when a keep-alive connection becomes idle between requests. */
   onIdle?: (connection: Connection) => void;
 }
@@ -79,6 +82,12 @@ class Exchange {
   responseStarted = false;
   responseDone = false;
   abort: AbortController | undefined;
+  /** Status sent (0 until the head goes out) and body bytes sent, for the access record. */
+  status = 0;
+  bodyBytes = 0;
+  readonly startTime = Date.now();
+  remoteAddress = "";
+  recorded = false;
 
   constructor(head: RequestHead) {
     this.head = head;
@@ -129,6 +138,9 @@ export class Connection implements ConnectionEvents {
   #bodySince = 0;
   /** Requests served on this connection. */
   requestCount = 0;
+  /** Bytes received from and sent to the client. */
+  bytesIn = 0;
+  bytesOut = 0;
 
   constructor(socket: SocketHandle, peer: PeerInfo, config: ConnectionConfig) {
     this.#socket = socket;
@@ -142,6 +154,11 @@ export class Connection implements ConnectionEvents {
     return this.#exchange === null && this.#parser.idle;
   }
 
+  /** True while a request is being served. */
+  get busy(): boolean {
+    return this.#exchange !== null;
+  }
+
   /** True once the connection is closed. */
   get closed(): boolean {
     return this.#closed;
@@ -153,6 +170,7 @@ export class Connection implements ConnectionEvents {
   onData(chunk: Uint8Array): void {
     const now = Date.now();
     this.lastActivity = now;
+    this.bytesIn += chunk.length;
     if (this.#closing) return; // after an error or a closing response, input is discarded
     if (this.#headSince === 0 && this.#exchange === null) this.#headSince = now;
     this.#parser.feed(chunk);
@@ -365,11 +383,25 @@ export class Connection implements ConnectionEvents {
     }
     this.#closing = true;
     const head = exchange?.head;
-    this.#queue(errorResponse(status, reason, detail, {
+    const bytes = errorResponse(status, reason, detail, {
       minorVersion: head?.minorVersion ?? 1,
       ident: this.#config.ident,
       head: head?.method === "HEAD",
-    }));
+    });
+    this.#queue(bytes);
+    this.#config.onResponse?.({
+      remoteAddress: exchange?.remoteAddress ?? this.#peer.remoteAddress,
+      method: head?.method ?? "-",
+      target: head?.target ?? "-",
+      httpVersion: head ? (head.minorVersion === 1 ? "HTTP/1.1" : "HTTP/1.0") : "-",
+      status,
+      bodyBytes: bodyLengthOf(bytes),
+      startTime: exchange?.startTime ?? Date.now(),
+      durationMs: exchange ? Date.now() - exchange.startTime : 0,
+      referer: undefined,
+      userAgent: undefined,
+      host: head?.host ?? "",
+    });
     this.#flush();
     this.#socket.end();
   }
@@ -431,6 +463,7 @@ export class Connection implements ConnectionEvents {
     };
 
     const exchange = new Exchange(head);
+    exchange.remoteAddress = proxied.remoteAddress;
     this.#exchange = exchange;
     this.requestCount++;
 
@@ -520,11 +553,14 @@ export class Connection implements ConnectionEvents {
       ? (error.stack ?? String(error))
       : "The server encountered an unexpected internal server error";
     exchange.responseStarted = true;
-    this.#queue(errorResponse(500, "Internal Server Error", detail, {
+    exchange.status = 500;
+    const bytes = errorResponse(500, "Internal Server Error", detail, {
       minorVersion: exchange.head.minorVersion,
       ident: this.#config.ident,
       head: exchange.head.method === "HEAD",
-    }));
+    });
+    exchange.bodyBytes = bodyLengthOf(bytes);
+    this.#queue(bytes);
     this.#responseComplete(exchange);
   }
 
@@ -651,6 +687,7 @@ export class Connection implements ConnectionEvents {
 
     const reason = (fast ? fast.statusText : response.statusText) || statusText(status);
     exchange.responseStarted = true;
+    exchange.status = status;
     const headText = `HTTP/1.${head.minorVersion} ${status} ${reason.replace(/[\r\n\0]/g, " ")}\r\n${lines}\r\n`;
 
     // The common case: the whole body is known and matches its length: one buffer, one write.
@@ -659,8 +696,10 @@ export class Connection implements ConnectionEvents {
         if (reader) void reader.cancel().catch(() => {});
         this.#queue(encodeMessage(headText, null, 0));
       } else if (first.length <= 1) {
+        exchange.bodyBytes = firstLength;
         this.#queue(encodeMessage(headText, first.length === 1 ? first[0] : whole, firstLength));
       } else {
+        exchange.bodyBytes = firstLength;
         this.#queue(encodeMessage(headText, null, 0));
         for (const chunk of first) this.#queue(chunk);
       }
@@ -718,8 +757,10 @@ export class Connection implements ConnectionEvents {
       }
       send(checkChunk(value));
     }
+    exchange.bodyBytes = sent;
     if (this.#closed) {
       void reader?.cancel().catch(() => {});
+      this.#record(exchange);
       return;
     }
     if (limit >= 0 && sent < limit) {
@@ -727,15 +768,45 @@ export class Connection implements ConnectionEvents {
       this.#flush();
       this.#closeNow();
       exchange.responseDone = true;
+      this.#record(exchange);
       return;
     }
     if (chunked) this.#queue(LAST_CHUNK);
     this.#responseComplete(exchange);
   }
 
+  /** Reports the exchange to the access log / statistics hook, once. */
+  #record(exchange: Exchange): void {
+    const onResponse = this.#config.onResponse;
+    if (onResponse === undefined || exchange.recorded || exchange.status === 0) return;
+    exchange.recorded = true;
+    const head = exchange.head;
+    let referer: string | undefined;
+    let userAgent: string | undefined;
+    const raw = head.headers;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i] === "referer") referer = raw[i + 1];
+      else if (raw[i] === "user-agent") userAgent = raw[i + 1];
+    }
+    onResponse({
+      remoteAddress: exchange.remoteAddress,
+      method: head.method,
+      target: head.target,
+      httpVersion: head.minorVersion === 1 ? "HTTP/1.1" : "HTTP/1.0",
+      status: exchange.status,
+      bodyBytes: exchange.bodyBytes,
+      startTime: exchange.startTime,
+      durationMs: Date.now() - exchange.startTime,
+      referer,
+      userAgent,
+      host: head.host,
+    });
+  }
+
   /** The whole response is queued. */
   #responseComplete(exchange: Exchange): void {
     exchange.responseDone = true;
+    this.#record(exchange);
     if (exchange.bodyOpen && exchange.hasBody) {
       // The handler did not read the whole body. Discard a bounded amount to keep the connection.
       const remaining = exchange.head.chunked ? Infinity : exchange.head.contentLength;
@@ -817,6 +888,7 @@ export class Connection implements ConnectionEvents {
       return !this.#congested;
     }
     this.lastActivity = Date.now();
+    this.bytesOut += this.#outBytes;
     let ok: boolean;
     if (out.length === 1) ok = this.#socket.write(out[0]);
     else if (this.#outBytes <= MERGE_LIMIT) ok = this.#socket.write(concatBytes(out, this.#outBytes));
@@ -834,6 +906,14 @@ export class Connection implements ConnectionEvents {
     if (!this.#congested || this.#closed) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
+}
+
+/** Body length of a complete message: everything after the blank line that ends the head. */
+function bodyLengthOf(message: Uint8Array): number {
+  for (let i = 3; i < message.length; i++) {
+    if (message[i] === 10 && message[i - 1] === 13 && message[i - 2] === 10 && message[i - 3] === 13) return message.length - i - 1;
+  }
+  return 0;
 }
 
 function checkChunk(value: unknown): Uint8Array {

@@ -11,8 +11,34 @@ import type { RequestFactory } from "./request.ts";
 import type { Logger } from "./logger.ts";
 import type { Settings } from "./adjustments.ts";
 import { proxyConfigFromSettings } from "./proxy_headers.ts";
+import type { AccessRecord } from "./access_record.ts";
 import type { ThreadEvents, ThreadHandle } from "./dispatcher.ts";
 import type { WorkerInit } from "./thread_protocol.ts";
+
+/** Counters and gauges of a running server, from {@linkcode Server.stats}. */
+export interface ServerStats {
+  /** Client connections open now (including ones waiting at the connection limit). */
+  connections: number;
+  /** Connections waiting at the connection limit. */
+  waitingConnections: number;
+  /** Requests being served now. */
+  requestsInFlight: number;
+  /** Requests answered since the server started. */
+  requests: number;
+  /** Connections accepted since the server started. */
+  connectionsAccepted: number;
+  /** Bytes received from and sent to clients. */
+  bytesIn: number;
+  bytesOut: number;
+  /** Responses by status class. */
+  responses: { "1xx": number; "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+  /** Failures by kind: malformed requests (400), limits (413/414/431), timeouts (408), handler errors (500), others 4xx/5xx. */
+  errors: { badRequest: number; tooLarge: number; timeout: number; handler: number; other: number };
+  /** Worker pool, when `threads` > 0: tasks waiting, busy and idle workers. */
+  queuedTasks: number;
+  busyWorkers: number;
+  idleWorkers: number;
+}
 
 /** Called by an adapter for every accepted connection; returns the events sink for it. */
 export type AcceptHandler = (socket: SocketHandle, peer: PeerInfo) => ConnectionEvents;
@@ -104,6 +130,18 @@ export class Server {
   readonly #connections = new Set<Connection>();
   #listeners: Listener[] = [];
   #held: HeldSocket[] = [];
+  #totals = {
+    requests: 0,
+    connectionsAccepted: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    responses: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
+    errors: { badRequest: 0, tooLarge: 0, timeout: 0, handler: 0, other: 0 },
+  };
+  /** Extra listeners of answered requests (the access log). */
+  #responseListeners: ((record: AccessRecord) => void)[] = [];
+  /** Supplies worker-pool figures for stats(), when threads are in use. */
+  poolStats: (() => { queuedTasks: number; busyWorkers: number; idleWorkers: number }) | undefined;
   #atLimit = false;
   #stopSweep: (() => void) | undefined;
   #closing: Promise<void> | undefined;
@@ -140,6 +178,7 @@ export class Server {
       bodyTimeoutMs: settings.bodyTimeout * 1000,
       channelTimeoutMs: settings.channelTimeout * 1000,
       onClosed: (connection) => this.#onClosed(connection),
+      onResponse: (record) => this.#onResponse(record),
       // A client waits at the connection limit: a keep-alive connection going idle makes room.
       onIdle: (connection) => {
         if (this.#held.length > 0) connection.closeIfIdle();
@@ -200,6 +239,7 @@ export class Server {
   }
 
   #accept(socket: SocketHandle, peer: PeerInfo): ConnectionEvents {
+    this.#totals.connectionsAccepted++;
     if (this.#closing) {
       socket.destroy();
       return IGNORE_EVENTS;
@@ -224,8 +264,70 @@ export class Server {
     return connection;
   }
 
+  #onResponse(record: AccessRecord): void {
+    const totals = this.#totals;
+    totals.requests++;
+    const status = record.status;
+    const responses = totals.responses;
+    if (status < 200) responses["1xx"]++;
+    else if (status < 300) responses["2xx"]++;
+    else if (status < 400) responses["3xx"]++;
+    else if (status < 500) responses["4xx"]++;
+    else responses["5xx"]++;
+    if (status >= 400) {
+      const errors = totals.errors;
+      if (status === 400) errors.badRequest++;
+      else if (status === 413 || status === 414 || status === 431) errors.tooLarge++;
+      else if (status === 408) errors.timeout++;
+      else if (status === 500) errors.handler++;
+      else errors.other++;
+    }
+    for (const listener of this.#responseListeners) listener(record);
+  }
+
+  /** Calls `listener` for every answered request (after the response is queued). */
+  onResponse(listener: (record: AccessRecord) => void): void {
+    this.#responseListeners.push(listener);
+  }
+
+  /**
+   * Live counters: open connections, requests in flight, totals of requests and bytes, responses by
+   * status class, errors by kind, and the worker pool's queue.
+   *
+   * @example
+   * ```ts ignore
+   * const { connections, requestsInFlight, queuedTasks } = server.stats();
+   * ```
+   */
+  stats(): ServerStats {
+    const totals = this.#totals;
+    let requestsInFlight = 0;
+    let bytesIn = totals.bytesIn;
+    let bytesOut = totals.bytesOut;
+    for (const connection of this.#connections) {
+      if (connection.busy) requestsInFlight++;
+      bytesIn += connection.bytesIn;
+      bytesOut += connection.bytesOut;
+    }
+    const pool = this.poolStats?.() ?? { queuedTasks: 0, busyWorkers: 0, idleWorkers: 0 };
+    return {
+      connections: this.#connections.size + this.#held.length,
+      waitingConnections: this.#held.length,
+      requestsInFlight,
+      requests: totals.requests,
+      connectionsAccepted: totals.connectionsAccepted,
+      bytesIn,
+      bytesOut,
+      responses: { ...totals.responses },
+      errors: { ...totals.errors },
+      ...pool,
+    };
+  }
+
   #onClosed(connection: Connection): void {
     this.#connections.delete(connection);
+    this.#totals.bytesIn += connection.bytesIn;
+    this.#totals.bytesOut += connection.bytesOut;
     while (this.#held.length > 0 && this.#connections.size < this.#settings.connectionLimit && !this.#closing) {
       const held = this.#held.shift()!;
       if (!held.closed) held.activate(this.#activate(held.socket, held.peer));
