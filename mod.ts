@@ -19,9 +19,14 @@ import { Server, type Runtime } from "./src/server.ts";
 import { createDispatcher, type Dispatcher, forwardRequest, type ThreadStats } from "./src/dispatcher.ts";
 import { handlerFromModule } from "./src/worker_main.ts";
 import { currentRuntime } from "./adapters/auto.ts";
+import { openFile } from "./adapters/node_file.ts";
+import { responseForFile } from "./src/file_response.ts";
 
 export { Server } from "./src/server.ts";
 export { FastResponse } from "./src/fast_response.ts";
+export type { ServerStats } from "./src/server.ts";
+export type { AccessRecord } from "./src/access_record.ts";
+export { contentTypeFor } from "./src/file_response.ts";
 export type { FetchHandler } from "./src/connection.ts";
 export type { RequestInfo } from "./src/request.ts";
 export type { BoundAddress } from "./src/transport.ts";
@@ -229,3 +234,20 @@ export function serve(app: App | AppModule, options: ServeOptions = {}): Server 
 
 
 
+
+/**
+ * A `Response` that streams a file from disk (Waitress's `wsgi.file_wrapper`): `Content-Length`,
+ * `Content-Type` (from the extension unless `init.headers` sets one) and `Last-Modified` are set, and
+ * the file is read in 64 KiB chunks only as fast as the client takes them. Rejects when the file does
+ * not exist or is not a regular file (answer 404 yourself).
+ *
+ * @example
+ * ```ts ignore
+ * import { fileResponse, serve } from "@waitress/core";
+ * serve(() => fileResponse("./public/index.html"));
+ * ```
+ */
+export async function fileResponse(path: string, init?: ResponseInit): Promise<Response> {
+  const file = await openFile(path);
+  return responseForFile(file, path, init);
+}

@@ -630,7 +630,14 @@ export class Connection implements ConnectionEvents {
     /** A complete body known up front (a FastResponse's string or bytes). */
     let whole: string | Uint8Array | null = null;
     let wholeLength = 0;
-    if (fast !== undefined) {
+    if (fast?.blob !== undefined) {
+      // A Blob (e.g. a file from fs.openAsBlob): its size is known, its bytes are streamed.
+      if (declaredLength < 0 && bodyAllowed) add("content-length", String(fast.blob.size));
+      if (bodyAllowed && !isHead && fast.blob.size > 0) {
+        reader = fast.blob.stream().getReader() as ReadableStreamDefaultReader<Uint8Array>;
+        ended = false;
+      }
+    } else if (fast !== undefined) {
       if (fast.body !== null && fast.body.length > 0) {
         if (bodyAllowed) {
           whole = fast.body;

@@ -35,8 +35,10 @@ export interface FastParts {
   statusText: string;
   /** Flat `[name, value, ...]`, names lower-case, or `undefined` when the headers must be read from `response.headers`. */
   headers: string[] | undefined;
-  /** The body: UTF-8 text, bytes, or `null` for none. */
+  /** The body: UTF-8 text, bytes, or `null` for none (or when `blob` is set). */
   body: string | Uint8Array | null;
+  /** A `Blob` body (e.g. `fs.openAsBlob()`): its size is the Content-Length, its stream the body. */
+  blob?: Blob;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -221,7 +223,9 @@ Object.setPrototypeOf(FastResponse.prototype, NativeResponse.prototype);
  */
 export function takeFastParts(response: Response): FastParts | undefined {
   const state = (response as unknown as { [kFast]?: FastState })[kFast];
-  if (state === undefined || state.native !== undefined || state.used || !isSimpleBody(state.body)) return undefined;
+  if (state === undefined || state.native !== undefined || state.used) return undefined;
+  const isBlob = state.body instanceof Blob;
+  if (!isBlob && !isSimpleBody(state.body)) return undefined;
   let headers: string[] | undefined;
   const init = state.init;
   if (state.headers === undefined && (init === undefined || (typeof init === "object" && !Array.isArray(init) && !(init instanceof Headers) && Object.getPrototypeOf(init) === Object.prototype))) {
@@ -242,6 +246,7 @@ export function takeFastParts(response: Response): FastParts | undefined {
   }
   state.used = true;
   const body = state.body;
+  if (isBlob) return { status: state.status, statusText: state.statusText, headers, body: null, blob: body as Blob };
   return {
     status: state.status,
     statusText: state.statusText,

@@ -1,0 +1,82 @@
+/**
+ * Reading files in bounded chunks through `node:fs/promises`, which Node, Deno and Bun all provide.
+ * Used by `fileResponse()` and by the temp-file spool.
+ *
+ * @module
+ */
+
+import { open } from "node:fs/promises";
+import type { FileSource } from "../src/file_response.ts";
+
+/** Bytes read from disk per chunk. */
+const CHUNK = 64 * 1024;
+
+/**
+ * Opens a regular file for streaming. The stream reads one chunk per pull, so a slow client never
+ * makes the server read ahead; the file handle is closed when the stream ends, errors or is
+ * cancelled.
+ *
+ * @example
+ * ```ts ignore
+ * const file = await openFile("./public/index.html");
+ * new Response(file.stream(), { headers: { "content-length": String(file.size) } });
+ * ```
+ */
+export async function openFile(path: string): Promise<FileSource> {
+  const handle = await open(path, "r");
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error(`Cannot serve "${path}": it is not a regular file`);
+    const size = info.size;
+    let used = false;
+    return {
+      size,
+      mtimeMs: info.mtimeMs,
+      stream(): ReadableStream<Uint8Array> {
+        if (used) throw new TypeError(`The file stream of "${path}" was already taken`);
+        used = true;
+        let position = 0;
+        let closed = false;
+        const close = async () => {
+          if (!closed) {
+            closed = true;
+            await handle.close();
+          }
+        };
+        return new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            try {
+              const want = Math.min(CHUNK, size - position);
+              if (want <= 0) {
+                await close();
+                controller.close();
+                return;
+              }
+              const buffer = new Uint8Array(want);
+              const { bytesRead } = await handle.read(buffer, 0, want, position);
+              if (bytesRead === 0) {
+                await close();
+                controller.error(new Error(`File "${path}" shrank while it was being sent`));
+                return;
+              }
+              position += bytesRead;
+              controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
+            } catch (error) {
+              await close().catch(() => {});
+              controller.error(error);
+            }
+          },
+          async cancel() {
+            await close();
+          },
+        }, { highWaterMark: 0 });
+      },
+      close: async () => {
+        if (!used) await handle.close();
+      },
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
