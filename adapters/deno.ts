@@ -153,20 +153,21 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
     : { remoteAddress: "", remotePort: 0, localAddress: unixPath, localPort: 0, unix: true };
   const events = onAccept(handle, peer);
 
+  const readBuffer = new Uint8Array(READ_SIZE);
   (async () => {
     try {
       for (;;) {
         while (paused && !closed && !ending) await new Promise<void>((resolve) => (wake = resolve));
         if (closed) return;
-        const buffer = new Uint8Array(READ_SIZE);
-        const n = await conn.read(buffer);
+        const n = await conn.read(readBuffer);
         if (n === null) {
           peerEnded = true;
           if (ending) return close();
           events.onEnd();
           return;
         }
-        if (!ending) events.onData(buffer.subarray(0, n));
+        // Hand the core a copy: the read buffer is reused for the next read.
+        if (!ending) events.onData(readBuffer.slice(0, n));
       }
     } catch (error) {
       lastError = error;

@@ -41,6 +41,8 @@ export interface ConnectionConfig {
   /** Trusted-proxy configuration. */
   proxy: ProxyConfig;
   exposeTracebacks: boolean;
+  /** Log socket errors (resets, broken pipes) at warning level. */
+  logSocketErrors: boolean;
   /** Bytes of pipelined input buffered while a request is served before reading pauses. */
   lookaheadBytes: number;
   /** Unread request body (bytes) the server discards to keep a connection alive; more closes it. */
@@ -59,6 +61,7 @@ export interface ConnectionConfig {
   onIdle?: (connection: Connection) => void;
 }
 
+const FETCH_NORMALIZED: ReadonlySet<string> = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 const CONTINUE = encodeLatin1("HTTP/1.1 100 Continue\r\n\r\n");
 const CRLF = encodeLatin1("\r\n");
 const LAST_CHUNK = encodeLatin1("0\r\n\r\n");
@@ -74,6 +77,8 @@ class Exchange {
   bodyController: ReadableStreamDefaultController<Uint8Array> | undefined;
   /** The handler is waiting for body bytes. */
   bodyWanted = false;
+  /** The handler has started reading the body. */
+  bodyTouched = false;
   /** Body bytes are read and thrown away (the handler finished without reading them all). */
   discarding = false;
   discarded = 0;
@@ -209,8 +214,8 @@ export class Connection implements ConnectionEvents {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing = true;
-    if (error !== undefined && this.#config.logger.enabled("debug")) {
-      this.#config.logger.debug(`Socket error from ${this.#peer.remoteAddress}: ${String(error)}`);
+    if (error !== undefined && this.#config.logSocketErrors) {
+      this.#config.logger.warning(`Socket error from ${this.#peer.remoteAddress || "a unix socket peer"}: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (this.#exchange && !this.#exchange.responseDone) {
       this.#abortExchange(new Error("Client disconnected"));
@@ -424,6 +429,12 @@ export class Connection implements ConnectionEvents {
     this.#headSince = 0;
     const config = this.#config;
     const peer = this.#peer;
+    // Fetch upper-cases these six methods case-insensitively, so "get" would reach the app as "GET"
+    // while a proxy in front treats it as an unknown method. Refuse it, as Waitress does.
+    if (FETCH_NORMALIZED.has(head.method.toUpperCase()) && !FETCH_NORMALIZED.has(head.method)) {
+      this.#onParseError(400, "Bad Request", `Malformed HTTP method "${head.method}"`);
+      return;
+    }
 
     // Trusted proxies speak for the client; untrusted proxy headers are removed (Waitress semantics).
     const proxied = applyProxyHeaders({ peerAddress: peer.remoteAddress, peerPort: peer.remotePort, unix: peer.unix, scheme: config.urlScheme, headers: head.headers }, config.proxy);
@@ -482,6 +493,7 @@ export class Connection implements ConnectionEvents {
           }
           if (!exchange.bodyWanted) this.#bodySince = Date.now();
           exchange.bodyWanted = true;
+          exchange.bodyTouched = true;
           this.#pump();
         },
         cancel: () => {
@@ -684,13 +696,14 @@ export class Connection implements ConnectionEvents {
     }
     if (!hasDate) lines += `date: ${httpDateNow()}\r\n`;
     if (!hasServer && this.#config.ident) lines += `server: ${this.#config.ident}\r\n`;
+    // The handler answers without having read the body. If it cannot be discarded cheaply (chunked,
+    // large, or never sent because no 100 Continue went out), the connection closes: announce it.
+    if (exchange.keepAlive && exchange.hasBody && exchange.bodyOpen && !exchange.bodyTouched && !exchange.discarding &&
+      (head.chunked || head.contentLength > this.#config.maxDiscardBytes || (head.expectContinue && !exchange.continueSent))) {
+      exchange.keepAlive = false;
+    }
     if (!exchange.keepAlive) lines += "connection: close\r\n";
     else if (head.minorVersion === 0) lines += "connection: keep-alive\r\n";
-    // The handler finished without reading a body the client was told to send: its framing is unknown.
-    if (exchange.hasBody && exchange.bodyOpen && exchange.head.expectContinue && !exchange.continueSent) {
-      exchange.keepAlive = false;
-      if (!lines.endsWith("connection: close\r\n")) lines += "connection: close\r\n";
-    }
 
     const reason = (fast ? fast.statusText : response.statusText) || statusText(status);
     exchange.responseStarted = true;

@@ -170,6 +170,7 @@ const K_CONTENT_LENGTH = 2;
 const K_TRANSFER_ENCODING = 3;
 const K_CONNECTION = 4;
 const K_EXPECT = 5;
+const K_CONTENT_TYPE = 6;
 
 const CONN_CLOSE = 1;
 const CONN_KEEP_ALIVE = 2;
@@ -204,7 +205,7 @@ for (
     ["transfer-encoding", K_TRANSFER_ENCODING],
     ["connection", K_CONNECTION],
     ["expect", K_EXPECT],
-    ["content-type", K_OTHER],
+    ["content-type", K_CONTENT_TYPE],
     ["user-agent", K_OTHER],
     ["accept", K_OTHER],
     ["accept-encoding", K_OTHER],
@@ -501,6 +502,8 @@ export class RequestParser {
   #headers: string[] = [];
   #fields = 0;
   #hostCount = 0;
+  /** Content-Type is a singleton: two of them make the body's meaning ambiguous (Waitress #488). */
+  #contentTypeCount = 0;
   #host = "";
   #clCount = 0;
   #cl = "";
@@ -719,6 +722,7 @@ export class RequestParser {
     this.#authority = null;
     this.#fields = 0;
     this.#hostCount = 0;
+    this.#contentTypeCount = 0;
     this.#host = "";
     this.#clCount = 0;
     this.#cl = "";
@@ -1031,6 +1035,9 @@ export class RequestParser {
       case K_EXPECT:
         this.#expect |= expectFlags(value);
         break;
+      case K_CONTENT_TYPE:
+        this.#contentTypeCount++;
+        break;
     }
     return null;
   }
@@ -1042,6 +1049,7 @@ export class RequestParser {
     // Strict: even identical repeated Content-Length fields are refused (RFC 9112 6.3 allows
     // merging them; Waitress main refuses too), since intermediaries disagree on them.
     if (this.#clCount > 1) return this.#fail(400, "Duplicate header: Content-Length");
+    if (this.#contentTypeCount > 1) return this.#fail(400, "Duplicate header: Content-Type");
     let host = "";
     if (this.#hostCount === 0) {
       if (minor === 1) return this.#fail(400, "Missing Host header");

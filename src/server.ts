@@ -172,6 +172,7 @@ export class Server {
       urlPrefix: settings.urlPrefix,
       proxy: proxyConfigFromSettings(settings),
       exposeTracebacks: settings.exposeTracebacks,
+      logSocketErrors: settings.logSocketErrors,
       lookaheadBytes: Math.max(settings.recvBytes * 8, 65536),
       maxDiscardBytes: 65536,
       headerTimeoutMs: settings.headerTimeout * 1000,

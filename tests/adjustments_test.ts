@@ -46,7 +46,7 @@ const SAMPLES: Record<keyof Settings, Sample> = {
   unixSocket: { text: "/tmp/waitress-test.sock", typed: "/tmp/waitress-test.sock", expected: "/tmp/waitress-test.sock" },
   unixSocketPerms: { text: "660", typed: 0o660, expected: 0o660 },
   sockets: { text: "", typed: [{ fd: 3 }], expected: [{ fd: 3 }] },
-  threads: { text: "0", typed: 0, expected: 0 },
+  threads: { text: "3", typed: 3, expected: 3 },
   urlScheme: { text: "https", typed: "https", expected: "https" },
   urlPrefix: { text: "/app/", typed: "app", expected: "/app" },
   ident: { text: "myserver", typed: "myserver", expected: "myserver" },
@@ -138,7 +138,7 @@ describe("SETTINGS", () => {
       { ...s, trustedProxyHeaders: [...s.trustedProxyHeaders] },
       {
         host: "0.0.0.0", port: 8080, listen: [{ host: "0.0.0.0", port: 8080 }], ipv4: true, ipv6: true,
-        unixSocket: undefined, unixSocketPerms: 0o600, sockets: [], threads: 4, urlScheme: "http", urlPrefix: "",
+        unixSocket: undefined, unixSocketPerms: 0o600, sockets: [], threads: 0, urlScheme: "http", urlPrefix: "",
         ident: "waitress", serverName: "waitress.invalid", exposeTracebacks: false, trustedProxy: undefined,
         trustedProxyCount: undefined, trustedProxyHeaders: [], clearUntrustedProxyHeaders: true,
         logUntrustedProxyHeaders: false, maxRequestLineSize: 16384, maxRequestHeaderSize: 262144,

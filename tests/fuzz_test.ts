@@ -132,32 +132,36 @@ describe("RequestParser work per byte", () => {
     const report: string[] = [];
     for (const c of ADVERSARIAL) {
       for (const piece of [1, 7]) {
-        const half = adversarialInput(c, MiB / 2);
+        const quarter = adversarialInput(c, MiB / 4);
         const full = adversarialInput(c, MiB);
-        let tHalf = Infinity;
-        let tFull = Infinity;
         const work = feedInPieces(full, piece);
-        // Short runs are timed several times over, so each measurement lasts ~40 ms or more.
-        const reps = Math.min(20, Math.max(1, Math.ceil(40 / Math.max(work.ms, 0.5))));
-        const timeOf = (input: Uint8Array): number => {
-          let ms = 0;
-          for (let r = 0; r < reps; r++) ms += feedInPieces(input, piece).ms;
-          return ms / reps;
-        };
-        // Wall-clock is noisy (GC, other processes): retry, keeping the best time of each size,
-        // before calling it non-linear. A quadratic parser stays at a ratio near 4 however often it runs.
-        for (let attempt = 0; attempt < 8; attempt++) {
-          tHalf = Math.min(tHalf, timeOf(half));
-          tFull = Math.min(tFull, timeOf(full));
-          if (tFull < 3 * Math.max(tHalf, 2)) break;
+        // Short runs are timed several times over (a 256 KiB measurement lasts ~30 ms or more),
+        // the two sizes interleaved so that a burst of load from elsewhere hits both alike.
+        const reps = Math.min(60, Math.max(1, Math.ceil(120 / Math.max(work.ms, 0.5))));
+        // Time per doubling, from 256 KiB to 1 MiB (two doublings): linear work gives about 2,
+        // quadratic work 4. Wall-clock is noisy (GC, other processes), so retry, keeping the best
+        // time of each size, before calling it non-linear.
+        let tQuarter = Infinity;
+        let tFull = Infinity;
+        let perDoubling = Infinity;
+        for (let attempt = 0; attempt < 6 && perDoubling >= 3; attempt++) {
+          let q = 0;
+          let f = 0;
+          for (let r = 0; r < reps; r++) {
+            q += feedInPieces(quarter, piece).ms;
+            f += feedInPieces(full, piece).ms;
+          }
+          tQuarter = Math.min(tQuarter, q / reps);
+          tFull = Math.min(tFull, f / reps);
+          perDoubling = Math.sqrt(tFull / Math.max(tQuarter, 0.25));
         }
         const label = `${c.name}, ${piece}-byte pieces`;
-        report.push(`${label}: ${tHalf.toFixed(1)} ms / ${tFull.toFixed(1)} ms`);
+        report.push(`${label}: 256 KiB ${tQuarter.toFixed(1)} ms, 1 MiB ${tFull.toFixed(1)} ms, x${perDoubling.toFixed(2)} per doubling`);
         assert.equal(work.errors, 0, `${label}: parsed to the end without an error`);
         // Deterministic operation count: one feed() per piece, one next() per event plus one per piece.
         const pieces = Math.ceil(MiB / piece);
         assert.equal(work.calls, 2 * pieces + work.events, `${label}: calls`);
-        assert.ok(tFull < 3 * Math.max(tHalf, 2), `${label}: doubling the input took ${tFull.toFixed(1)} ms vs ${tHalf.toFixed(1)} ms (ratio >= 3)`);
+        assert.ok(perDoubling < 3, `${report.at(-1)}: doubling the input more than triples the time`);
         assert.ok(tFull < 5000, `${label}: 1 MiB took ${tFull.toFixed(0)} ms`);
       }
     }

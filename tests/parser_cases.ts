@@ -104,6 +104,11 @@ const E400: ExpectError = { error: 400 };
  * ```
  */
 export const CASES: ParserCase[] = [
+  {
+    name: "rejects a duplicate Content-Type (Waitress #488)",
+    input: post("Content-Type: text/plain\r\nContent-Type: application/json\r\nContent-Length: 2\r\n", "{}"),
+    expect: [{ error: 400, detail: "Duplicate header: Content-Type" }],
+  },
   // ---- request line: valid ----------------------------------------------------------------------
   {
     name: "parses a simple GET",
