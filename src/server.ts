@@ -350,12 +350,17 @@ export class Server {
     }
   }
 
-  /** Idle keep-alive connections must not lock new clients out: close the oldest idle one. */
+  /**
+   * Idle connections must not lock new clients out: close the oldest idle one. Keep-alive connections
+   * between requests qualify at once; a connection that has sent nothing yet only after a second of
+   * silence (a client that just connected is about to speak).
+   */
   #closeOldestIdle(): void {
+    const silentBefore = Date.now() - 1000;
     let oldest: Connection | undefined;
     for (const c of this.#connections) {
-      // Only keep-alive connections between requests: a client that just connected is about to speak.
-      if (c.idle && c.requestCount > 0 && (!oldest || c.lastActivity < oldest.lastActivity)) oldest = c;
+      if (!c.idle || (c.requestCount === 0 && c.lastActivity > silentBefore)) continue;
+      if (!oldest || c.lastActivity < oldest.lastActivity) oldest = c;
     }
     oldest?.closeIfIdle();
   }

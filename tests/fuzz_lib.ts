@@ -732,6 +732,10 @@ function tryGenerate(rng: Prng, options: GenOptions, last: boolean, small: boole
       const lower = name.toLowerCase();
       if (["host", "content-length", "transfer-encoding", "connection", "expect"].includes(lower)) return;
       if (diff && lower === "upgrade") return;
+      // Content-Type is a singleton (a second one is refused, Waitress #488).
+      if (lower === "content-type") {
+        if (fields.some(([n]) => n.toLowerCase() === "content-type")) return;
+      }
       add(name, fieldValue(rng, small ? 16 : 100, !diff));
     });
   }
