@@ -138,7 +138,8 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
         throw new Error(`Cannot import the app module ${JSON.stringify(moduleUrl)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       },
     );
-    return new Server((request, info) => handler!(request, info), settings, listenAfter(runtime, loaded), logger);
+    const inline: FetchHandler = (request, info) => handler !== undefined ? handler(request, info) : loaded.then(() => handler!(request, info));
+    return new Server(inline, settings, listenAfter(runtime, loaded), logger);
   }
 
   const spawnWorker = runtime.spawnWorker;
@@ -156,6 +157,10 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
   const threaded: Runtime = { ...listenAfter(runtime, dispatcher.ready), createRequest: forwardRequest };
   const server = new Server(dispatcher.handler, settings, threaded, logger);
   pools.set(server, dispatcher);
+  server.poolStats = () => {
+    const { queued, busy, idle } = dispatcher.stats();
+    return { queuedTasks: queued, busyWorkers: busy, idleWorkers: idle };
+  };
   // Shutdown (or a failed start) ends the workers.
   void server.finished.then(() => dispatcher.close());
   return server;

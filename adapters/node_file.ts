@@ -5,8 +5,57 @@
  * @module
  */
 
-import { open } from "node:fs/promises";
+import { open, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FileSource } from "../src/file_response.ts";
+import type { TempFile } from "../src/spool.ts";
+
+/** Temp files currently open (for tests and shutdown: none may be left behind). */
+export const openTempFiles: Set<string> = new Set();
+
+/**
+ * Creates a temp file for spooling. It is unlinked at once where the OS allows (so even a crash
+ * leaves nothing behind) and closed and deleted by `close()` otherwise.
+ *
+ * @example
+ * ```ts ignore
+ * const file = await createTempFile();
+ * await file.write(bytes, 0);
+ * await file.close();
+ * ```
+ */
+export async function createTempFile(): Promise<TempFile> {
+  const path = join(tmpdir(), `waitress-spool-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+  const handle = await open(path, "wx+", 0o600);
+  let linked = true;
+  try {
+    await unlink(path);
+    linked = false;
+  } catch { /* Windows: deleted on close instead */ }
+  openTempFiles.add(path);
+  let closed = false;
+  return {
+    async write(data: Uint8Array, position: number): Promise<void> {
+      let offset = 0;
+      while (offset < data.length) {
+        const { bytesWritten } = await handle.write(data, offset, data.length - offset, position + offset);
+        offset += bytesWritten;
+      }
+    },
+    async read(into: Uint8Array, position: number): Promise<number> {
+      const { bytesRead } = await handle.read(into, 0, into.length, position);
+      return bytesRead;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      openTempFiles.delete(path);
+      await handle.close();
+      if (linked) await unlink(path).catch(() => {});
+    },
+  };
+}
 
 /** Bytes read from disk per chunk. */
 const CHUNK = 64 * 1024;

@@ -56,8 +56,12 @@ describe("createServer() with threads: 2", () => {
   before(async () => (s = await start(2)));
   after(() => s.close());
 
-  it("threadStats() reports two idle workers once ready", () => {
+  it("threadStats() reports two idle workers once ready, and server.stats() the pool", () => {
     assert.deepEqual(threadStats(s.server), { threads: 2, busy: 0, idle: 2, starting: 0, queued: 0 });
+    const stats = s.server.stats();
+    assert.equal(stats.idleWorkers, 2);
+    assert.equal(stats.busyWorkers, 0);
+    assert.equal(stats.queuedTasks, 0);
   });
 
   it("runs the handler in a worker thread with the request's head and info", async () => {
@@ -174,6 +178,8 @@ describe("createServer() with threads: 1", () => {
       await sleep(20); // the request has reached the dispatcher
     }
     assert.equal(threadStats(s.server)!.queued, 2);
+    assert.equal(s.server.stats().queuedTasks, 2);
+    assert.equal(s.server.stats().busyWorkers, 1);
     await Promise.all(pending);
     assert.deepEqual(done, ["a", "b", "c"]);
     assert.ok(s.log.lines.some((l) => l.includes("WARNING: Task queue depth is 1")));
