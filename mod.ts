@@ -43,9 +43,9 @@ export interface ServeOptions extends SettingsOptions {
   /** Where log lines go: any console-like object. Default: `console`. */
   logger?: LogSink;
   /**
-   * On Node, `serve()` replaces `globalThis.Response` with {@linkcode FastResponse}, a lookalike that
-   * builds the native object only when needed (undici's costs ~11 µs per response). Set `true` to
-   * keep the native `Response`. No effect on Deno and Bun.
+   * `serve()` replaces `globalThis.Response` with {@linkcode FastResponse}, a lookalike that builds the
+   * native object only when something needs it (undici's costs ~11 µs per response on Node 20, and
+   * reading any native body back costs a stream reader). Set `true` to keep the native `Response`.
    */
   nativeResponse?: boolean;
   /**

@@ -11,7 +11,8 @@ import type { AcceptHandler, Runtime } from "../src/server.ts";
 import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
 import type { WorkerInit } from "../src/thread_protocol.ts";
 import type { ConnectionEvents, Listener, SocketHandle } from "../src/transport.ts";
-import { nativeRequest } from "../src/request.ts";
+import { lazyRequest } from "../src/request.ts";
+import { installFastResponse } from "./fast_globals.ts";
 import { concatBytes } from "../src/bytes.ts";
 import { nodeRuntime } from "./node.ts";
 
@@ -180,7 +181,8 @@ function toListener(listener: BunListener, transport: "tcp" | "unix", hostname: 
  */
 export const bunRuntime: Runtime = {
   name: "bun",
-  createRequest: nativeRequest,
+  createRequest: lazyRequest,
+  setup: installFastResponse,
   listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler): Promise<Listener> {
     const listener = bun().listen({ hostname: host, port, socket: handlers(onAccept, undefined), allowHalfOpen: true, ipv6Only: host.includes(":"), backlog });
     return Promise.resolve(toListener(listener, "tcp", host, listener.port ?? port));

@@ -12,6 +12,7 @@ import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
 import type { WorkerInit } from "../src/thread_protocol.ts";
 import type { BoundAddress, Listener, PeerInfo, SocketHandle } from "../src/transport.ts";
 import { lazyRequest } from "../src/request.ts";
+import { installFastResponse } from "./fast_globals.ts";
 import { concatBytes } from "../src/bytes.ts";
 
 interface DenoAddr {
@@ -205,6 +206,7 @@ function toListener(listener: DenoListener, address: BoundAddress): Listener {
 export const denoRuntime: Runtime = {
   name: "deno",
   createRequest: lazyRequest,
+  setup: installFastResponse,
   listenTcp(host: string, port: number, _backlog: number, onAccept: AcceptHandler): Promise<Listener> {
     const listener = deno().listen({ hostname: host, port, transport: "tcp" });
     void acceptLoop(listener, onAccept, undefined);

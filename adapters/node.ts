@@ -13,7 +13,7 @@ import type { BoundAddress, Listener, PeerInfo, SocketHandle } from "../src/tran
 import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
 import type { WorkerInit } from "../src/thread_protocol.ts";
 import { lazyRequest } from "../src/request.ts";
-import { FastResponse } from "../src/fast_response.ts";
+import { installFastResponse } from "./fast_globals.ts";
 
 /** How long a closing connection keeps reading (and discarding) so the peer sees our response, not a reset. */
 const LINGER_MS = 2000;
@@ -121,12 +121,7 @@ export const nodeRuntime: Runtime = {
     timer.unref();
     return () => clearTimeout(timer);
   },
-  setup({ nativeResponse }): void {
-    // undici's Response costs ~11 µs to construct on Node 20; FastResponse defers that until needed.
-    if (!nativeResponse && globalThis.Response !== (FastResponse as unknown as typeof Response)) {
-      globalThis.Response = FastResponse as unknown as typeof Response;
-    }
-  },
+  setup: installFastResponse,
   spawnWorker(init: WorkerInit, events: ThreadEvents): ThreadHandle {
     // Built JS runs worker_node.js; a TypeScript-aware runner loads worker_node.ts.
     const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker_node.ts" : "./worker_node.js", import.meta.url);

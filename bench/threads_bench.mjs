@@ -66,6 +66,7 @@ async function benchMode(args) {
   const warmup = Number(opt("warmup", 1));
   const connections = Number(opt("connections", 16));
   const work = Number(opt("work", 50000));
+  const quietWait = Number(opt("quiet-wait", 30));
   const only = opt("only", "node,deno,bun").split(",");
   const threadCounts = opt("threads", "0,1,2,4").split(",").map(Number);
   for (const [name, value] of [["duration", duration], ["warmup", warmup], ["connections", connections], ["work", work], ["quiet-wait", quietWait]]) {

@@ -35,6 +35,8 @@
 
 import type { AccessRecord } from "./access_record.ts";
 
+export type { AccessRecord } from "./access_record.ts";
+
 /** A compiled access-log format: one record in, one line out (without the newline). */
 export type AccessFormatter = (record: AccessRecord) => string;
 
@@ -347,6 +349,13 @@ export class AccessLog {
   #chain: Promise<void> = Promise.resolve();
   #closed: Promise<void> | undefined;
 
+  /**
+   * Compiles `format` (throws a `RangeError` for a bad one) and writes batches to `sink`.
+   *
+   * @param format `"common"`, `"combined"` or a string of `%` directives.
+   * @param sink Receives batches of whole lines.
+   * @param options `flushBytes` (batch size, default 65536) and `onError` (failed writes).
+   */
   constructor(format: string, sink: AccessLogSink, options: AccessLogOptions = {}) {
     const { flushBytes = 65536, onError } = options;
     if (!Number.isSafeInteger(flushBytes) || flushBytes < 0) {

@@ -8,6 +8,7 @@
  */
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import * as net from "node:net";
 import { RawClient, type RawResponse, sleep, startServer, type TestServer } from "./_helpers.ts";
 import type { App, RequestInfo } from "../mod.ts";
 
@@ -232,7 +233,6 @@ describe("Waitress advisories (research section 3)", () => {
   });
 
   it("3.9 CVE-2024-49769: connections closed before sending a byte are cleaned up", async () => {
-    const { default: net } = await import("node:net");
     for (let i = 0; i < 30; i++) {
       await new Promise<void>((resolve) => {
         const socket = net.connect({ port: s.port, host: "127.0.0.1" }, () => {
