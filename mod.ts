@@ -111,6 +111,8 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
   const { logger: sink, nativeResponse = false, export: exportName, ...rest } = options;
   const { settings, warnings } = resolveSettings(rest);
   const logger = new Logger(settings.logLevel, sink ?? console);
+  // Access lines are their own stream: always at info, so logLevel "warning" does not hide them.
+  const accessLogger = new Logger("info", sink ?? console, "waitress.access");
   for (const warning of warnings) logger.warning(warning);
   const runtime = currentRuntime();
   runtime.setup?.({ nativeResponse });
@@ -124,7 +126,7 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
         "a function cannot move to another thread. Pass the module that exports the app instead, e.g. " +
         `serve(new URL("./app.ts", import.meta.url), { threads: ${settings.threads} }), or set threads: 0 to run it inline`);
     }
-    return new Server(toHandler(app), settings, runtime, logger);
+    return new Server(toHandler(app), settings, runtime, logger, accessLogger);
   }
 
   const moduleUrl = moduleUrlOf(app);
@@ -139,7 +141,7 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
       },
     );
     const inline: FetchHandler = (request, info) => handler !== undefined ? handler(request, info) : loaded.then(() => handler!(request, info));
-    return new Server(inline, settings, listenAfter(runtime, loaded), logger);
+    return new Server(inline, settings, listenAfter(runtime, loaded), logger, accessLogger);
   }
 
   const spawnWorker = runtime.spawnWorker;
@@ -155,7 +157,7 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
   });
   // The connection only forwards the parsed request: the worker builds the real Request.
   const threaded: Runtime = { ...listenAfter(runtime, dispatcher.ready), createRequest: forwardRequest };
-  const server = new Server(dispatcher.handler, settings, threaded, logger);
+  const server = new Server(dispatcher.handler, settings, threaded, logger, accessLogger);
   pools.set(server, dispatcher);
   server.poolStats = () => {
     const { queued, busy, idle } = dispatcher.stats();

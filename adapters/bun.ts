@@ -13,6 +13,7 @@ import type { WorkerInit } from "../src/thread_protocol.ts";
 import type { ConnectionEvents, Listener, SocketHandle } from "../src/transport.ts";
 import { lazyRequest } from "../src/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
+import { openAppend } from "./node_file.ts";
 import { concatBytes } from "../src/bytes.ts";
 import { nodeRuntime } from "./node.ts";
 
@@ -183,6 +184,7 @@ export const bunRuntime: Runtime = {
   name: "bun",
   createRequest: lazyRequest,
   setup: installFastResponse,
+  openAppend,
   listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler): Promise<Listener> {
     const listener = bun().listen({ hostname: host, port, socket: handlers(onAccept, undefined), allowHalfOpen: true, ipv6Only: host.includes(":"), backlog });
     return Promise.resolve(toListener(listener, "tcp", host, listener.port ?? port));

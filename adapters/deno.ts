@@ -13,6 +13,7 @@ import type { WorkerInit } from "../src/thread_protocol.ts";
 import type { BoundAddress, Listener, PeerInfo, SocketHandle } from "../src/transport.ts";
 import { lazyRequest } from "../src/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
+import { openAppend } from "./node_file.ts";
 import { concatBytes } from "../src/bytes.ts";
 
 interface DenoAddr {
@@ -207,6 +208,7 @@ export const denoRuntime: Runtime = {
   name: "deno",
   createRequest: lazyRequest,
   setup: installFastResponse,
+  openAppend,
   listenTcp(host: string, port: number, _backlog: number, onAccept: AcceptHandler): Promise<Listener> {
     const listener = deno().listen({ hostname: host, port, transport: "tcp" });
     void acceptLoop(listener, onAccept, undefined);

@@ -14,6 +14,7 @@ import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
 import type { WorkerInit } from "../src/thread_protocol.ts";
 import { lazyRequest } from "../src/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
+import { openAppend } from "./node_file.ts";
 
 /** How long a closing connection keeps reading (and discarding) so the peer sees our response, not a reset. */
 const LINGER_MS = 2000;
@@ -122,6 +123,7 @@ export const nodeRuntime: Runtime = {
     return () => clearTimeout(timer);
   },
   setup: installFastResponse,
+  openAppend,
   spawnWorker(init: WorkerInit, events: ThreadEvents): ThreadHandle {
     // Built JS runs worker_node.js; a TypeScript-aware runner loads worker_node.ts.
     const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker_node.ts" : "./worker_node.js", import.meta.url);

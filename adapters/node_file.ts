@@ -6,6 +6,7 @@
  */
 
 import { open, unlink } from "node:fs/promises";
+import type { AccessLogSink } from "../src/access_log.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileSource } from "../src/file_response.ts";
@@ -128,4 +129,21 @@ export async function openFile(path: string): Promise<FileSource> {
     await handle.close();
     throw error;
   }
+}
+
+/**
+ * Opens a file for appending log lines (created if missing, mode 0644).
+ *
+ * @example
+ * ```ts ignore
+ * const sink = await openAppend("/var/log/waitress-access.log");
+ * await sink.write("line\n");
+ * ```
+ */
+export async function openAppend(path: string): Promise<AccessLogSink> {
+  const handle = await open(path, "a", 0o644);
+  return {
+    write: (text: string) => handle.appendFile(text),
+    close: () => handle.close(),
+  };
 }

@@ -228,6 +228,18 @@ function environment(opts, pin) {
 // ---------------------------------------------------------------------------------------------
 // Running servers and wrk
 
+/** Pids of the children running now (a server, wrk), stopped if the harness is interrupted. */
+const children = new Set();
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    for (const pid of children) {
+      try { process.kill(pid, "SIGKILL"); } catch { /* already gone */ }
+    }
+    console.error(`\nbench: interrupted by ${signal}; stopped ${children.size} child process${children.size === 1 ? "" : "es"}`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim()) || 100;
 
@@ -317,7 +329,9 @@ function startServer(server, workload, pin) {
   // taskset execs the runtime, so child.pid is the server's own pid.
   const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
   const state = { child, pid: child.pid, stderr: "", logLines: 0, exit: undefined };
+  if (child.pid !== undefined) children.add(child.pid);
   state.exited = new Promise((resolve) => child.on("exit", (code, signal) => {
+    children.delete(child.pid);
     state.exit = signal ? `signal ${signal}` : `exit code ${code}`;
     resolve();
   }));
@@ -380,6 +394,8 @@ function runWrk(port, seconds, opts, workload, scripts, pin) {
   const argv = [...pin.wrk, "wrk", ...args];
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    if (child.pid !== undefined) children.add(child.pid);
+    child.on("exit", () => children.delete(child.pid));
     let out = "";
     child.stdout.setEncoding("utf8");
     child.stderr.setEncoding("utf8");

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { compileAccessFormat } from "./access_log.ts";
+
 /** A TCP listen address. `host` is `"*"` for "all interfaces of the enabled families";
  * IPv6 hosts are written without brackets (`"::1"`).
  *
@@ -92,6 +94,8 @@ export interface Settings {
   logLevel: LogLevel;
   /** `false`: off; `true`: the server's log output; a string: a file path. */
   accessLog: string | boolean;
+  /** `common`, `combined` or a custom directive string (see src/access_log.ts). */
+  accessLogFormat: string;
   logSocketErrors: boolean;
   // Accepted for Waitress compatibility; no effect.
   asyncoreLoopTimeout: number;
@@ -311,6 +315,9 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     origin: "extension", help: "Minimum level of messages the server logs: debug, info, warning or error." }),
   row({ name: "accessLog", kind: "boolOrString", default: false, group: "Logging", origin: "extension",
     help: "Log one line per request: true for the server's log output, or a file path." }),
+  row({ name: "accessLogFormat", kind: "string", default: "combined", group: "Logging", origin: "extension",
+    metavar: "FORMAT",
+    help: "Access log line format: common, combined, or Apache-style directives (%h %t \"%r\" %>s %b %D ...)." }),
   row({ name: "logSocketErrors", kind: "bool", default: true, group: "Logging",
     help: "Log socket errors and premature client disconnects." }),
   // ---- Compatibility
@@ -384,6 +391,7 @@ export interface SettingInputs {
   channelRequestLookahead: number | string;
   logLevel: LogLevel | string;
   accessLog: string | boolean;
+  accessLogFormat: string;
   logSocketErrors: boolean | string;
   asyncoreLoopTimeout: number | string;
   asyncoreUsePoll: boolean | string;
@@ -952,6 +960,15 @@ function castOne(spec: SettingSpec, v: unknown): unknown {
       if (/[\u0000-\u001f]/.test(text)) throw bad(spec, v, "true, false or a file path");
       return text;
     }
+    case "accessLogFormat": {
+      const text = castString(spec, v);
+      try {
+        compileAccessFormat(text);
+      } catch (error) {
+        throw new RangeError(`Invalid value ${show(v)} for setting "accessLogFormat": ${(error as Error).message}`);
+      }
+      return text;
+    }
     case "logLevel": {
       const text = castString(spec, v).trim().toLowerCase();
       if (!spec.choices!.includes(text)) {
@@ -1226,3 +1243,4 @@ export function settingsMarkdown(): string {
   }
   return lines.join("\n") + "\n";
 }
+

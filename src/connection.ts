@@ -637,6 +637,7 @@ export class Connection implements ConnectionEvents {
 
     // Body: read ahead up to two chunks so small bodies get a Content-Length and go out in one write.
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let pendingRead: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
     const first: Uint8Array[] = [];
     let ended = true;
     /** A complete body known up front (a FastResponse's string or bytes). */
@@ -662,9 +663,15 @@ export class Connection implements ConnectionEvents {
         reader = body.getReader();
         ended = false;
         for (let i = 0; i < 2 && !ended; i++) {
-          const { done, value } = await reader.read();
-          if (done) ended = true;
-          else first.push(checkChunk(value));
+          const read = reader.read();
+          const result = await settledSoon(read);
+          if (result === undefined) {
+            // The stream is waiting for something (an event source, say): send the head now.
+            pendingRead = read;
+            break;
+          }
+          if (result.done) ended = true;
+          else first.push(checkChunk(result.value));
         }
         if (this.#closed) {
           void reader.cancel().catch(() => {});
@@ -761,7 +768,7 @@ export class Connection implements ConnectionEvents {
     while (!ended && !this.#closed) {
       if (limit >= 0 && sent >= limit) {
         // Either exactly done (stop reading) or over: either way nothing more goes out.
-        const { done, value } = await reader!.read();
+        const { done, value } = await (pendingRead ?? reader!.read());
         if (!done) {
           if (value.length) this.#config.logger.warning(`The application sent more bytes than its Content-Length (${limit}) for ${head.target}: the rest was cut off`);
           void reader!.cancel().catch(() => {});
@@ -770,7 +777,9 @@ export class Connection implements ConnectionEvents {
       }
       if (!this.#flush()) await this.#drained();
       if (this.#closed) break;
-      const { done, value } = await reader!.read();
+      const next = pendingRead ?? reader!.read();
+      pendingRead = undefined;
+      const { done, value } = await next;
       if (done) {
         ended = true;
         break;
@@ -926,6 +935,18 @@ export class Connection implements ConnectionEvents {
     if (!this.#congested || this.#closed) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
+}
+
+const NOT_YET = Promise.resolve(undefined);
+
+/**
+ * `promise`'s result if it settles within a few microtask turns (a stream with data ready does),
+ * otherwise `undefined`, leaving the promise pending for later.
+ */
+function settledSoon<T>(promise: Promise<T>): Promise<T | undefined> {
+  let late: Promise<undefined> = NOT_YET;
+  for (let i = 0; i < 6; i++) late = late.then(() => undefined);
+  return Promise.race([promise, late]);
 }
 
 /** Body length of a complete message: everything after the blank line that ends the head. */

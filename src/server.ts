@@ -12,6 +12,7 @@ import type { Logger } from "./logger.ts";
 import type { Settings } from "./adjustments.ts";
 import { proxyConfigFromSettings } from "./proxy_headers.ts";
 import type { AccessRecord } from "./access_record.ts";
+import { AccessLog, type AccessLogSink, lineSink } from "./access_log.ts";
 import type { ThreadEvents, ThreadHandle } from "./dispatcher.ts";
 import type { WorkerInit } from "./thread_protocol.ts";
 
@@ -59,6 +60,8 @@ export interface Runtime {
   every(ms: number, fn: () => void): () => void;
   /** Calls `fn` once after `ms` milliseconds unless cancelled. */
   after(ms: number, fn: () => void): () => void;
+  /** Opens a file for appending access-log lines. */
+  openAppend(path: string): Promise<AccessLogSink>;
   /** Runtime-specific preparation before the first server starts (e.g. installing a faster `Response`). */
   setup?(options: { nativeResponse: boolean }): void;
   /** Starts a worker thread that loads `init.moduleUrl` and serves the dispatcher's messages (thread mode). */
@@ -130,6 +133,9 @@ export class Server {
   readonly #connections = new Set<Connection>();
   #listeners: Listener[] = [];
   #held: HeldSocket[] = [];
+  #accessLog: AccessLog | undefined;
+  #stopAccessFlush: (() => void) | undefined;
+  readonly #accessLogger: Logger | undefined;
   #totals = {
     requests: 0,
     connectionsAccepted: 0,
@@ -151,7 +157,11 @@ export class Server {
   /** Resolves once the server has closed. */
   readonly finished: Promise<void>;
 
-  constructor(handler: FetchHandler, settings: Settings, runtime: Runtime, logger: Logger) {
+  /**
+   * @param accessLogger where `accessLog: true` writes its lines (at info level, whatever `logLevel` is)
+   */
+  constructor(handler: FetchHandler, settings: Settings, runtime: Runtime, logger: Logger, accessLogger?: Logger) {
+    this.#accessLogger = accessLogger;
     this.#runtime = runtime;
     this.#settings = settings;
     this.#logger = logger;
@@ -204,6 +214,14 @@ export class Server {
     const settings = this.#settings;
     const accept: AcceptHandler = (socket, peer) => this.#accept(socket, peer);
     try {
+      if (settings.accessLog !== false) {
+        // Opened before listening, so a bad path rejects `ready`.
+        const logger = this.#logger;
+        const accessLogger = this.#accessLogger ?? logger;
+        const sink = settings.accessLog === true ? lineSink((line) => accessLogger.info(line)) : await this.#runtime.openAppend(settings.accessLog);
+        this.#accessLog = new AccessLog(settings.accessLogFormat, sink, { onError: (error) => logger.error("Cannot write the access log", error) });
+        this.#stopAccessFlush = this.#runtime.every(100, () => void this.#accessLog?.flush());
+      }
       if (settings.unixSocket) {
         this.#listeners.push(await this.#runtime.listenUnix(settings.unixSocket, settings.unixSocketPerms, settings.backlog, accept));
       } else {
@@ -283,6 +301,7 @@ export class Server {
       else if (status === 500) errors.handler++;
       else errors.other++;
     }
+    this.#accessLog?.log(record);
     for (const listener of this.#responseListeners) listener(record);
   }
 
@@ -392,6 +411,8 @@ export class Server {
         if (this.#connections.size > 0) await drained;
         cancel();
       }
+      this.#stopAccessFlush?.();
+      await this.#accessLog?.close();
       this.#resolveClosed();
     })();
     return this.#closing;

@@ -79,6 +79,7 @@ const SAMPLES: Record<keyof Settings, Sample> = {
   inbufOverflow: { text: "500", typed: 500, expected: 500 },
   channelRequestLookahead: { text: "5", typed: 5, expected: 5 },
   logLevel: { text: "debug", typed: "debug", expected: "debug" },
+  accessLogFormat: { text: "%h %>s %b", typed: "%h %>s %b", expected: "%h %>s %b" },
   accessLog: { text: "/var/log/waitress-access.log", typed: "/var/log/waitress-access.log",
     expected: "/var/log/waitress-access.log" },
   logSocketErrors: { text: "false", typed: false, expected: false },
@@ -146,7 +147,7 @@ describe("SETTINGS", () => {
         connectionLimit: 100, headerTimeout: 60, bodyTimeout: 60, channelTimeout: 120, cleanupInterval: 30,
         shutdownTimeout: 30, backlog: 1024, recvBytes: 8192, sendBytes: 1, outbufOverflow: 1048576,
         outbufHighWatermark: 16777216, inbufOverflow: 524288, channelRequestLookahead: 0, logLevel: "warning",
-        accessLog: false, logSocketErrors: true, asyncoreLoopTimeout: 1, asyncoreUsePoll: false,
+        accessLog: false, accessLogFormat: "combined", logSocketErrors: true, asyncoreLoopTimeout: 1, asyncoreUsePoll: false,
       },
     );
   });

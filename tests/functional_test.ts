@@ -322,6 +322,19 @@ describe("response framing", () => {
       return new Response("c", { headers });
     }
     if (path === "/head-length") return new Response("twelve bytes", { headers: { "content-length": "12" } });
+    if (path === "/events") {
+      // An event stream: one event at once, the next much later.
+      let sent = 0;
+      return new Response(new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent++ === 0) controller.enqueue(new TextEncoder().encode("data: first\n\n"));
+          else {
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            controller.close();
+          }
+        },
+      }), { headers: { "content-type": "text/event-stream" } });
+    }
     return nocl(request);
   })));
   after(() => s.close());
@@ -337,6 +350,22 @@ describe("response framing", () => {
       assert.equal(response.header("connection"), undefined);
       await client.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
       assert.equal((await client.response()).text, "hello world");
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("sends the head and the first event of a stream at once, not when the stream ends", async () => {
+    const client = new RawClient(s.port);
+    try {
+      const started = Date.now();
+      await client.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+      for (let i = 0; i < 30 && !client.pending.includes("data: first"); i++) await sleep(10);
+      assert.ok(client.pending.includes("data: first"), "first event delivered");
+      assert.ok(Date.now() - started < 300, `first event after ${Date.now() - started} ms`);
+      const response = await client.response();
+      assert.equal(response.header("transfer-encoding"), "chunked");
+      assert.equal(response.text, "data: first\n\n");
     } finally {
       client.destroy();
     }
