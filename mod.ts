@@ -32,7 +32,8 @@ export type { RequestInfo } from "./src/request.ts";
 export type { BoundAddress } from "./src/transport.ts";
 export type { LogLevel, LogSink } from "./src/logger.ts";
 export { SETTINGS, resolveSettings } from "./src/adjustments.ts";
-export type { ListenAddress, Settings } from "./src/adjustments.ts";
+export type { ListenAddress, Settings, SettingSpec, SettingKind, SettingInputs, ServeOptions as SettingOptions } from "./src/adjustments.ts";
+export type { FastState } from "./src/fast_response.ts";
 export type { ThreadStats } from "./src/dispatcher.ts";
 
 /** An application: a Fetch handler, or an object with a `fetch` handler (`export default { fetch }`). */

@@ -20,18 +20,14 @@ import { compileAccessFormat } from "./access_log.ts";
  * ```
  */
 export interface ListenAddress {
+  /** IP literal (IPv6 without brackets), host name, or `"*"`. */
   host: string;
+  /** TCP port; 0 picks a free one. */
   port: number;
 }
 
-/** Minimum level of messages the server logs.
- *
- * @example
- * ```ts
- * const level: LogLevel = "info";
- * ```
- */
-export type LogLevel = "debug" | "info" | "warning" | "error";
+import type { LogLevel } from "./logger.ts";
+export type { LogLevel };
 
 /** Every setting, resolved: cast, validated, defaults filled in. Returned by {@link resolveSettings}.
  *
@@ -43,62 +39,100 @@ export type LogLevel = "debug" | "info" | "warning" | "error";
  */
 export interface Settings {
   // Listening
+  /** Host name or IP address to listen on; "0.0.0.0" means all IPv4 interfaces, "*" all interfaces of the enabled families. Not combinable with listen, unixSocket or sockets. */
   host: string;
+  /** TCP port to listen on; 0 picks a free port. Not combinable with listen, unixSocket or sockets. */
   port: number;
   /** TCP listeners to open; empty when `unixSocket` or `sockets` is used. */
   listen: ListenAddress[];
+  /** Use IPv4 addresses when binding ("*" and host names); IPv4 literals are refused when off. */
   ipv4: boolean;
+  /** Use IPv6 addresses when binding ("*" and host names); IPv6 literals are refused when off. */
   ipv6: boolean;
+  /** Path of a Unix domain socket to listen on instead of TCP. Not combinable with host, port, listen or sockets. */
   unixSocket: string | undefined;
+  /** Permissions of the Unix socket file, in octal. */
   unixSocketPerms: number;
+  /** Pre-bound listening sockets (socket activation); programmatic only. Not combinable with host, port, listen or unixSocket. */
   sockets: unknown[];
   // Application
+  /** Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs handlers inline on the I/O thread. Threads need the app as a module (serve("./app.ts") or the CLI). */
   threads: number;
+  /** Default scheme of request URLs (lower-cased); a trusted proxy may override it per request. */
   urlScheme: string;
+  /** Path prefix the application is mounted under (Waitress: SCRIPT_NAME); written as "/prefix". */
   urlPrefix: string;
   /** `""` means: send no Server header. */
   ident: string;
+  /** Server name reported to the application (Waitress: SERVER_NAME); never taken from the Host header, only from a trusted proxy header. */
   serverName: string;
+  /** Put the error stack of unhandled handler errors into the 500 response. Development only. */
   exposeTracebacks: boolean;
   // Proxy
   /** Normalised, space-separated entries (addresses, CIDR ranges, `*`, `localhost`), or undefined. */
   trustedProxy: string | undefined;
   /** 1 when `trustedProxy` is set and no count was given; undefined without `trustedProxy`. */
   trustedProxyCount: number | undefined;
+  /** Proxy headers trusted from trustedProxy: any of x-forwarded-for, x-forwarded-host, x-forwarded-proto, x-forwarded-port, x-forwarded-by; or forwarded alone. Requires trustedProxy. */
   trustedProxyHeaders: Set<string>;
+  /** Remove Forwarded and X-Forwarded-* headers that are not trusted before the handler runs. */
   clearUntrustedProxyHeaders: boolean;
+  /** Log a warning naming the untrusted proxy headers that were removed. */
   logUntrustedProxyHeaders: boolean;
   // Limits
+  /** Maximum bytes of the request line; longer request lines are rejected. */
   maxRequestLineSize: number;
+  /** Maximum bytes of the request line and headers together (431 when exceeded). */
   maxRequestHeaderSize: number;
+  /** Maximum number of header fields in a request head. */
   maxHeaderFields: number;
+  /** Maximum bytes of a request body (413 when exceeded). */
   maxRequestBodySize: number;
+  /** Maximum bytes of chunk extensions on one chunk of a chunked request body. */
   maxChunkExtensionSize: number;
+  /** Maximum bytes of the trailer section of a chunked request body. */
   maxTrailerSize: number;
+  /** Stop accepting new connections while this many client connections are open. */
   connectionLimit: number;
   // Timeouts (seconds)
+  /** Seconds a client has to send a complete request head (line and headers). */
   headerTimeout: number;
+  /** Seconds without any progress while a request body is being read. */
   bodyTimeout: number;
+  /** Seconds an inactive connection (nothing received, nothing sent) is kept open. */
   channelTimeout: number;
+  /** Minimum seconds between sweeps that close inactive connections (see channelTimeout). */
   cleanupInterval: number;
+  /** Seconds server.close() waits for in-flight requests before closing their connections. */
   shutdownTimeout: number;
   // Tuning
+  /** Length of the OS queue of connections waiting to be accepted (listen backlog). */
   backlog: number;
+  /** Bytes to read from a socket at a time. */
   recvBytes: number;
+  /** Deprecated in Waitress; accepted and ignored. */
   sendBytes: number;
+  /** Bytes of pending response data per output buffer before it overflows (Waitress: to a temp file). */
   outbufOverflow: number;
+  /** Pending response bytes per connection above which the response body is paused (backpressure). */
   outbufHighWatermark: number;
+  /** Bytes of request body buffered in memory before it overflows (Waitress: to a temp file). */
   inbufOverflow: number;
+  /** Pipelined requests read ahead while a handler runs; enables early detection of client disconnects. */
   channelRequestLookahead: number;
   // Logging
+  /** Minimum level of messages the server logs: debug, info, warning or error. */
   logLevel: LogLevel;
   /** `false`: off; `true`: the server's log output; a string: a file path. */
   accessLog: string | boolean;
   /** `common`, `combined` or a custom directive string (see src/access_log.ts). */
   accessLogFormat: string;
+  /** Log socket errors and premature client disconnects. */
   logSocketErrors: boolean;
   // Accepted for Waitress compatibility; no effect.
+  /** Accepted for Waitress compatibility; has no effect. */
   asyncoreLoopTimeout: number;
+  /** Accepted for Waitress compatibility; has no effect. */
   asyncoreUsePoll: boolean;
 }
 
@@ -136,11 +170,13 @@ export interface SettingSpec {
   readonly snake: string;
   /** kebab-case CLI flag, without the leading `--`. */
   readonly flag: string;
+  /** How the value is cast from strings and validated. */
   readonly kind: SettingKind;
   /** The resolved default value (see `defaultText` for how it is documented). */
   readonly default: unknown;
   /** The default as shown in `--help` and the README. */
   readonly defaultText: string;
+  /** One-line description, used by `--help` and the README. */
   readonly help: string;
   /** Whether the setting exists as a CLI flag and config-file key (false: programmatic only). */
   readonly cli: boolean;
@@ -351,49 +387,93 @@ export function settingBySnake(key: string): SettingSpec | undefined {
  * ```
  */
 export interface SettingInputs {
+  /** Host name or IP address to listen on; "0.0.0.0" means all IPv4 interfaces, "*" all interfaces of the enabled families. Not combinable with listen, unixSocket or sockets. */
   host: string;
+  /** TCP port to listen on; 0 picks a free port. Not combinable with listen, unixSocket or sockets. */
   port: number | string;
+  /** Space-separated HOST:PORT entries to listen on, e.g. "127.0.0.1:8080 [::1]:8080" or "*:6543" ("*" = all interfaces of the enabled families). IPv6 addresses go in brackets; an entry without a port uses 8080. On the command line, repeat --listen. */
   listen: string | readonly (string | ListenAddress)[];
+  /** Use IPv4 addresses when binding ("*" and host names); IPv4 literals are refused when off. */
   ipv4: boolean | string;
+  /** Use IPv6 addresses when binding ("*" and host names); IPv6 literals are refused when off. */
   ipv6: boolean | string;
+  /** Path of a Unix domain socket to listen on instead of TCP. Not combinable with host, port, listen or sockets. */
   unixSocket: string | null;
+  /** Permissions of the Unix socket file, in octal. */
   unixSocketPerms: number | string;
+  /** Pre-bound listening sockets (socket activation); programmatic only. Not combinable with host, port, listen or unixSocket. */
   sockets: readonly unknown[];
+  /** Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs handlers inline on the I/O thread. Threads need the app as a module (serve("./app.ts") or the CLI). */
   threads: number | string;
+  /** Default scheme of request URLs (lower-cased); a trusted proxy may override it per request. */
   urlScheme: string;
+  /** Path prefix the application is mounted under (Waitress: SCRIPT_NAME); written as "/prefix". */
   urlPrefix: string;
+  /** Value of the Server response header; an empty string sends no Server header. */
   ident: string | null;
+  /** Server name reported to the application (Waitress: SERVER_NAME); never taken from the Host header, only from a trusted proxy header. */
   serverName: string;
+  /** Put the error stack of unhandled handler errors into the 500 response. Development only. */
   exposeTracebacks: boolean | string;
+  /** Peers allowed to set proxy headers: IP addresses and CIDR ranges separated by spaces or commas, "*" for any peer, "localhost" for Unix-socket peers. */
   trustedProxy: string | readonly string[] | null;
+  /** Number of proxies in front of the server: how many right-most entries of X-Forwarded-For, X-Forwarded-Host and Forwarded are trusted. Requires trustedProxy. */
   trustedProxyCount: number | string | null;
+  /** Proxy headers trusted from trustedProxy: any of x-forwarded-for, x-forwarded-host, x-forwarded-proto, x-forwarded-port, x-forwarded-by; or forwarded alone. Requires trustedProxy. */
   trustedProxyHeaders: string | Iterable<string>;
+  /** Remove Forwarded and X-Forwarded-* headers that are not trusted before the handler runs. */
   clearUntrustedProxyHeaders: boolean | string;
+  /** Log a warning naming the untrusted proxy headers that were removed. */
   logUntrustedProxyHeaders: boolean | string;
+  /** Maximum bytes of the request line; longer request lines are rejected. */
   maxRequestLineSize: number | string;
+  /** Maximum bytes of the request line and headers together (431 when exceeded). */
   maxRequestHeaderSize: number | string;
+  /** Maximum number of header fields in a request head. */
   maxHeaderFields: number | string;
+  /** Maximum bytes of a request body (413 when exceeded). */
   maxRequestBodySize: number | string;
+  /** Maximum bytes of chunk extensions on one chunk of a chunked request body. */
   maxChunkExtensionSize: number | string;
+  /** Maximum bytes of the trailer section of a chunked request body. */
   maxTrailerSize: number | string;
+  /** Stop accepting new connections while this many client connections are open. */
   connectionLimit: number | string;
+  /** Seconds a client has to send a complete request head (line and headers). */
   headerTimeout: number | string;
+  /** Seconds without any progress while a request body is being read. */
   bodyTimeout: number | string;
+  /** Seconds an inactive connection (nothing received, nothing sent) is kept open. */
   channelTimeout: number | string;
+  /** Minimum seconds between sweeps that close inactive connections (see channelTimeout). */
   cleanupInterval: number | string;
+  /** Seconds server.close() waits for in-flight requests before closing their connections. */
   shutdownTimeout: number | string;
+  /** Length of the OS queue of connections waiting to be accepted (listen backlog). */
   backlog: number | string;
+  /** Bytes to read from a socket at a time. */
   recvBytes: number | string;
+  /** Deprecated in Waitress; accepted and ignored. */
   sendBytes: number | string;
+  /** Bytes of pending response data per output buffer before it overflows (Waitress: to a temp file). */
   outbufOverflow: number | string;
+  /** Pending response bytes per connection above which the response body is paused (backpressure). */
   outbufHighWatermark: number | string;
+  /** Bytes of request body buffered in memory before it overflows (Waitress: to a temp file). */
   inbufOverflow: number | string;
+  /** Pipelined requests read ahead while a handler runs; enables early detection of client disconnects. */
   channelRequestLookahead: number | string;
+  /** Minimum level of messages the server logs: debug, info, warning or error. */
   logLevel: LogLevel | string;
+  /** Log one line per request: true for the server's log output, or a file path. */
   accessLog: string | boolean;
+  /** Access log line format: common, combined, or Apache-style directives (%h %t "%r" %>s %b %D ...). */
   accessLogFormat: string;
+  /** Log socket errors and premature client disconnects. */
   logSocketErrors: boolean | string;
+  /** Accepted for Waitress compatibility; has no effect. */
   asyncoreLoopTimeout: number | string;
+  /** Accepted for Waitress compatibility; has no effect. */
   asyncoreUsePoll: boolean | string;
 }
 

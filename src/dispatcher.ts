@@ -465,6 +465,8 @@ export class Dispatcher {
         task.ended = true;
         if (task.chunks.length === 0) this.#closeStream(task);
         this.#finish(slot, task);
+        // Cancelled before the app answered: nobody waits for the response any more.
+        if (!task.headReceived) task.reject(new Error("The request was cancelled"));
         break;
       case "error": {
         const error = fromWireError(message.error);

@@ -19,13 +19,21 @@ const kFast = Symbol("waitress.fastResponse");
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-interface FastState {
+/** The constructor's arguments, kept until something needs a native `Response`. */
+export interface FastState {
+  /** The body as given to the constructor. */
   body: unknown;
+  /** The status code. */
   status: number;
+  /** The status message. */
   statusText: string;
+  /** The headers as given to the constructor. */
   init: HeadersInit | undefined;
+  /** The `Headers` object, once built. */
   headers: Headers | undefined;
+  /** The native `Response`, once materialised. */
   native: Response | undefined;
+  /** Whether the body was taken. */
   used: boolean;
 }
 
@@ -67,8 +75,10 @@ function isSimpleBody(body: unknown): boolean {
  * ```
  */
 export class FastResponse {
+  /** Internal state (the constructor's arguments until materialised). */
   [kFast]: FastState;
 
+  /** Same arguments and checks as `new Response(body, init)`. */
   constructor(body?: BodyInit | null, init?: ResponseInit) {
     const status = init?.status ?? 200;
     if (!Number.isInteger(status) || status < 200 || status > 599) {
@@ -101,6 +111,7 @@ export class FastResponse {
     return NativeResponse.redirect(url, status);
   }
 
+  /** Native responses are FastResponses too, so `instanceof Response` holds after the global is swapped. */
   static [Symbol.hasInstance](value: unknown): boolean {
     return value instanceof NativeResponse;
   }
@@ -114,25 +125,32 @@ export class FastResponse {
     return state.native;
   }
 
+  /** The status code. */
   get status(): number {
     return this[kFast].status;
   }
+  /** The status message. */
   get statusText(): string {
     return this[kFast].statusText;
   }
+  /** Whether the status is 2xx. */
   get ok(): boolean {
     const s = this[kFast].status;
     return s >= 200 && s <= 299;
   }
+  /** Always `"default"`. */
   get type(): ResponseType {
     return "default";
   }
+  /** Always `""`. */
   get url(): string {
     return "";
   }
+  /** Always false. */
   get redirected(): boolean {
     return false;
   }
+  /** The headers (a `Headers` built on first use, with the default Content-Type). */
   get headers(): Headers {
     const state = this[kFast];
     if (state.headers === undefined) {
@@ -143,15 +161,18 @@ export class FastResponse {
     }
     return state.headers;
   }
+  /** The body stream (materialises a native `Response`). */
   get body(): ReadableStream<Uint8Array> | null {
     const state = this[kFast];
     if (state.native === undefined && (state.body === null)) return null;
     return this.#native().body;
   }
+  /** Whether the body was read. */
   get bodyUsed(): boolean {
     const state = this[kFast];
     return state.native ? state.native.bodyUsed : state.used;
   }
+  /** `"Response"`. */
   get [Symbol.toStringTag](): string {
     return "Response";
   }

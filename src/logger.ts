@@ -4,14 +4,34 @@
  * @module
  */
 
-/** Log levels, from most to least verbose. */
+/**
+ * Log levels, from most to least verbose.
+ *
+ * @example
+ * ```ts
+ * import type { LogLevel } from "./logger.ts";
+ * const level: LogLevel = "info";
+ * ```
+ */
 export type LogLevel = "debug" | "info" | "warning" | "error";
 
-/** Anything with console-like methods can receive log lines. */
+/**
+ * Anything with console-like methods can receive log lines.
+ *
+ * @example
+ * ```ts
+ * import type { LogSink } from "./logger.ts";
+ * const sink: LogSink = console;
+ * ```
+ */
 export interface LogSink {
+  /** Receives debug lines. */
   debug(...args: unknown[]): void;
+  /** Receives info lines. */
   info(...args: unknown[]): void;
+  /** Receives warning lines. */
   warn(...args: unknown[]): void;
+  /** Receives error lines. */
   error(...args: unknown[]): void;
 }
 
@@ -33,6 +53,7 @@ export class Logger {
   /** The logger's name, printed in front of every line. */
   readonly name: string;
 
+  /** A logger writing lines at or above `level` to `sink`, prefixed with `name`. */
   constructor(level: LogLevel = "warning", sink: LogSink = console, name = "waitress") {
     this.#rank = RANK[level];
     this.#sink = sink;

@@ -28,16 +28,19 @@ export interface ServerStats {
   requests: number;
   /** Connections accepted since the server started. */
   connectionsAccepted: number;
-  /** Bytes received from and sent to clients. */
+  /** Bytes received from clients. */
   bytesIn: number;
+  /** Bytes sent to clients. */
   bytesOut: number;
   /** Responses by status class. */
   responses: { "1xx": number; "2xx": number; "3xx": number; "4xx": number; "5xx": number };
   /** Failures by kind: malformed requests (400), limits (413/414/431), timeouts (408), handler errors (500), others 4xx/5xx. */
   errors: { badRequest: number; tooLarge: number; timeout: number; handler: number; other: number };
-  /** Worker pool, when `threads` > 0: tasks waiting, busy and idle workers. */
+  /** Worker pool (`threads` > 0): requests waiting for a worker. */
   queuedTasks: number;
+  /** Worker pool: workers running a request. */
   busyWorkers: number;
+  /** Worker pool: workers waiting for one. */
   idleWorkers: number;
 }
 
@@ -158,7 +161,8 @@ export class Server {
   readonly finished: Promise<void>;
 
   /**
-   * @param accessLogger where `accessLog: true` writes its lines (at info level, whatever `logLevel` is)
+   * A server for `handler` with resolved `settings` over `runtime`; it starts listening at once.
+   * `accessLogger` is where `accessLog: true` writes its lines (at info level, whatever `logLevel` is).
    */
   constructor(handler: FetchHandler, settings: Settings, runtime: Runtime, logger: Logger, accessLogger?: Logger) {
     this.#accessLogger = accessLogger;
