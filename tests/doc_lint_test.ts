@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "./purity_test.ts";
+import { repoRoot } from "./_root.ts";
 
 describe("public API docs", () => {
   it("deno doc --lint mod.ts reports nothing", { timeout: 120_000 }, (t) => {

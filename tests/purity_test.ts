@@ -4,20 +4,9 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The repository root: the nearest folder above this file with a package.json and src/. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(join(dir, "package.json")) && existsSync(join(dir, "src")) && existsSync(join(dir, "mod.ts")))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("Cannot find the repository root above " + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
-}
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "./_root.ts";
 
 const FORBIDDEN: [RegExp, string][] = [
   [/from\s+["']node:|import\(\s*["']node:|require\(/, "imports a node: module"],
