@@ -120,6 +120,8 @@ export interface Settings {
   inbufOverflow: number;
   /** Pipelined requests read ahead while a handler runs; enables early detection of client disconnects. */
   channelRequestLookahead: number;
+  /** Bytes of pipelined input read ahead while a request is served; beyond it the server stops reading from that client until the request is done. */
+  maxLookaheadBytes: number;
   // Logging
   /** Minimum level of messages the server logs: debug, info, warning or error. */
   logLevel: LogLevel;
@@ -344,8 +346,11 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   row({ name: "inbufOverflow", kind: "int", default: 524288, min: 0, group: "Tuning",
     help: "Bytes of request body buffered in memory before it overflows (Waitress: to a temp file)." }),
   row({ name: "channelRequestLookahead", kind: "int", default: 0, min: 0, group: "Tuning",
-    help: "Pipelined requests read ahead while a handler runs; enables early detection of " +
-      "client disconnects." }),
+    help: "Accepted for Waitress compatibility: this server always reads ahead (up to " +
+      "maxLookaheadBytes) while a handler runs, so client disconnects are always detected." }),
+  row({ name: "maxLookaheadBytes", kind: "int", default: 65536, min: 0, group: "Limits", origin: "extension",
+    help: "Bytes of pipelined input read ahead while a request is served; beyond it the server stops " +
+      "reading from that client until the request is done." }),
   // ---- Logging
   row({ name: "logLevel", kind: "choice", default: "warning", choices: LOG_LEVELS, group: "Logging",
     origin: "extension", help: "Minimum level of messages the server logs: debug, info, warning or error." }),
@@ -463,6 +468,8 @@ export interface SettingInputs {
   inbufOverflow: number | string;
   /** Pipelined requests read ahead while a handler runs; enables early detection of client disconnects. */
   channelRequestLookahead: number | string;
+  /** Bytes of pipelined input read ahead while a request is served; beyond it the server stops reading from that client until the request is done. */
+  maxLookaheadBytes: number | string;
   /** Minimum level of messages the server logs: debug, info, warning or error. */
   logLevel: LogLevel | string;
   /** Log one line per request: true for the server's log output, or a file path. */

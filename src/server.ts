@@ -187,7 +187,7 @@ export class Server {
       proxy: proxyConfigFromSettings(settings),
       exposeTracebacks: settings.exposeTracebacks,
       logSocketErrors: settings.logSocketErrors,
-      lookaheadBytes: Math.max(settings.recvBytes * 8, 65536),
+      lookaheadBytes: settings.maxLookaheadBytes,
       maxDiscardBytes: 65536,
       headerTimeoutMs: settings.headerTimeout * 1000,
       bodyTimeoutMs: settings.bodyTimeout * 1000,

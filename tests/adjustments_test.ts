@@ -78,6 +78,7 @@ const SAMPLES: Record<keyof Settings, Sample> = {
   outbufHighWatermark: { text: "4000", typed: 4000, expected: 4000 },
   inbufOverflow: { text: "500", typed: 500, expected: 500 },
   channelRequestLookahead: { text: "5", typed: 5, expected: 5 },
+  maxLookaheadBytes: { text: "4096", typed: 4096, expected: 4096 },
   logLevel: { text: "debug", typed: "debug", expected: "debug" },
   accessLogFormat: { text: "%h %>s %b", typed: "%h %>s %b", expected: "%h %>s %b" },
   accessLog: { text: "/var/log/waitress-access.log", typed: "/var/log/waitress-access.log",
@@ -146,7 +147,7 @@ describe("SETTINGS", () => {
         maxHeaderFields: 100, maxRequestBodySize: 1073741824, maxChunkExtensionSize: 4096, maxTrailerSize: 16384,
         connectionLimit: 100, headerTimeout: 60, bodyTimeout: 60, channelTimeout: 120, cleanupInterval: 30,
         shutdownTimeout: 30, backlog: 1024, recvBytes: 8192, sendBytes: 1, outbufOverflow: 1048576,
-        outbufHighWatermark: 16777216, inbufOverflow: 524288, channelRequestLookahead: 0, logLevel: "warning",
+        outbufHighWatermark: 16777216, inbufOverflow: 524288, channelRequestLookahead: 0, maxLookaheadBytes: 65536, logLevel: "warning",
         accessLog: false, accessLogFormat: "combined", logSocketErrors: true, asyncoreLoopTimeout: 1, asyncoreUsePoll: false,
       },
     );

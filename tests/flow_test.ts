@@ -164,6 +164,32 @@ describe("backpressure", () => {
   });
 });
 
+describe("pipelining lookahead", () => {
+  it("stops reading pipelined input past maxLookaheadBytes while a request is served", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const s = await startServer(async (request: Request) => {
+      if (new URL(request.url).pathname === "/first") await gate;
+      return new Response("ok");
+    }, { maxLookaheadBytes: "1000" });
+    const client = new RawClient(s.port);
+    try {
+      const one = "GET /next HTTP/1.1\r\nHost: x\r\nX-Pad: " + "p".repeat(950) + "\r\n\r\n";
+      const count = 1000; // about 1 MB of pipelined requests
+      void client.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n" + one.repeat(count)).catch(() => {});
+      await sleep(300);
+      const readWhileBlocked = s.server.stats().bytesIn;
+      assert.ok(readWhileBlocked < 400 * 1024, `read ${readWhileBlocked} bytes ahead`);
+      release();
+      for (let i = 0; i <= count; i++) assert.equal((await client.response({ timeoutMs: 10000 })).text, "ok");
+    } finally {
+      release();
+      client.destroy();
+      await s.close();
+    }
+  });
+});
+
 describe("graceful shutdown", () => {
   it("finishes in-flight requests with Connection: close, closes idle connections, stops accepting", async () => {
     const s = await startServer(async (request: Request) => {
