@@ -19,7 +19,9 @@ import { Server, type Runtime } from "./src/server.ts";
 import { createDispatcher, type Dispatcher, forwardRequest, type ThreadStats } from "./src/dispatcher.ts";
 import { handlerFromModule } from "./src/worker_main.ts";
 import { currentRuntime } from "./adapters/auto.ts";
-import { openFile } from "./adapters/node_file.ts";
+import { createTempFile, openFile } from "./adapters/node_file.ts";
+import { spoolingHandler } from "./src/spool.ts";
+import type { RequestParts } from "./src/request.ts";
 import { responseForFile } from "./src/file_response.ts";
 
 export { Server } from "./src/server.ts";
@@ -158,7 +160,15 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
   });
   // The connection only forwards the parsed request: the worker builds the real Request.
   const threaded: Runtime = { ...listenAfter(runtime, dispatcher.ready), createRequest: forwardRequest };
-  const server = new Server(dispatcher.handler, settings, threaded, logger, accessLogger);
+  // Slow clients never hold a worker: the request body is received whole before dispatch and the
+  // response is taken from the worker as fast as it comes (memory, then temp files).
+  const spooled = spoolingHandler(dispatcher.handler, {
+    inbufOverflow: settings.inbufOverflow,
+    outbufOverflow: settings.outbufOverflow,
+    outbufHighWatermark: settings.outbufHighWatermark,
+    createTempFile,
+  }, (request, body) => forwardRequest({ ...(request as unknown as { parts: RequestParts }).parts, body }));
+  const server = new Server(spooled, settings, threaded, logger, accessLogger);
   pools.set(server, dispatcher);
   server.poolStats = () => {
     const { queued, busy, idle } = dispatcher.stats();

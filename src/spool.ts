@@ -176,6 +176,18 @@ export class Spool {
   }
 }
 
+/** The body of a `Request`, or of a thread-mode forwarded request (which carries its parsed parts). */
+function bodyOf(request: Request): ReadableStream<Uint8Array> | null {
+  const parts = (request as unknown as { parts?: { body: ReadableStream<Uint8Array> | null } }).parts;
+  return parts !== undefined ? parts.body : request.body;
+}
+
+/** The default way to give a handler the spooled body: a new `Request` with everything else kept. */
+function rebuildRequest(request: Request, body: ReadableStream<Uint8Array>): Request {
+  const init: RequestInit & { duplex: string } = { method: request.method, headers: request.headers, body, duplex: "half", signal: request.signal };
+  return new Request(request.url, init);
+}
+
 /** Limits of {@linkcode spoolingHandler}. */
 export interface SpoolOptions {
   inbufOverflow: number;
@@ -197,13 +209,15 @@ export interface SpoolOptions {
 export function spoolingHandler<I>(
   inner: (request: Request, info: I) => Response | Promise<Response>,
   options: SpoolOptions,
+  rebuild: (request: Request, body: ReadableStream<Uint8Array>) => Request = rebuildRequest,
 ): (request: Request, info: I) => Promise<Response> {
   return async (request, info) => {
     let forwarded = request;
-    if (request.body !== null) {
+    const requestBody = bodyOf(request);
+    if (requestBody !== null) {
       const spool = new Spool(options.inbufOverflow, options.createTempFile);
       try {
-        const reader = request.body.getReader();
+        const reader = requestBody.getReader();
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
@@ -214,14 +228,7 @@ export function spoolingHandler<I>(
         await spool.close();
         throw error;
       }
-      const init: RequestInit & { duplex: string } = {
-        method: request.method,
-        headers: request.headers,
-        body: spool.readable(),
-        duplex: "half",
-        signal: request.signal,
-      };
-      forwarded = new Request(request.url, init);
+      forwarded = rebuild(request, spool.readable());
     }
     const response = await inner(forwarded, info);
     const body = response.body;

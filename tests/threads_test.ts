@@ -390,3 +390,39 @@ describe("Dispatcher (with a fake thread)", () => {
     await dispatcher.close();
   });
 });
+
+describe("slow clients never hold a worker (spooling)", () => {
+  it("serves others while one client trickles its upload", async () => {
+    const s = await start(1);
+    const slow = new RawClient(s.port);
+    try {
+      await slow.send("POST /bytes HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + "a".repeat(1000));
+      await sleep(100);
+      const { response } = await exchange(s.port, "GET /light HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(response.text, "light", "the only worker is free while the upload trickles in");
+      await slow.send("a".repeat(99000));
+      assert.equal((await slow.response()).text, JSON.stringify({ length: 100000 }));
+    } finally {
+      slow.destroy();
+      await s.close();
+    }
+  });
+
+  it("serves others while one client does not read a large response", async () => {
+    const s = await start(1);
+    const slow = new RawClient(s.port);
+    try {
+      slow.socket.pause();
+      await slow.send("GET /stream?chunks=128&size=65536 HTTP/1.1\r\nHost: x\r\n\r\n");
+      await sleep(300);
+      const { response } = await exchange(s.port, "GET /light HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(response.text, "light", "the worker handed its 8 MiB response over and is free");
+      slow.socket.resume();
+      assert.equal((await slow.response({ timeoutMs: 10000 })).body.length, 128 * 65536);
+    } finally {
+      slow.destroy();
+      await s.close();
+    }
+  });
+});
+
