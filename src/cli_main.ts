@@ -105,6 +105,8 @@ export type CliPlan =
     app: string;
     /** The resolved log level. */
     logLevel: LogLevel;
+    /** With `threads` > 0: the module each worker imports, and the export to serve. */
+    module?: { url: string; exportName: string };
   };
 
 // Scheme prefixes that make `x:y` a module specifier rather than `MODULE:EXPORT`.
@@ -361,8 +363,27 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
     throw new CliError(`No application given: pass MODULE:EXPORT, e.g. ./app.ts:default` +
       (cli.config !== undefined ? `, or set "app = MODULE:EXPORT" in [server:main] of ${JSON.stringify(cli.config)}` : ""));
   }
+  // Loading it here too validates the export before any worker starts.
   const handler = await loadHandler(app, baseDir, cli.call, env);
-  return { kind: "serve", handler, options: options as ServeOptions, app, logLevel: settings.logLevel };
+  const plan: CliPlan = { kind: "serve", handler, options: options as ServeOptions, app, logLevel: settings.logLevel };
+  if (settings.threads > 0) {
+    // Workers import the module themselves: a function cannot cross threads.
+    if (cli.call) throw new CliError(`--call cannot be used with threads (${settings.threads}): export the app itself, or use --threads=0`);
+    const { module, exportPath } = parseAppRef(app);
+    const target = await moduleTarget(module, baseDir, env);
+    if (target.kind === "package") {
+      throw new CliError(`Threads need the app as a file path or URL, not the package ${JSON.stringify(module)}: point at the module file, or use --threads=0`);
+    }
+    let url: string;
+    if (target.kind === "url") url = target.url;
+    else {
+      const fileUrl = new URL("file:///");
+      fileUrl.pathname = target.path;
+      url = fileUrl.href;
+    }
+    plan.module = { url, exportName: exportPath.join(".") };
+  }
+  return plan;
 }
 
 /** Runs `waitress-serve`: prints help or serves the app until SIGINT/SIGTERM, then closes the
@@ -395,7 +416,9 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
   const logger = new Logger(plan.logLevel, env.logger);
   let server: Server;
   try {
-    server = createServer(plan.handler, { ...plan.options, logger: env.logger });
+    server = plan.module
+      ? createServer(new URL(plan.module.url), { ...plan.options, export: plan.module.exportName, logger: env.logger })
+      : createServer(plan.handler, { ...plan.options, logger: env.logger });
   } catch (error) {
     env.stderr(`Error: ${firstLine(error)}\n${CLI_USAGE}`);
     env.exit(1);
