@@ -16,7 +16,7 @@ const only = onlyIndex >= 0 ? args.splice(onlyIndex, 2)[1].split(",") : ["node",
 const filter = args[0] ?? "";
 
 if (!existsSync(bin("tsc"))) {
-  console.error("Dev dependencies are missing: run `npm ci` first (npm test does it for you).");
+  console.error("Dev dependencies are missing: run `npm ci` first (the README: `npm ci && npm test`).");
   process.exit(2);
 }
 
