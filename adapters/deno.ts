@@ -50,7 +50,8 @@ const deno = (): DenoApi => (globalThis as unknown as { Deno: DenoApi }).Deno;
 
 /** Bytes queued for writing above which `write()` reports backpressure. */
 const HIGH_WATER = 64 * 1024;
-const READ_SIZE = 64 * 1024;
+// Per connection: 1000 idle connections cost 16 MiB of read buffers, not 64 MiB.
+const READ_SIZE = 16 * 1024;
 const LINGER_MS = 2000;
 
 function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | undefined): void {

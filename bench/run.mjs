@@ -286,6 +286,11 @@ function otherDelta(before, after) {
   return sum;
 }
 
+/** Other processes' CPU over a run, as a share of one core, capped at the machine's cores. */
+function otherShare(before, after, elapsed) {
+  return Math.min(cpus().length, otherDelta(before, after) / elapsed);
+}
+
 /** Busy time of all CPUs (user + nice + system), in seconds; undefined off Linux. */
 function allBusySeconds() {
   try {
@@ -328,7 +333,7 @@ function startServer(server, workload, pin) {
   const argv = [...pin.server, cmd, ...args];
   // taskset execs the runtime, so child.pid is the server's own pid.
   const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-  const state = { child, pid: child.pid, stderr: "", logLines: 0, exit: undefined };
+  const state = { child, pid: child.pid, stderr: "", partial: "", logLines: 0, messages: undefined, exit: undefined };
   if (child.pid !== undefined) children.add(child.pid);
   state.exited = new Promise((resolve) => child.on("exit", (code, signal) => {
     children.delete(child.pid);
@@ -339,7 +344,10 @@ function startServer(server, workload, pin) {
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (text) => {
     state.stderr = (state.stderr + text).slice(-4000);
-    state.logLines += text.split("\n").length - 1;
+    const lines = (state.partial + text).split("\n");
+    state.partial = lines.pop();
+    state.logLines += lines.length;
+    if (state.messages) for (const line of lines) countMessage(state.messages, line);
   });
   child.stdout.setEncoding("utf8");
   let out = "";
@@ -363,6 +371,19 @@ function startServer(server, workload, pin) {
       reject(new Error(`exited before READY (${state.exit})${state.stderr ? `; stderr: ${state.stderr.trim()}` : ""}`));
     });
   });
+}
+
+/**
+ * Counts a server's stderr line by kind: lines that differ only in numbers (ports, addresses,
+ * counts) are one kind, shown by its first instance.
+ */
+function countMessage(messages, line) {
+  const text = line.trim();
+  if (!text) return;
+  const key = text.replace(/\d+/g, "#");
+  const entry = messages.get(key) ?? (messages.size < 8 ? { text, count: 0 } : messages.get("(other)") ?? { text: "(other lines)", count: 0 });
+  entry.count++;
+  messages.set(messages.has(key) || messages.size < 8 ? key : "(other)", entry);
 }
 
 /** SIGTERM by pid, then SIGKILL after 3 s. */
@@ -445,6 +466,7 @@ async function measure(server, workload, opts, scripts, pin) {
     if (opts.warmup > 0) await runWrk(state.port, opts.warmup, opts, workload, scripts, pin);
     if (state.exit !== undefined) return { error: `died during warm-up (${state.exit}); stderr: ${state.stderr.trim()}` };
     const logBefore = state.logLines;
+    state.messages = new Map();
     const cpuBefore = cpuSeconds(state.pid);
     const others = otherProcesses([process.pid, state.pid]);
     const started = performance.now();
@@ -455,8 +477,10 @@ async function measure(server, workload, opts, scripts, pin) {
     const result = parseWrk(wrk.out);
     result.cpu = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / elapsed : NaN;
     // CPU other processes took meanwhile: on a busy machine the figures are skewed.
-    result.other = otherDelta(others, othersAfter) / elapsed;
+    result.other = otherShare(others, othersAfter, elapsed);
     result.logLines = state.logLines - logBefore;
+    result.messages = state.messages;
+    state.messages = undefined;
     if (state.exit !== undefined) {
       result.error = `crashed during the run (${state.exit}); stderr: ${state.stderr.trim()}`;
     } else if (!Number.isFinite(result.rps)) {
@@ -465,7 +489,6 @@ async function measure(server, workload, opts, scripts, pin) {
       result.error = `no response completed in ${opts.duration} s (the server stalled); wrk: ${wrk.out.trim().replace(/\s+/g, " ").slice(0, 500)}`;
       result.rps = NaN;
     }
-    if (result.logLines > 0) result.stderrTail = state.stderr.trim().split("\n").slice(-3).join("\n");
     return result;
   } finally {
     await stopServer(state);
@@ -498,7 +521,14 @@ function summarise(rounds) {
   const errors = rounds.reduce((sum, r) => sum + (r.non2xx ?? 0) + Object.values(r.socket ?? {}).reduce((a, b) => a + b, 0), 0);
   const notes = [...new Set(rounds.map((r) => r.error).filter(Boolean))];
   const logs = rounds.reduce((sum, r) => sum + (r.logLines ?? 0), 0);
-  const tail = rounds.map((r) => r.stderrTail).filter(Boolean).pop();
+  const messages = new Map();
+  for (const r of rounds) {
+    for (const [key, { text, count }] of r.messages ?? []) {
+      const entry = messages.get(key) ?? { text, count: 0 };
+      entry.count += count;
+      messages.set(key, entry);
+    }
+  }
   return {
     rps: median(ok.map((r) => r.rps)),
     each: rounds.map((r) => r.rps),
@@ -514,7 +544,7 @@ function summarise(rounds) {
     errors,
     notes,
     logs,
-    tail,
+    messages: [...messages.values()].sort((a, b) => b.count - a.count),
   };
 }
 
@@ -564,7 +594,10 @@ function markdown(env, opts, results) {
     for (const server of SERVERS.filter((s) => opts.only.includes(s.runtime))) {
       const s = results[w][`${server.runtime}-${server.kind}`];
       for (const n of s.notes) notes.push(`- ${runtimeLabel(env, server.runtime)} ${server.label}: ${n.replace(/\s+/g, " ").slice(0, 600)}`);
-      if (s.logs) notes.push(`- ${runtimeLabel(env, server.runtime)} ${server.label}: wrote ${s.logs} log line${s.logs === 1 ? "" : "s"} to stderr during measured runs; last: \`${(s.tail ?? "").replace(/\s+/g, " ").slice(0, 300)}\``);
+      if (s.logs) {
+        const kinds = s.messages.slice(0, 3).map((m) => `${m.count}× \`${m.text.replace(/`/g, "'").slice(0, 160)}\``).join("; ");
+        notes.push(`- ${runtimeLabel(env, server.runtime)} ${server.label}: ${s.logs} stderr line${s.logs === 1 ? "" : "s"} during the measured runs: ${kinds}${s.messages.length > 3 ? "; …" : ""}`);
+      }
     }
     if (w === "pipelined") notes.push("- wrk measures latency per pipelined batch, not per request, and leaves most percentiles empty (—): compare requests/s only.");
     if (notes.length) lines.push("", ...notes);
