@@ -14,6 +14,9 @@ describe("timeouts", () => {
     const client = new RawClient(s.port);
     try {
       await client.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+      // Meanwhile other clients are served.
+      const other = await exchange(s.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(other.response.status, 200);
       const response = await client.response({ timeoutMs: 3000 });
       assert.equal(response.status, 408);
       assert.equal(await client.closed(), true);
