@@ -5,6 +5,7 @@
 
 import * as net from "node:net";
 import { createServer, type App, type ServeOptions, type Server } from "../mod.ts";
+import { concatBytes, latin1Bytes, latin1Text } from "./_bytes.ts";
 
 /** The runtime running the tests. */
 export const runtime: "node" | "deno" | "bun" = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
@@ -55,18 +56,8 @@ export interface RawResponse {
   header(name: string): string | undefined;
 }
 
-const latin1 = (bytes: Uint8Array): string => {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return s;
-};
-
-/** Bytes from a latin1 string (each char one byte). */
-export function bytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
+/** Bytes from a latin1 string (each char one byte): {@link latin1Bytes}. */
+export const bytes: (text: string) => Uint8Array = latin1Bytes;
 
 /**
  * A raw client over a real socket. `send` writes bytes; `response` parses the next response
@@ -153,7 +144,7 @@ export class RawClient {
 
   /** Bytes received and not yet parsed. */
   get pending(): string {
-    return latin1(this.#buffer);
+    return latin1Text(this.#buffer);
   }
 
   /** Reads one response. `head: true` for a response to HEAD (no body). 1xx responses are returned too. */
@@ -161,7 +152,7 @@ export class RawClient {
     const deadline = Date.now() + (options.timeoutMs ?? 5000);
     let end: number;
     while ((end = this.#indexOf("\r\n\r\n")) < 0) await this.#waitMore(deadline);
-    const rawHead = latin1(this.#take(end + 4));
+    const rawHead = latin1Text(this.#take(end + 4));
     const [statusLine, ...lines] = rawHead.slice(0, -4).split("\r\n");
     const m = /^(HTTP\/\d\.\d) (\d{3}) ?(.*)$/.exec(statusLine);
     if (!m) throw new Error(`bad status line ${JSON.stringify(statusLine)}`);
@@ -181,7 +172,7 @@ export class RawClient {
         for (;;) {
           let lineEnd: number;
           while ((lineEnd = this.#indexOf("\r\n")) < 0) await this.#waitMore(deadline);
-          const size = parseInt(latin1(this.#take(lineEnd + 2)), 16);
+          const size = parseInt(latin1Text(this.#take(lineEnd + 2)), 16);
           if (size === 0) {
             while (this.#indexOf("\r\n") < 0) await this.#waitMore(deadline);
             // trailers until the empty line
@@ -196,7 +187,7 @@ export class RawClient {
           parts.push(this.#take(size));
           this.#take(2);
         }
-        body = concat(parts);
+        body = concatBytes(parts);
       } else if (cl !== undefined) {
         const n = Number(cl);
         while (this.#buffer.length < n) await this.#waitMore(deadline);
@@ -214,7 +205,7 @@ export class RawClient {
         body = this.#take(this.#buffer.length);
       }
     }
-    return { version: m[1], status, reason: m[3], headers, body, text: latin1(body), rawHead, header };
+    return { version: m[1], status, reason: m[3], headers, body, text: latin1Text(body), rawHead, header };
   }
 
   /** Whether the server closes the connection within `ms` (after any pending bytes). */
@@ -235,18 +226,6 @@ export class RawClient {
   destroy(): void {
     this.socket.destroy();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Sends `request` on a fresh connection and returns the first response and whether the server then closed. */

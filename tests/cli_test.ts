@@ -5,13 +5,12 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import process from "node:process";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { exchange, runtime, sleep, startServer } from "./_helpers.ts";
+import { servingPort, signalChild, spawnCli, stopChild, within } from "./_child.ts";
 import type { RequestInfo } from "../mod.ts";
 import { cliHelp, SETTINGS } from "../src/adjustments.ts";
 import {
@@ -32,7 +31,6 @@ const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url)).replace(
 const sourceFixtures = fileURLToPath(new URL(runtime === "node" ? "../../tests/fixtures/" : "./fixtures/", import.meta.url))
   .replace(/[\\/]$/, "");
 const testsDir = dirname(fixtures);
-const cliEntry = fileURLToPath(new URL(`../cli${ext}`, import.meta.url));
 const APP = `cli_app${ext}`;
 const FACTORY = `cli_app_factory${ext}`;
 
@@ -490,65 +488,6 @@ describe("runCli() serving", () => {
 });
 
 // ---------------------------------------------------------------- the real command
-
-interface Child {
-  child: ChildProcess;
-  output(): string;
-  exit: Promise<{ code: number | null; signal: string | null }>;
-}
-
-function spawnCli(args: string[], cwd: string): Child {
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  const [command, argv] = runtime === "deno"
-    ? [deno!.execPath(), ["run", "-A", "--quiet", cliEntry, ...args]]
-    : [process.execPath, [cliEntry, ...args]];
-  const child = spawn(command, argv, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-  let text = "";
-  child.stdout!.on("data", (chunk: Uint8Array) => (text += new TextDecoder().decode(chunk)));
-  child.stderr!.on("data", (chunk: Uint8Array) => (text += new TextDecoder().decode(chunk)));
-  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    child.on("close", (code, signal) => resolve({ code, signal }));
-  });
-  return { child, output: () => text, exit };
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what()}`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Waits for the child's "Serving on http://127.0.0.1:PORT" line; returns the port. */
-function servingPort(c: Child): Promise<number> {
-  const found = new Promise<number>((resolve, reject) => {
-    const check = () => {
-      const m = /Serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(c.output());
-      if (m) resolve(Number(m[1]));
-    };
-    c.child.stdout!.on("data", check);
-    c.child.stderr!.on("data", check);
-    c.exit.then(({ code }) => reject(new Error(`the CLI exited with ${code} before serving:\n${c.output()}`)));
-    check();
-  });
-  return within(found, 15000, () => `waiting for "Serving on" from the CLI; output so far:\n${c.output()}`);
-}
-
-/** Sends a signal to our child by its pid. (Deno's child.kill() reports the signal as the cause of
- * exit even when the child exits normally, so the exit code would be lost.) */
-function signalChild(c: Child, signal: "SIGTERM" | "SIGINT"): void {
-  process.kill(c.child.pid!, signal);
-}
-
-async function stopChild(c: Child): Promise<void> {
-  if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill("SIGKILL");
-  await within(c.exit, 5000, () => "waiting for the killed CLI to end").catch(() => {});
-}
 
 describe("waitress-serve as a child process", () => {
   it("waitress-serve serves a fixture app and exits 0 on SIGTERM", async () => {

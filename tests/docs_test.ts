@@ -6,23 +6,12 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { cliHelp, resolveSettings, SETTINGS, settingsMarkdown } from "../src/adjustments.ts";
 import { parseIni, settingsFromIni } from "../src/ini.ts";
-
-/** The repository root: the nearest directory above this file holding package.json and mod.ts.
- * (On Node the tests run from dist/tests, on Deno and Bun from tests.) */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "mod.ts"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no directory with package.json and mod.ts above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
+import { repoRoot } from "./_root.ts";
 
 const root = repoRoot();
 const readme = readFileSync(join(root, "README.md"), "utf8");

@@ -8,10 +8,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { spawn, type ChildProcess } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { exchange, RawClient, runtime, startServer, type RawResponse, type TestServer } from "./_helpers.ts";
+import { concatBytes } from "./_bytes.ts";
+import { servingPort, signalChild, spawnCli, stopChild, within } from "./_child.ts";
 import type { App } from "../mod.ts";
 import honoApp, { STREAM_PAUSE_MS } from "./fixtures/hono_app.ts";
 import ittyApp from "./fixtures/itty_app.ts";
@@ -19,7 +19,6 @@ import ittyApp from "./fixtures/itty_app.ts";
 // On Node the tests run from dist/ (built .js); on Deno and Bun from the .ts sources.
 const ext = runtime === "node" ? ".js" : ".ts";
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url)).replace(/[\\/]$/, "");
-const cliEntry = fileURLToPath(new URL(`../cli${ext}`, import.meta.url));
 
 const encoder = new TextEncoder();
 const utf8 = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -39,23 +38,13 @@ function request(method: string, target: string, options: { body?: string; chunk
       const framed: Uint8Array[] = [];
       for (const part of parts) framed.push(encoder.encode(`${part.length.toString(16)}\r\n`), part, encoder.encode("\r\n"));
       framed.push(encoder.encode("0\r\n\r\n"));
-      payload = concat(framed);
+      payload = concatBytes(framed);
     } else {
       lines.push(`Content-Length: ${bytes.length}`);
       payload = bytes;
     }
   }
-  return concat([encoder.encode(lines.join("\r\n") + "\r\n\r\n"), payload]);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes([encoder.encode(lines.join("\r\n") + "\r\n\r\n"), payload]);
 }
 
 const json = (response: RawResponse): Record<string, unknown> => JSON.parse(utf8(response.body)) as Record<string, unknown>;
@@ -265,73 +254,23 @@ for (const { name, file } of CASES) {
 
 // ---------------------------------------------------------------- through waitress-serve
 
-interface Child {
-  child: ChildProcess;
-  output(): string;
-  exit: Promise<{ code: number | null; signal: string | null }>;
-}
-
-/** Starts cli.ts on this runtime (Node: dist/cli.js; Deno: `deno run -A`; Bun: `bun cli.ts`). */
-function spawnCli(args: string[], cwd: string): Child {
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  const [command, argv] = runtime === "deno"
-    ? [deno!.execPath(), ["run", "-A", "--quiet", cliEntry, ...args]]
-    : [process.execPath, [cliEntry, ...args]];
-  const child = spawn(command, argv, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-  let text = "";
-  child.stdout!.on("data", (chunk: Uint8Array) => (text += utf8(chunk)));
-  child.stderr!.on("data", (chunk: Uint8Array) => (text += utf8(chunk)));
-  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    child.on("close", (code, signal) => resolve({ code, signal }));
-  });
-  return { child, output: () => text, exit };
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what()}`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Waits for the child's "Serving on http://127.0.0.1:PORT" line; returns the port. */
-function servingPort(c: Child): Promise<number> {
-  const found = new Promise<number>((resolve, reject) => {
-    const check = () => {
-      const m = /Serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(c.output());
-      if (m) resolve(Number(m[1]));
-    };
-    c.child.stdout!.on("data", check);
-    c.child.stderr!.on("data", check);
-    c.exit.then(({ code }) => reject(new Error(`the CLI exited with ${code} before serving:\n${c.output()}`)));
-    check();
-  });
-  return within(found, 20000, () => `waiting for "Serving on" from the CLI; output so far:\n${c.output()}`);
-}
-
 for (const { name, file } of CASES) {
   describe(`${name} app through waitress-serve`, () => {
     it(`waitress-serve ${file} serves the ${name} app (routes, JSON, stream, cookies, 404/500) and stops on SIGTERM`, async () => {
       const c = spawnCli(["--listen=127.0.0.1:0", file], fixtures);
       try {
-        const port = await servingPort(c);
+        const port = await servingPort(c, 20000);
         await checkRouting(port);
         await checkJsonBody(port);
         await checkCookies(port);
         await checkStatusCodes(port);
         const { response } = await exchange(port, request("GET", "/stream"));
         assert.equal(utf8(response.body), "one\ntwo\nthree\n");
-        process.kill(c.child.pid!, "SIGTERM");
+        signalChild(c, "SIGTERM");
         const { code } = await within(c.exit, 10000, () => `waiting for exit after SIGTERM:\n${c.output()}`);
         assert.equal(code, 0, c.output());
       } finally {
-        if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill("SIGKILL");
-        await within(c.exit, 5000, () => "waiting for the killed CLI to end").catch(() => {});
+        await stopChild(c);
       }
     });
   });

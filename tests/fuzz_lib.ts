@@ -19,6 +19,10 @@
  */
 
 import { DEFAULT_PARSER_LIMITS, type ParseEvent, type ParserLimits, RequestParser, type RequestHead } from "../src/parser.ts";
+import { concatBytes as concat, latin1Bytes, latin1Text } from "./_bytes.ts";
+
+// Part of this kit's API (tests/fuzz_test.ts imports them from here); written once in tests/_bytes.ts.
+export { latin1Bytes, latin1Text };
 
 // ---- PRNG ------------------------------------------------------------------------------------
 
@@ -113,36 +117,6 @@ export function mixSeed(seed: number, i: number): number {
 // ---- bytes -----------------------------------------------------------------------------------
 
 /**
- * Bytes of a latin1 string (one char = one byte).
- *
- * @example
- * ```ts
- * latin1Bytes("GET"); // Uint8Array [71, 69, 84]
- * ```
- */
-export function latin1Bytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
-
-/**
- * A latin1 string of bytes (one byte = one char).
- *
- * @example
- * ```ts
- * latin1Text(new Uint8Array([104, 105])); // "hi"
- * ```
- */
-export function latin1Text(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 8192) {
-    s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(bytes.length, i + 8192)) as unknown as number[]);
-  }
-  return s;
-}
-
-/**
  * Bytes as a JS string literal body: printable ASCII as is, `\r`, `\n`, `\t`, `\\`, `\"` and `\xHH`
  * for everything else (paste it between double quotes to reproduce an input).
  *
@@ -191,18 +165,6 @@ export function fromHex(hex: string): Uint8Array {
   if (hex.length % 2 !== 0 || /[^0-9a-fA-F]/.test(hex)) throw new TypeError(`fromHex() needs an even number of hex digits, got ${JSON.stringify(hex.slice(0, 40))}`);
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
   return out;
 }
 

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileResponse } from "../mod.ts";
 import { RawClient, sleep, startServer } from "./_helpers.ts";
+import { concatBytes } from "./_bytes.ts";
 
 const MiB = 1024 * 1024;
 const TOTAL = 200 * MiB;
@@ -105,7 +106,7 @@ function readHashed(socket: net.Socket, slow: boolean): Promise<{ status: number
         if (remaining === 0) finish();
         return;
       }
-      let data = pending.length ? concat(pending, bytes) : bytes;
+      let data = pending.length ? concatBytes([pending, bytes]) : bytes;
       pending = new Uint8Array(0);
       while (data.length > 0) {
         if (chunkLeft > 0) {
@@ -163,11 +164,24 @@ function readHashed(socket: net.Socket, slow: boolean): Promise<{ status: number
   });
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+/** The checksum of a request body read to its end; `slow` waits 1 ms every 32 reads, like a slow consumer. */
+async function bodyChecksum(request: Request, slow = false): Promise<string> {
+  const sum = new Checksum();
+  const reader = request.body!.getReader();
+  let reads = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    sum.update(value);
+    if (slow && ++reads % 32 === 0) await sleep(1);
+  }
+  return sum.value;
+}
+
+/** Fails unless the resident set grew by less than 64 MiB at its peak. */
+function assertBoundedGrowth(watch: { peakGrowth(): number }): void {
+  const growth = watch.peakGrowth();
+  assert.ok(growth < 64 * MiB, `memory grew by ${(growth / MiB).toFixed(1)} MiB`);
 }
 
 describe("bounded memory", { timeout: 120_000 }, () => {
@@ -176,17 +190,8 @@ describe("bounded memory", { timeout: 120_000 }, () => {
   it("takes a 200 MiB upload read slowly by the app with bounded memory, intact", async () => {
     let seen = "";
     const s = await startServer(async (request: Request) => {
-      const sum = new Checksum();
-      const reader = request.body!.getReader();
-      let reads = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        sum.update(value);
-        if (++reads % 32 === 0) await sleep(1); // a slow consumer
-      }
-      seen = sum.value;
-      return new Response(sum.value);
+      seen = await bodyChecksum(request, true);
+      return new Response(seen);
     });
     const watch = memoryWatch();
     const socket = await connect(s.port);
@@ -197,8 +202,7 @@ describe("bounded memory", { timeout: 120_000 }, () => {
       const { status, head } = await response;
       assert.equal(status, 200, head);
       assert.equal(seen, expected, "the app received every byte intact");
-      const growth = watch.peakGrowth();
-      assert.ok(growth < 64 * MiB, `memory grew by ${(growth / MiB).toFixed(1)} MiB`);
+      assertBoundedGrowth(watch);
     } finally {
       watch.stop();
       socket.destroy();
@@ -210,14 +214,7 @@ describe("bounded memory", { timeout: 120_000 }, () => {
     // Same transfer, checking the bytes the app saw.
     let seen = "";
     const s = await startServer(async (request: Request) => {
-      const sum = new Checksum();
-      const reader = request.body!.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        sum.update(value);
-      }
-      seen = sum.value;
+      seen = await bodyChecksum(request);
       return new Response("ok");
     });
     const socket = await connect(s.port);
@@ -258,8 +255,7 @@ describe("bounded memory", { timeout: 120_000 }, () => {
       const { status, sum } = await response;
       assert.equal(status, 200);
       assert.equal(sum.value, expected);
-      const growth = watch.peakGrowth();
-      assert.ok(growth < 64 * MiB, `memory grew by ${(growth / MiB).toFixed(1)} MiB`);
+      assertBoundedGrowth(watch);
     } finally {
       watch.stop();
       socket.destroy();

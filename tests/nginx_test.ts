@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type RequestInfo, type Server, type ServeOptions } from "../mod.ts";
 import { captureLog, RawClient, type CapturedLog } from "./_helpers.ts";
+import { within } from "./_child.ts";
 
 const NGINX = process.env.NGINX_BIN ?? "/usr/sbin/nginx";
 const HAVE_NGINX = existsSync(NGINX);
@@ -38,18 +39,6 @@ function echo(request: Request, info: RequestInfo): Response {
   return new Response(JSON.stringify({ url: request.url, info, headers: [...request.headers] }), {
     headers: { "content-type": "application/json" },
   });
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A free loopback port (closed again; nginx binds it a moment later). */

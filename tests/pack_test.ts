@@ -13,22 +13,11 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, posix } from "node:path";
+import { join, posix } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { exchange, runtime } from "./_helpers.ts";
-
-/** The repository root: the nearest directory above this file holding package.json and mod.ts.
- * (On Node the tests run from dist/tests, on Deno and Bun from tests.) */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "mod.ts"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no directory with package.json and mod.ts above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
+import { servingPort, spawnChild, within } from "./_child.ts";
+import { repoRoot } from "./_root.ts";
 
 const root = repoRoot();
 
@@ -83,18 +72,6 @@ function run(command: string, args: string[], cwd: string, ms: number): Promise<
       else reject(new Error(`${command} ${args.join(" ")} exited with ${code} in ${cwd}:\n${out}${err}`));
     });
   });
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what()}`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 // ---------------------------------------------------------------- the tarball, made once
@@ -209,27 +186,13 @@ describe("npm pack", () => {
     // npx runs the bin through `sh -c` and does not pass SIGTERM on, so the server's own pid (from
     // the app) gets the signal; npx then exits with the server's exit code. detached: a process
     // group of our own, so cleanup can end all of it.
-    const child = spawn("npx", ["--offline", "waitress-serve", "--listen=127.0.0.1:0", "app.mjs"], {
-      cwd: project, env: npmEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true,
+    const c = spawnChild("npx", ["--offline", "waitress-serve", "--listen=127.0.0.1:0", "app.mjs"], {
+      cwd: project, env: npmEnv(), detached: true,
     });
-    let output = "";
-    const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     let serverPid: number | undefined;
     try {
-      const port = await within(new Promise<number>((resolve, reject) => {
-        const check = () => {
-          const m = /Serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-          if (m) resolve(Number(m[1]));
-        };
-        for (const stream of [child.stdout!, child.stderr!]) {
-          stream.on("data", (chunk: Uint8Array) => {
-            output += new TextDecoder().decode(chunk);
-            check();
-          });
-        }
-        exit.then((code) => reject(new Error(`npx waitress-serve exited with ${code} before serving:\n${output}`)));
-      }), 20000, () => `waiting for "Serving on" from npx waitress-serve; output so far:\n${output}`);
-      assert.match(output, /^waitress INFO: Serving on http:\/\/127\.0\.0\.1:\d+$/m, "our waitress-serve, not another on PATH");
+      const port = await servingPort(c, 20000, "npx waitress-serve");
+      assert.match(c.output(), /^waitress INFO: Serving on http:\/\/127\.0\.0\.1:\d+$/m, "our waitress-serve, not another on PATH");
 
       const { response } = await exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       assert.equal(response.status, 200);
@@ -239,19 +202,19 @@ describe("npm pack", () => {
       serverPid = Number(pid.response.text);
       assert.ok(Number.isInteger(serverPid) && serverPid > 0, `the app reported its pid: ${pid.response.text}`);
       process.kill(serverPid, "SIGTERM");
-      const code = await within(exit, 15000, () => `waiting for exit after SIGTERM:\n${output}`);
-      assert.equal(code, 0, output);
-      assert.match(output, /Received SIGTERM: shutting down/);
+      const { code } = await within(c.exit, 15000, () => `waiting for exit after SIGTERM:\n${c.output()}`);
+      assert.equal(code, 0, c.output());
+      assert.match(c.output(), /Received SIGTERM: shutting down/);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        for (const target of [-child.pid!, serverPid]) {
+      if (c.child.exitCode === null && c.child.signalCode === null) {
+        for (const target of [-c.child.pid!, serverPid]) {
           try {
             if (target !== undefined) process.kill(target, "SIGKILL");
           } catch {
             // already gone
           }
         }
-        await within(exit, 5000, () => "waiting for the killed npx to end").catch(() => {});
+        await within(c.exit, 5000, () => "waiting for the killed npx to end").catch(() => {});
       }
     }
   });

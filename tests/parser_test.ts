@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_PARSER_LIMITS, type ParseEvent, type ParserLimits, RequestParser, type RequestHead } from "../src/parser.ts";
 import { CASES, type ExpectError, type ExpectEvent, type ExpectHead } from "./parser_cases.ts";
+import { latin1Text } from "./_bytes.ts";
 
 /** Canonical events: consecutive "data" events merged into one latin1 "body" string. */
 type Canon =
@@ -26,12 +27,6 @@ function bytes(input: string | Uint8Array): Uint8Array {
   return out;
 }
 
-function text(data: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < data.length; i++) s += String.fromCharCode(data[i]);
-  return s;
-}
-
 const VALID = bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
 
 /** Feeds `input` cut at the given sizes (the rest in one piece), draining events after every feed. */
@@ -46,8 +41,8 @@ function drive(input: Uint8Array, limits: Partial<ParserLimits> | undefined, pie
         assert.ok(ev.data.length > 0, "empty data event");
         assert.ok(p.inBody, "inBody during data");
         const last = events[events.length - 1];
-        if (last?.type === "body") last.data += text(ev.data);
-        else events.push({ type: "body", data: text(ev.data) });
+        if (last?.type === "body") last.data += latin1Text(ev.data);
+        else events.push({ type: "body", data: latin1Text(ev.data) });
       } else if (ev.type === "head") {
         assert.ok(p.inBody, "inBody after head");
         events.push(ev);
@@ -211,7 +206,7 @@ test("RequestParser.feed() never overwrites bytes already handed out in data eve
     for (let ev = p.next(); ev !== null; ev = p.next()) assert.ok(ev.type === "head" || ev.type === "end");
   }
   const bodies = expected.join("");
-  assert.equal(kept.map(text).join(""), bodies);
+  assert.equal(kept.map(latin1Text).join(""), bodies);
 });
 
 test("RequestParser bufferedBytes, inBody and idle track the request", () => {

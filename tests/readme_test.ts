@@ -20,13 +20,14 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import process from "node:process";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { exchange, runtime } from "./_helpers.ts";
+import { outputMatch, runtimeCommand, spawnChild, stopChild, within } from "./_child.ts";
+import { repoRoot } from "./_root.ts";
 
 type Runtime = "node" | "deno" | "bun";
 const RUNTIMES: readonly Runtime[] = ["node", "deno", "bun"];
@@ -186,17 +187,6 @@ describe("README block extraction", () => {
 
 // ---------------------------------------------------------------- the README's blocks
 
-/** The repository root: the nearest directory above this file holding package.json and mod.ts. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "mod.ts"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no directory with package.json and mod.ts above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
-
 const root = repoRoot();
 const README = readFileSync(join(root, "README.md"), "utf8");
 const blocks = extractBlocks(README);
@@ -261,44 +251,14 @@ interface Program {
 }
 
 function start(file: string): Program {
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  const [command, argv] = runtime === "deno" ? [deno!.execPath(), ["run", "-A", "--quiet", file]] : [process.execPath, [file]];
-  const child = spawn(command, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-  let text = "";
-  const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  const listening = new Promise<number | undefined>((resolve) => {
-    const check = () => {
-      const m = new RegExp(`${LISTENING} (\\d+)`).exec(text);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout!.on("data", (chunk: Uint8Array) => {
-      text += new TextDecoder().decode(chunk);
-      check();
-    });
-    child.stderr!.on("data", (chunk: Uint8Array) => (text += new TextDecoder().decode(chunk)));
-    void exit.then(() => resolve(undefined));
-  });
+  const [command, argv] = runtimeCommand(file);
+  const c = spawnChild(command, argv, { cwd: root });
   return {
-    output: () => text,
-    listening,
-    exit,
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await within(exit, 5000, () => "the block's program to end after SIGKILL").catch(() => {});
-    },
+    output: c.output,
+    listening: outputMatch(c, new RegExp(`${LISTENING} (\\d+)`)).then((m) => (m ? Number(m[1]) : undefined)),
+    exit: c.exit.then(({ code }) => code),
+    kill: () => stopChild(c),
   };
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what()}`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const startsServer = (code: string) => /\b(serve|createServer)\s*\(/.test(code);
@@ -340,11 +300,11 @@ describe("README.md code blocks", () => {
         const program = start(await writeBlock(block));
         try {
           if (!serves) {
-            const code = await within(program.exit, 20000, () => `the block to finish; output:\n${program.output()}`);
+            const code = await within(program.exit, 20000, () => `waiting for the block to finish; output:\n${program.output()}`);
             assert.equal(code, 0, program.output());
             return;
           }
-          const port = await within(program.listening, 20000, () => `the block's server to listen; output:\n${program.output()}`);
+          const port = await within(program.listening, 20000, () => `waiting for the block's server to listen; output:\n${program.output()}`);
           assert.ok(port !== undefined, `the block exited before listening:\n${program.output()}`);
           const { response } = await exchange(port, `${marker.method} ${marker.path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
             { head: marker.method === "HEAD" });

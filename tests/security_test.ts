@@ -10,6 +10,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { RawClient, type RawResponse, sleep, startServer, type TestServer } from "./_helpers.ts";
+import { latin1Text } from "./_bytes.ts";
 import type { App, RequestInfo } from "../mod.ts";
 
 // ---- the app under test ------------------------------------------------------------------------
@@ -24,12 +25,6 @@ interface Seen {
   body: string;
   remoteAddress: string;
 }
-
-const latin1 = (bytes: Uint8Array): string => {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return s;
-};
 
 /**
  * A recording echo app. Every request is recorded when the handler starts (so "never reached the
@@ -71,7 +66,7 @@ function recorder(): { app: App; seen: Seen[]; release: () => void } {
         },
       }));
     }
-    if (request.method !== "GET" && request.method !== "HEAD") entry.body = latin1(new Uint8Array(await request.arrayBuffer()));
+    if (request.method !== "GET" && request.method !== "HEAD") entry.body = latin1Text(new Uint8Array(await request.arrayBuffer()));
     return new Response(JSON.stringify(entry), { headers: { "content-type": "application/json" } });
   };
   return {
