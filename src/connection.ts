@@ -55,8 +55,8 @@ export interface ConnectionConfig {
   channelTimeoutMs: number;
   /** Called once when the connection is closed. */
   onClosed?: (connection: Connection) => void;
-  /** Called once per answered request (access log, statistics). */
-  onResponse?: (record: AccessRecord) => void;
+  /** Called once per answered request (statistics; `facts.toRecord()` for the access log). */
+  onResponse?: (facts: ResponseFacts) => void;
   /** Called when a keep-alive connection becomes idle between requests. */
   onIdle?: (connection: Connection) => void;
 }
@@ -101,6 +101,39 @@ class Exchange {
   }
 
   signal = (): AbortSignal => (this.abort ??= new AbortController()).signal;
+
+  /** The access-log record of this exchange (built only when someone asks). */
+  toRecord(): AccessRecord {
+    const head = this.head;
+    let referer: string | undefined;
+    let userAgent: string | undefined;
+    const raw = head.headers;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i] === "referer") referer = raw[i + 1];
+      else if (raw[i] === "user-agent") userAgent = raw[i + 1];
+    }
+    return {
+      remoteAddress: this.remoteAddress,
+      method: head.method,
+      target: head.target,
+      httpVersion: head.minorVersion === 1 ? "HTTP/1.1" : "HTTP/1.0",
+      status: this.status,
+      bodyBytes: this.bodyBytes,
+      startTime: this.startTime,
+      durationMs: Date.now() - this.startTime,
+      referer,
+      userAgent,
+      host: head.host,
+    };
+  }
+}
+
+/** What the connection reports about an answered request. */
+export interface ResponseFacts {
+  /** Status sent. */
+  readonly status: number;
+  /** The full access-log record. */
+  toRecord(): AccessRecord;
 }
 
 /**
@@ -215,7 +248,12 @@ export class Connection implements ConnectionEvents {
     this.#closed = true;
     this.#closing = true;
     if (error !== undefined && this.#config.logSocketErrors) {
-      this.#config.logger.warning(`Socket error from ${this.#peer.remoteAddress || "a unix socket peer"}: ${error instanceof Error ? error.message : String(error)}`);
+      // A client that resets or goes away mid-write is routine (load generators do it on exit): info.
+      const code = (error as { code?: unknown }).code;
+      const routine = code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED" || (error as Error).name === "ConnectionReset" || (error as Error).name === "BrokenPipe";
+      const message = `Socket error from ${this.#peer.remoteAddress || "a unix socket peer"}: ${error instanceof Error ? error.message : String(error)}`;
+      if (routine) this.#config.logger.info(message);
+      else this.#config.logger.warning(message);
     }
     if (this.#exchange && !this.#exchange.responseDone) {
       this.#abortExchange(new Error("Client disconnected"));
@@ -394,7 +432,7 @@ export class Connection implements ConnectionEvents {
       head: head?.method === "HEAD",
     });
     this.#queue(bytes);
-    this.#config.onResponse?.({
+    const record: AccessRecord = {
       remoteAddress: exchange?.remoteAddress ?? this.#peer.remoteAddress,
       method: head?.method ?? "-",
       target: head?.target ?? "-",
@@ -406,7 +444,8 @@ export class Connection implements ConnectionEvents {
       referer: undefined,
       userAgent: undefined,
       host: head?.host ?? "",
-    });
+    };
+    this.#config.onResponse?.({ status, toRecord: () => record });
     this.#flush();
     this.#socket.end();
   }
@@ -804,32 +843,12 @@ export class Connection implements ConnectionEvents {
     this.#responseComplete(exchange);
   }
 
-  /** Reports the exchange to the access log / statistics hook, once. */
+  /** Reports the exchange to the statistics / access-log hook, once. */
   #record(exchange: Exchange): void {
     const onResponse = this.#config.onResponse;
     if (onResponse === undefined || exchange.recorded || exchange.status === 0) return;
     exchange.recorded = true;
-    const head = exchange.head;
-    let referer: string | undefined;
-    let userAgent: string | undefined;
-    const raw = head.headers;
-    for (let i = 0; i < raw.length; i += 2) {
-      if (raw[i] === "referer") referer = raw[i + 1];
-      else if (raw[i] === "user-agent") userAgent = raw[i + 1];
-    }
-    onResponse({
-      remoteAddress: exchange.remoteAddress,
-      method: head.method,
-      target: head.target,
-      httpVersion: head.minorVersion === 1 ? "HTTP/1.1" : "HTTP/1.0",
-      status: exchange.status,
-      bodyBytes: exchange.bodyBytes,
-      startTime: exchange.startTime,
-      durationMs: Date.now() - exchange.startTime,
-      referer,
-      userAgent,
-      host: head.host,
-    });
+    onResponse(exchange);
   }
 
   /** The whole response is queued. */
@@ -872,7 +891,9 @@ export class Connection implements ConnectionEvents {
       return;
     }
     this.#exchange = null;
-    this.#scheduleFlush();
+    // Pipelined requests waiting: answer them first and send all responses in one write.
+    if (this.#parser.bufferedBytes === 0) this.#flush();
+    else this.#scheduleFlush();
     if (!this.#parser.idle) this.#headSince = Date.now(); // a pipelined request is already arriving
     if (this.#peerEnded) {
       this.#closing = true;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Connection, type ConnectionConfig, type FetchHandler } from "./connection.ts";
+import { Connection, type ConnectionConfig, type FetchHandler, type ResponseFacts } from "./connection.ts";
 import type { BoundAddress, ConnectionEvents, Listener, PeerInfo, SocketHandle } from "./transport.ts";
 import type { RequestFactory } from "./request.ts";
 import type { Logger } from "./logger.ts";
@@ -152,6 +152,8 @@ export class Server {
   /** Supplies worker-pool figures for stats(), when threads are in use. */
   poolStats: (() => { queuedTasks: number; busyWorkers: number; idleWorkers: number }) | undefined;
   #atLimit = false;
+  #limitLoggedAt = -Infinity;
+  #limitEpisodeLogged = false;
   #stopSweep: (() => void) | undefined;
   #closing: Promise<void> | undefined;
   #resolveClosed!: () => void;
@@ -287,10 +289,10 @@ export class Server {
     return connection;
   }
 
-  #onResponse(record: AccessRecord): void {
+  #onResponse(facts: ResponseFacts): void {
     const totals = this.#totals;
     totals.requests++;
-    const status = record.status;
+    const status = facts.status;
     const responses = totals.responses;
     if (status < 200) responses["1xx"]++;
     else if (status < 300) responses["2xx"]++;
@@ -305,6 +307,8 @@ export class Server {
       else if (status === 500) errors.handler++;
       else errors.other++;
     }
+    if (this.#accessLog === undefined && this.#responseListeners.length === 0) return;
+    const record = facts.toRecord();
     this.#accessLog?.log(record);
     for (const listener of this.#responseListeners) listener(record);
   }
@@ -366,10 +370,17 @@ export class Server {
     const count = this.#connections.size;
     if (!this.#atLimit && count >= limit) {
       this.#atLimit = true;
-      this.#logger.warning(`Connection limit (${limit}) reached: new connections wait until one closes`);
+      // Logged once per change, but at most once a minute: under connection churn the count hovers at the limit.
+      const now = Date.now();
+      if (now - this.#limitLoggedAt >= 60_000) {
+        this.#limitLoggedAt = now;
+        this.#limitEpisodeLogged = true;
+        this.#logger.warning(`Connection limit (${limit}) reached: new connections wait until one closes`);
+      }
     } else if (this.#atLimit && count < limit && this.#held.length === 0) {
       this.#atLimit = false;
-      this.#logger.info(`Connection count (${count}) is below the limit (${limit}) again: accepting`);
+      if (this.#limitEpisodeLogged) this.#logger.info(`Connection count (${count}) is below the limit (${limit}) again: accepting`);
+      this.#limitEpisodeLogged = false;
     }
   }
 
