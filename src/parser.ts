@@ -190,6 +190,10 @@ const REASONS: Record<number, string> = {
 
 const BARE_CR_LF = "Bare CR or LF found in HTTP message";
 
+/** The "end" of a request without trailers: one shared, frozen event (most requests end this way). */
+const NO_TRAILERS: string[] = Object.freeze([]) as unknown as string[];
+const END_WITHOUT_TRAILERS: ParseEvent = Object.freeze({ type: "end", trailers: NO_TRAILERS }) as ParseEvent;
+
 interface KnownName {
   bytes: Uint8Array;
   name: string;
@@ -624,7 +628,7 @@ export class RequestParser {
         return { type: "data", data };
       }
       case ST_END:
-        return this.#endRequest([]);
+        return this.#endRequest(NO_TRAILERS);
       case ST_ERROR:
         return null;
       default:
@@ -733,7 +737,7 @@ export class RequestParser {
     this.#remaining = 0;
     this.#bodyTotal = 0;
     if (this.#start === this.#end) this.#needMore();
-    return { type: "end", trailers };
+    return trailers === NO_TRAILERS ? END_WITHOUT_TRAILERS : { type: "end", trailers };
   }
 
   /** Request line, header section and trailer section: resumable byte scan of whole lines. */
