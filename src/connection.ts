@@ -18,7 +18,7 @@ import { errorResponse, HOP_BY_HOP, isSafeHeader } from "./response_head.ts";
 import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, utf8Length } from "./bytes.ts";
 import { httpDateNow } from "./http_date.ts";
 import { statusText } from "./status_text.ts";
-import { takeFastParts } from "./fast_response.ts";
+import { type FastParts, takeFastParts } from "./fast_response.ts";
 import { applyProxyHeaders, type ProxyConfig } from "./proxy_headers.ts";
 import { splitPrefix } from "./url_prefix.ts";
 import type { Logger } from "./logger.ts";
@@ -621,37 +621,69 @@ export class Connection implements ConnectionEvents {
       void response?.body?.cancel().catch(() => {});
       return;
     }
-    this.#writeResponse(exchange, response).catch((error) => {
+    const fail = (error: unknown): void => {
       if (!exchange.responseStarted) this.#respondWithError(exchange, error);
       else {
         this.#config.logger.error(`Exception while sending the response to ${exchange.head.target}`, error);
         this.#closeNow();
       }
-    });
+    };
+    try {
+      if (typeof response !== "object" || response === null || typeof response.status !== "number") {
+        throw new TypeError(`The handler returned ${response === null ? "null" : typeof response} instead of a Response`);
+      }
+      const fast = takeFastParts(response);
+      // The hot path: a whole string or byte body, written without a promise in sight.
+      if (fast !== undefined && fast.blob === undefined && this.#writeWhole(exchange, fast, response)) return;
+      this.#writeResponse(exchange, response, fast).catch(fail);
+    } catch (error) {
+      fail(error);
+    }
   }
 
-  async #writeResponse(exchange: Exchange, response: Response): Promise<void> {
-    if (typeof response !== "object" || response === null || typeof response.status !== "number") {
-      throw new TypeError(`The handler returned ${response === null ? "null" : typeof response} instead of a Response`);
-    }
+  /**
+   * Writes a response whose whole body is known (a FastResponse's string or bytes) in one buffer.
+   * Returns false, having written nothing, when the general path must handle it (a declared
+   * Content-Length that does not match the body).
+   */
+  #writeWhole(exchange: Exchange, fast: FastParts, response: Response): boolean {
     const head = exchange.head;
-    const fast = takeFastParts(response);
-    let status = fast ? fast.status : response.status;
-    if (status === 0 && response.type === "error") status = 500; // Response.error()
-    if (!Number.isInteger(status) || status < 100 || status > 999 || status === 101) {
-      throw new RangeError(`The handler returned a response with status ${status}, which this server cannot send`);
-    }
-    const isHead = head.method === "HEAD";
+    const status = fast.status;
     const bodyAllowed = status >= 200 && status !== 204 && status !== 304;
+    const body = bodyAllowed && fast.body !== null && fast.body.length > 0 ? fast.body : null;
+    const bodyLength = body === null ? 0 : typeof body === "string" ? utf8Length(body) : body.length;
+    const collected = this.#collectHeaders(exchange, status, bodyAllowed, fast.headers, fast.headers === undefined ? response.headers : undefined);
+    if (collected.declaredLength >= 0 && collected.declaredLength !== bodyLength && bodyAllowed && head.method !== "HEAD") return false;
+    if (!bodyAllowed && fast.body !== null && fast.body.length > 0 && status !== 304) {
+      this.#config.logger.warning(`Ignored the application's body for a ${status} response to ${head.target}: that status carries no body`);
+    }
+    let lines = collected.lines;
+    if (collected.declaredLength < 0 && bodyAllowed) lines += `content-length: ${bodyLength}\r\n`;
+    lines += this.#closingLines(exchange, collected.hasDate, collected.hasServer);
+    exchange.responseStarted = true;
+    exchange.status = status;
+    const reason = fast.statusText || statusText(status);
+    const headText = `HTTP/1.${head.minorVersion} ${status} ${reason.replace(/[\r\n\0]/g, " ")}\r\n${lines}\r\n`;
+    if (head.method === "HEAD" || body === null) this.#queue(encodeMessage(headText, null, 0));
+    else {
+      exchange.bodyBytes = bodyLength;
+      this.#queue(encodeMessage(headText, body, bodyLength));
+    }
+    this.#responseComplete(exchange);
+    return true;
+  }
 
-    // Collect the application's headers, dropping what the server owns.
+  /** The application's headers as head lines, without what the server owns; throws on unsafe ones. */
+  #collectHeaders(exchange: Exchange, status: number, bodyAllowed: boolean, flat: string[] | undefined, headers: Headers | undefined): { lines: string; declaredLength: number; hasDate: boolean; hasServer: boolean } {
+    const target = exchange.head.target;
+    const logger = this.#config.logger;
     let lines = "";
     let declaredLength = -1;
     let hasDate = false;
     let hasServer = false;
     const add = (name: string, value: string): void => {
       if (HOP_BY_HOP.has(name)) {
-        this.#config.logger.warning(`Dropped hop-by-hop header "${name}" set by the application for ${head.target}`);
+        logger.warning(`Dropped hop-by-hop header "${name}" set by the application for ${target}`);
         return;
       }
       if (!isSafeHeader(name, value)) {
@@ -667,12 +699,49 @@ export class Connection implements ConnectionEvents {
       else if (name === "server") hasServer = true;
       lines += `${name}: ${value}\r\n`;
     };
-    const flat = fast?.headers;
     if (flat !== undefined) {
       for (let i = 0; i < flat.length; i += 2) add(flat[i], flat[i + 1]);
-    } else {
-      for (const [name, value] of response.headers) add(name, value);
+    } else if (headers !== undefined) {
+      for (const [name, value] of headers) add(name, value);
     }
+    return { lines, declaredLength, hasDate, hasServer };
+  }
+
+  /** Date, Server and Connection lines; decides whether the connection stays open. */
+  #closingLines(exchange: Exchange, hasDate: boolean, hasServer: boolean): string {
+    const head = exchange.head;
+    let lines = "";
+    if (!hasDate) lines += `date: ${httpDateNow()}\r\n`;
+    if (!hasServer && this.#config.ident) lines += `server: ${this.#config.ident}\r\n`;
+    // The handler answers without having read the body. If it cannot be discarded cheaply (chunked,
+    // large, or never sent because no 100 Continue went out), the connection closes: announce it.
+    if (exchange.keepAlive && exchange.hasBody && exchange.bodyOpen && !exchange.bodyTouched && !exchange.discarding &&
+      (head.chunked || head.contentLength > this.#config.maxDiscardBytes || (head.expectContinue && !exchange.continueSent))) {
+      exchange.keepAlive = false;
+    }
+    if (!exchange.keepAlive) lines += "connection: close\r\n";
+    else if (head.minorVersion === 0) lines += "connection: keep-alive\r\n";
+    return lines;
+  }
+
+  async #writeResponse(exchange: Exchange, response: Response, fast: FastParts | undefined): Promise<void> {
+    const head = exchange.head;
+    let status = fast ? fast.status : response.status;
+    if (status === 0 && response.type === "error") status = 500; // Response.error()
+    if (!Number.isInteger(status) || status < 100 || status > 999 || status === 101) {
+      throw new RangeError(`The handler returned a response with status ${status}, which this server cannot send`);
+    }
+    const isHead = head.method === "HEAD";
+    const bodyAllowed = status >= 200 && status !== 204 && status !== 304;
+
+    // Collect the application's headers, dropping what the server owns.
+    const collected = this.#collectHeaders(exchange, status, bodyAllowed, fast?.headers, fast?.headers === undefined ? response.headers : undefined);
+    let lines = collected.lines;
+    let declaredLength = collected.declaredLength;
+    const add = (name: string, value: string): void => {
+      if (name === "content-length") declaredLength = Number(value);
+      lines += `${name}: ${value}\r\n`;
+    };
 
     // Body: read ahead up to two chunks so small bodies get a Content-Length and go out in one write.
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -740,16 +809,7 @@ export class Connection implements ConnectionEvents {
         exchange.keepAlive = false; // HTTP/1.0: the end of the body is the end of the connection
       }
     }
-    if (!hasDate) lines += `date: ${httpDateNow()}\r\n`;
-    if (!hasServer && this.#config.ident) lines += `server: ${this.#config.ident}\r\n`;
-    // The handler answers without having read the body. If it cannot be discarded cheaply (chunked,
-    // large, or never sent because no 100 Continue went out), the connection closes: announce it.
-    if (exchange.keepAlive && exchange.hasBody && exchange.bodyOpen && !exchange.bodyTouched && !exchange.discarding &&
-      (head.chunked || head.contentLength > this.#config.maxDiscardBytes || (head.expectContinue && !exchange.continueSent))) {
-      exchange.keepAlive = false;
-    }
-    if (!exchange.keepAlive) lines += "connection: close\r\n";
-    else if (head.minorVersion === 0) lines += "connection: keep-alive\r\n";
+    lines += this.#closingLines(exchange, collected.hasDate, collected.hasServer);
 
     const reason = (fast ? fast.statusText : response.statusText) || statusText(status);
     exchange.responseStarted = true;
