@@ -24,6 +24,7 @@ function wire(socket: net.Socket, onAccept: AcceptHandler, unixPath: string | un
   let closing = false;
   const handle: SocketHandle = {
     write: (data) => socket.write(data),
+    writeText: (text) => socket.write(text),
     end: () => {
       if (closing) return;
       closing = true;

@@ -61,6 +61,8 @@ export interface ConnectionConfig {
   onIdle?: (connection: Connection) => void;
 }
 
+// deno-lint-ignore no-control-regex
+const ASCII_TEXT = /^[\x00-\x7f]*$/;
 const FETCH_NORMALIZED: ReadonlySet<string> = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 const CONTINUE = encodeLatin1("HTTP/1.1 100 Continue\r\n\r\n");
 const CRLF = encodeLatin1("\r\n");
@@ -152,6 +154,8 @@ export class Connection implements ConnectionEvents {
   readonly #parser: RequestParser;
   #exchange: Exchange | null = null;
   #out: Uint8Array[] = [];
+  /** Queued output as text, when the socket can write strings and nothing binary is queued. */
+  #outText: string | null = null;
   #outBytes = 0;
   #flushScheduled = false;
   #paused = false;
@@ -664,11 +668,12 @@ export class Connection implements ConnectionEvents {
     exchange.status = status;
     const reason = fast.statusText || statusText(status);
     const headText = `HTTP/1.${head.minorVersion} ${status} ${reason.replace(/[\r\n\0]/g, " ")}\r\n${lines}\r\n`;
-    if (head.method === "HEAD" || body === null) this.#queue(encodeMessage(headText, null, 0));
-    else {
-      exchange.bodyBytes = bodyLength;
-      this.#queue(encodeMessage(headText, body, bodyLength));
-    }
+    const noBody = head.method === "HEAD" || body === null;
+    if (!noBody) exchange.bodyBytes = bodyLength;
+    if (this.#socket.writeText !== undefined && (noBody || typeof body === "string") && ASCII_TEXT.test(headText)) {
+      // Node writes strings without a JavaScript-side buffer: the head and a text body go as one string.
+      this.#queueText(noBody ? headText : headText + (body as string), headText.length + (noBody ? 0 : bodyLength));
+    } else this.#queue(encodeMessage(headText, noBody ? null : body, noBody ? 0 : bodyLength));
     this.#responseComplete(exchange);
     return true;
   }
@@ -976,8 +981,19 @@ export class Connection implements ConnectionEvents {
   // ---- output buffering ----------------------------------------------------------------------
 
   #queue(bytes: Uint8Array): void {
+    if (this.#outText !== null) {
+      this.#out.push(encodeUtf8(this.#outText));
+      this.#outText = null;
+    }
     this.#out.push(bytes);
     this.#outBytes += bytes.length;
+  }
+
+  /** Queues text (UTF-8) of `byteLength` bytes; kept as a string while nothing binary is queued. */
+  #queueText(text: string, byteLength: number): void {
+    if (this.#out.length === 0) this.#outText = this.#outText === null ? text : this.#outText + text;
+    else this.#out.push(encodeUtf8(text));
+    this.#outBytes += byteLength;
   }
 
   #scheduleFlush(): void {
@@ -992,15 +1008,21 @@ export class Connection implements ConnectionEvents {
   /** Writes queued output; returns false when the socket is congested. */
   #flush(): boolean {
     const out = this.#out;
-    if (out.length === 0 || this.#closed) {
+    const text = this.#outText;
+    if ((out.length === 0 && text === null) || this.#closed) {
       this.#out = [];
+      this.#outText = null;
       this.#outBytes = 0;
       return !this.#congested;
     }
     this.lastActivity = Date.now();
     this.bytesOut += this.#outBytes;
     let ok: boolean;
-    if (out.length === 1) ok = this.#socket.write(out[0]);
+    if (text !== null) {
+      // Only text is queued (see #queueText): the runtime encodes it straight into its write.
+      ok = this.#socket.writeText!(text);
+      this.#outText = null;
+    } else if (out.length === 1) ok = this.#socket.write(out[0]);
     else if (this.#outBytes <= MERGE_LIMIT) ok = this.#socket.write(concatBytes(out, this.#outBytes));
     else {
       ok = true;

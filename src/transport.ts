@@ -14,6 +14,11 @@
 export interface SocketHandle {
   /** Queue bytes for sending. The adapter may keep a reference: the caller never reuses the memory. */
   write(data: Uint8Array): boolean;
+  /**
+   * Optional: queue text, encoded as UTF-8 by the runtime (Node writes strings without a JavaScript
+   * buffer). Same return value as `write()`.
+   */
+  writeText?(text: string): boolean;
   /** Send everything queued, then close the write side; keep reading and discarding until the peer closes or the adapter's linger time passes. */
   end(): void;
   /** Close at once, dropping queued output. */
