@@ -167,7 +167,11 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
     outbufOverflow: settings.outbufOverflow,
     outbufHighWatermark: settings.outbufHighWatermark,
     createTempFile,
-  }, (request, body) => forwardRequest({ ...(request as unknown as { parts: RequestParts }).parts, body }));
+  }, (request, body) => {
+    // Parts may carry signal() on a prototype (the connection's exchange): copy field by field.
+    const parts = (request as unknown as { parts: RequestParts }).parts;
+    return forwardRequest({ method: parts.method, url: parts.url, headers: parts.headers, body, signal: () => parts.signal() });
+  });
   const server = new Server(spooled, settings, threaded, logger, accessLogger);
   pools.set(server, dispatcher);
   server.poolStats = () => {

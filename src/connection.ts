@@ -13,7 +13,7 @@
 
 import { RequestParser, type ParserLimits, type RequestHead } from "./parser.ts";
 import type { ConnectionEvents, PeerInfo, SocketHandle } from "./transport.ts";
-import type { RequestFactory, RequestInfo } from "./request.ts";
+import type { RequestFactory, RequestInfo, RequestParts } from "./request.ts";
 import { errorResponse, HOP_BY_HOP, isSafeHeader } from "./response_head.ts";
 import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, utf8Length } from "./bytes.ts";
 import { httpDateNow } from "./http_date.ts";
@@ -71,7 +71,7 @@ const LAST_CHUNK = encodeLatin1("0\r\n\r\n");
 const MERGE_LIMIT = 64 * 1024;
 
 /** One request being served. */
-class Exchange {
+class Exchange implements RequestParts {
   head: RequestHead;
   hasBody: boolean;
   /** The parser has not yet produced this request's "end" event. */
@@ -102,7 +102,16 @@ class Exchange {
     this.keepAlive = head.keepAlive;
   }
 
-  signal = (): AbortSignal => (this.abort ??= new AbortController()).signal;
+  // RequestParts, filled in when the handler is called.
+  method = "";
+  url = "";
+  headers: string[] = [];
+  body: ReadableStream<Uint8Array> | null = null;
+
+  /** The request's abort signal, created on first use. */
+  signal(): AbortSignal {
+    return (this.abort ??= new AbortController()).signal;
+  }
 
   /** The access-log record of this exchange (built only when someone asks). */
   toRecord(): AccessRecord {
@@ -549,7 +558,12 @@ export class Connection implements ConnectionEvents {
 
     let result: Response | Promise<Response>;
     try {
-      const request = config.createRequest({ method: head.method, url, headers: head.headers, body, signal: exchange.signal });
+      // The exchange is the request's parts (method, url, headers, body, signal()): no extra object.
+      exchange.method = head.method;
+      exchange.url = url;
+      exchange.headers = head.headers;
+      exchange.body = body;
+      const request = config.createRequest(exchange);
       result = config.handler(request, info);
     } catch (error) {
       this.#respondWithError(exchange, error);
