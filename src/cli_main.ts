@@ -47,7 +47,7 @@ export type ModuleTarget =
   | { kind: "url"; url: string }
   | { kind: "package"; specifier: string; fromDir: string };
 
-/** The runtime functions the CLI needs; `cli.ts` provides them for Node, Deno and Bun.
+/** The runtime functions the CLI needs; `cli.ts` provides them on every runtime (Node, Deno, Bun).
  *
  * @example
  * ```ts ignore
