@@ -51,6 +51,9 @@ interface BunApi {
 const bun = (): BunApi => (globalThis as unknown as { Bun: BunApi }).Bun;
 
 const HIGH_WATER = 64 * 1024;
+const encoder = new TextEncoder();
+// deno-lint-ignore no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
 const LINGER_MS = 2000;
 
 interface SocketState {
@@ -107,6 +110,20 @@ function handlers(onAccept: AcceptHandler, unixPath: string | undefined): Socket
           }
           state.queue.push(data);
           state.queued += data.length;
+          return state.queued < HIGH_WATER;
+        },
+        writeText(text: string): boolean {
+          if (state.closed || state.ending) return false;
+          if (state.queue.length > 0) return handle.write(encoder.encode(text));
+          // Bun encodes strings natively; it reports bytes written, so a partial write of
+          // non-ASCII text is finished from its encoded form.
+          const n = socket.write(text as unknown as Uint8Array);
+          if (n === text.length && ASCII.test(text)) return true;
+          const bytes = encoder.encode(text);
+          if (n >= bytes.length) return true;
+          const written = Math.max(n, 0);
+          state.queue.push(bytes.subarray(written));
+          state.queued = bytes.length - written;
           return state.queued < HIGH_WATER;
         },
         end(): void {

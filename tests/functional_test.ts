@@ -322,6 +322,7 @@ describe("response framing", () => {
       return new Response("c", { headers });
     }
     if (path === "/head-length") return new Response("twelve bytes", { headers: { "content-length": "12" } });
+    if (path === "/big-text") return new Response("héllo wörld €\n".repeat(200_000));
     if (path === "/events") {
       // An event stream: one event at once, the next much later.
       let sent = 0;
@@ -366,6 +367,21 @@ describe("response framing", () => {
       const response = await client.response();
       assert.equal(response.header("transfer-encoding"), "chunked");
       assert.equal(response.text, "data: first\n\n");
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("sends a large non-ASCII text body intact (partial socket writes)", async () => {
+    const client = new RawClient(s.port);
+    try {
+      await client.send("GET /big-text HTTP/1.1\r\nHost: x\r\n\r\n");
+      const response = await client.response({ timeoutMs: 10000 });
+      const expected = new TextEncoder().encode("héllo wörld €\n".repeat(200_000));
+      assert.equal(response.header("content-length"), String(expected.length));
+      assert.deepEqual(response.body, expected);
+      await client.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n");
+      assert.equal((await client.response()).text, "hello");
     } finally {
       client.destroy();
     }
