@@ -25,6 +25,14 @@ function wire(socket: net.Socket, onAccept: AcceptHandler, unixPath: string | un
   const handle: SocketHandle = {
     write: (data) => socket.write(data),
     writeText: (text) => socket.write(text),
+    writev: (chunks) => {
+      // Corked writes leave as one writev syscall.
+      socket.cork();
+      let ok = true;
+      for (const chunk of chunks) ok = socket.write(chunk);
+      socket.uncork();
+      return ok;
+    },
     end: () => {
       if (closing) return;
       closing = true;

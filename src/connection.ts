@@ -67,6 +67,8 @@ const FETCH_NORMALIZED: ReadonlySet<string> = new Set(["DELETE", "GET", "HEAD", 
 const CONTINUE = encodeLatin1("HTTP/1.1 100 Continue\r\n\r\n");
 const CRLF = encodeLatin1("\r\n");
 const LAST_CHUNK = encodeLatin1("0\r\n\r\n");
+/** Byte bodies up to this size are copied next to their head (one write); larger ones are not. */
+const COPY_LIMIT = 16 * 1024;
 /** Output is merged into one write up to this size. */
 const MERGE_LIMIT = 64 * 1024;
 
@@ -687,6 +689,10 @@ export class Connection implements ConnectionEvents {
     if (this.#socket.writeText !== undefined && (noBody || typeof body === "string") && ASCII_TEXT.test(headText)) {
       // Node writes strings without a JavaScript-side buffer: the head and a text body go as one string.
       this.#queueText(noBody ? headText : headText + (body as string), headText.length + (noBody ? 0 : bodyLength));
+    } else if (!noBody && typeof body !== "string" && bodyLength > COPY_LIMIT) {
+      // A large byte body is not copied next to its head: two writes, zero copies.
+      this.#queue(encodeMessage(headText, null, 0));
+      this.#queue(body as Uint8Array);
     } else this.#queue(encodeMessage(headText, noBody ? null : body, noBody ? 0 : bodyLength));
     this.#responseComplete(exchange);
     return true;
@@ -1037,6 +1043,7 @@ export class Connection implements ConnectionEvents {
       ok = this.#socket.writeText!(text);
       this.#outText = null;
     } else if (out.length === 1) ok = this.#socket.write(out[0]);
+    else if (this.#socket.writev !== undefined && this.#outBytes > COPY_LIMIT) ok = this.#socket.writev(out);
     else if (this.#outBytes <= MERGE_LIMIT) ok = this.#socket.write(concatBytes(out, this.#outBytes));
     else {
       ok = true;

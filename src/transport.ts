@@ -19,6 +19,8 @@ export interface SocketHandle {
    * buffer). Same return value as `write()`.
    */
   writeText?(text: string): boolean;
+  /** Optional: queue several chunks for one gathered write (no copy). Same return value as `write()`. */
+  writev?(chunks: Uint8Array[]): boolean;
   /** Send everything queued, then close the write side; keep reading and discarding until the peer closes or the adapter's linger time passes. */
   end(): void;
   /** Close at once, dropping queued output. */
