@@ -20,7 +20,7 @@ import { createDispatcher, type Dispatcher, forwardRequest, type ThreadStats } f
 import { handlerFromModule } from "./src/worker_main.ts";
 import { currentRuntime } from "./adapters/auto.ts";
 import { createTempFile, openFile } from "./adapters/node_file.ts";
-import { spoolingHandler } from "./src/spool.ts";
+import { type RequestBodyAccess, spoolingHandler } from "./src/spool.ts";
 import type { RequestParts } from "./src/request.ts";
 import { responseForFile } from "./src/file_response.ts";
 
@@ -167,11 +167,7 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
     outbufOverflow: settings.outbufOverflow,
     outbufHighWatermark: settings.outbufHighWatermark,
     createTempFile,
-  }, (request, body) => {
-    // Parts may carry signal() on a prototype (the connection's exchange): copy field by field.
-    const parts = (request as unknown as { parts: RequestParts }).parts;
-    return forwardRequest({ method: parts.method, url: parts.url, headers: parts.headers, body, signal: () => parts.signal() });
-  });
+  }, forwardedBody);
   const server = new Server(spooled, settings, threaded, logger, accessLogger);
   pools.set(server, dispatcher);
   server.poolStats = () => {
@@ -256,6 +252,16 @@ export function serve(app: App | AppModule, options: ServeOptions = {}): Server 
 
 
 
+
+/** Thread mode: the connection's requests are forwarded parts; the body lives in `parts`. */
+const forwardedBody: RequestBodyAccess = {
+  body: (request) => (request as unknown as { parts: RequestParts }).parts.body,
+  rebuild(request, body) {
+    // Parts may carry signal() on a prototype (the connection's exchange): copy field by field.
+    const parts = (request as unknown as { parts: RequestParts }).parts;
+    return forwardRequest({ method: parts.method, url: parts.url, headers: parts.headers, body, signal: () => parts.signal() });
+  },
+};
 
 /**
  * A `Response` that streams a file from disk (Waitress's `wsgi.file_wrapper`): `Content-Length`,

@@ -14,7 +14,7 @@ import type { ConnectionEvents, Listener, SocketHandle } from "../src/transport.
 import { lazyRequest } from "../src/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
 import { openAppend } from "./node_file.ts";
-import { concatBytes } from "../src/bytes.ts";
+import { concatBytes, isAscii } from "../src/bytes.ts";
 import { nodeRuntime } from "./node.ts";
 
 interface BunSocket {
@@ -52,8 +52,6 @@ const bun = (): BunApi => (globalThis as unknown as { Bun: BunApi }).Bun;
 
 const HIGH_WATER = 64 * 1024;
 const encoder = new TextEncoder();
-// deno-lint-ignore no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
 const LINGER_MS = 2000;
 
 interface SocketState {
@@ -118,7 +116,7 @@ function handlers(onAccept: AcceptHandler, unixPath: string | undefined): Socket
           // Bun encodes strings natively; it reports bytes written, so a partial write of
           // non-ASCII text is finished from its encoded form.
           const n = socket.write(text as unknown as Uint8Array);
-          if (n === text.length && ASCII.test(text)) return true;
+          if (n === text.length && isAscii(text)) return true;
           const bytes = encoder.encode(text);
           if (n >= bytes.length) return true;
           const written = Math.max(n, 0);

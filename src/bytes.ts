@@ -6,7 +6,20 @@
 
 const encoder = new TextEncoder();
 // deno-lint-ignore no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/;
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+/**
+ * Whether every character of `text` is ASCII (so its Latin-1, UTF-8 and UTF-16 lengths agree).
+ *
+ * @example
+ * ```ts
+ * import { isAscii } from "./bytes.ts";
+ * isAscii("héllo"); // false
+ * ```
+ */
+export function isAscii(text: string): boolean {
+  return ASCII_ONLY.test(text);
+}
 
 /**
  * Encodes a string as Latin-1 (ISO-8859-1) bytes, the encoding of HTTP/1.1 header fields.
@@ -19,7 +32,7 @@ const NON_ASCII = /[^\x00-\x7f]/;
  * ```
  */
 export function encodeLatin1(text: string): Uint8Array {
-  if (!NON_ASCII.test(text)) return encoder.encode(text);
+  if (ASCII_ONLY.test(text)) return encoder.encode(text);
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -64,9 +77,6 @@ export function concatBytes(parts: readonly Uint8Array[], total = -1): Uint8Arra
   }
   return out;
 }
-
-// deno-lint-ignore no-control-regex
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /**
  * The number of bytes `text` takes in UTF-8.

@@ -15,7 +15,7 @@ import { RequestParser, type ParserLimits, type RequestHead } from "./parser.ts"
 import type { ConnectionEvents, PeerInfo, SocketHandle } from "./transport.ts";
 import type { RequestFactory, RequestInfo, RequestParts } from "./request.ts";
 import { errorResponse, HOP_BY_HOP, isSafeHeader } from "./response_head.ts";
-import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, utf8Length } from "./bytes.ts";
+import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, isAscii, utf8Length } from "./bytes.ts";
 import { httpDateNow } from "./http_date.ts";
 import { statusText } from "./status_text.ts";
 import { type FastParts, takeFastParts } from "./fast_response.ts";
@@ -61,12 +61,23 @@ export interface ConnectionConfig {
   onIdle?: (connection: Connection) => void;
 }
 
-// deno-lint-ignore no-control-regex
-const ASCII_TEXT = /^[\x00-\x7f]*$/;
 const FETCH_NORMALIZED: ReadonlySet<string> = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 const CONTINUE = encodeLatin1("HTTP/1.1 100 Continue\r\n\r\n");
 const CRLF = encodeLatin1("\r\n");
 const LAST_CHUNK = encodeLatin1("0\r\n\r\n");
+/** What the application's headers contribute to a response head. */
+interface CollectedHeaders {
+  lines: string;
+  declaredLength: number;
+  hasDate: boolean;
+  hasServer: boolean;
+}
+
+/** Statuses 1xx, 204 and 304 carry no body. */
+function bodyAllowedFor(status: number): boolean {
+  return status >= 200 && status !== 204 && status !== 304;
+}
+
 /** Byte bodies up to this size are copied next to their head (one write); larger ones are not. */
 const COPY_LIMIT = 16 * 1024;
 /** Output is merged into one write up to this size. */
@@ -654,8 +665,12 @@ export class Connection implements ConnectionEvents {
       }
       const fast = takeFastParts(response);
       // The hot path: a whole string or byte body, written without a promise in sight.
-      if (fast !== undefined && fast.blob === undefined && this.#writeWhole(exchange, fast, response)) return;
-      this.#writeResponse(exchange, response, fast).catch(fail);
+      let collected: CollectedHeaders | undefined;
+      if (fast !== undefined && fast.blob === undefined) {
+        collected = this.#collectHeaders(exchange, fast.status, bodyAllowedFor(fast.status), fast.headers, fast.headers === undefined ? response.headers : undefined);
+        if (this.#writeWhole(exchange, fast, collected)) return;
+      }
+      this.#writeResponse(exchange, response, fast, collected).catch(fail);
     } catch (error) {
       fail(error);
     }
@@ -666,13 +681,12 @@ export class Connection implements ConnectionEvents {
    * Returns false, having written nothing, when the general path must handle it (a declared
    * Content-Length that does not match the body).
    */
-  #writeWhole(exchange: Exchange, fast: FastParts, response: Response): boolean {
+  #writeWhole(exchange: Exchange, fast: FastParts, collected: CollectedHeaders): boolean {
     const head = exchange.head;
     const status = fast.status;
-    const bodyAllowed = status >= 200 && status !== 204 && status !== 304;
+    const bodyAllowed = bodyAllowedFor(status);
     const body = bodyAllowed && fast.body !== null && fast.body.length > 0 ? fast.body : null;
     const bodyLength = body === null ? 0 : typeof body === "string" ? utf8Length(body) : body.length;
-    const collected = this.#collectHeaders(exchange, status, bodyAllowed, fast.headers, fast.headers === undefined ? response.headers : undefined);
     if (collected.declaredLength >= 0 && collected.declaredLength !== bodyLength && bodyAllowed && head.method !== "HEAD") return false;
     if (!bodyAllowed && fast.body !== null && fast.body.length > 0 && status !== 304) {
       this.#config.logger.warning(`Ignored the application's body for a ${status} response to ${head.target}: that status carries no body`);
@@ -686,7 +700,7 @@ export class Connection implements ConnectionEvents {
     const headText = `HTTP/1.${head.minorVersion} ${status} ${reason.replace(/[\r\n\0]/g, " ")}\r\n${lines}\r\n`;
     const noBody = head.method === "HEAD" || body === null;
     if (!noBody) exchange.bodyBytes = bodyLength;
-    if (this.#socket.writeText !== undefined && (noBody || typeof body === "string") && ASCII_TEXT.test(headText)) {
+    if (this.#socket.writeText !== undefined && (noBody || typeof body === "string") && isAscii(headText)) {
       // Node writes strings without a JavaScript-side buffer: the head and a text body go as one string.
       this.#queueText(noBody ? headText : headText + (body as string), headText.length + (noBody ? 0 : bodyLength));
     } else if (!noBody && typeof body !== "string" && bodyLength > COPY_LIMIT) {
@@ -699,7 +713,7 @@ export class Connection implements ConnectionEvents {
   }
 
   /** The application's headers as head lines, without what the server owns; throws on unsafe ones. */
-  #collectHeaders(exchange: Exchange, status: number, bodyAllowed: boolean, flat: string[] | undefined, headers: Headers | undefined): { lines: string; declaredLength: number; hasDate: boolean; hasServer: boolean } {
+  #collectHeaders(exchange: Exchange, status: number, bodyAllowed: boolean, flat: string[] | undefined, headers: Headers | undefined): CollectedHeaders {
     const target = exchange.head.target;
     const logger = this.#config.logger;
     let lines = "";
@@ -749,7 +763,7 @@ export class Connection implements ConnectionEvents {
     return lines;
   }
 
-  async #writeResponse(exchange: Exchange, response: Response, fast: FastParts | undefined): Promise<void> {
+  async #writeResponse(exchange: Exchange, response: Response, fast: FastParts | undefined, known: CollectedHeaders | undefined): Promise<void> {
     const head = exchange.head;
     let status = fast ? fast.status : response.status;
     if (status === 0 && response.type === "error") status = 500; // Response.error()
@@ -757,16 +771,12 @@ export class Connection implements ConnectionEvents {
       throw new RangeError(`The handler returned a response with status ${status}, which this server cannot send`);
     }
     const isHead = head.method === "HEAD";
-    const bodyAllowed = status >= 200 && status !== 204 && status !== 304;
+    const bodyAllowed = bodyAllowedFor(status);
 
-    // Collect the application's headers, dropping what the server owns.
-    const collected = this.#collectHeaders(exchange, status, bodyAllowed, fast?.headers, fast?.headers === undefined ? response.headers : undefined);
+    // Collect the application's headers (once: #writeWhole may have done it), dropping what the server owns.
+    const collected = known ?? this.#collectHeaders(exchange, status, bodyAllowed, fast?.headers, fast?.headers === undefined ? response.headers : undefined);
     let lines = collected.lines;
     let declaredLength = collected.declaredLength;
-    const add = (name: string, value: string): void => {
-      if (name === "content-length") declaredLength = Number(value);
-      lines += `${name}: ${value}\r\n`;
-    };
 
     // Body: read ahead up to two chunks so small bodies get a Content-Length and go out in one write.
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -778,7 +788,10 @@ export class Connection implements ConnectionEvents {
     let wholeLength = 0;
     if (fast?.blob !== undefined) {
       // A Blob (e.g. a file from fs.openAsBlob): its size is known, its bytes are streamed.
-      if (declaredLength < 0 && bodyAllowed) add("content-length", String(fast.blob.size));
+      if (declaredLength < 0 && bodyAllowed) {
+        declaredLength = fast.blob.size;
+        lines += `content-length: ${declaredLength}\r\n`;
+      }
       if (bodyAllowed && !isHead && fast.blob.size > 0) {
         reader = fast.blob.stream().getReader() as ReadableStreamDefaultReader<Uint8Array>;
         ended = false;

@@ -45,6 +45,13 @@ export interface RequestParts {
 /** Builds the object a handler receives. */
 export type RequestFactory = (parts: RequestParts) => Request;
 
+/** A `Headers` from a flat `[name, value, ...]` list, repeated names kept in order. */
+function headersOf(raw: string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  return headers;
+}
+
 /**
  * Builds a native `Request`.
  *
@@ -55,10 +62,7 @@ export type RequestFactory = (parts: RequestParts) => Request;
  * ```
  */
 export function nativeRequest(parts: RequestParts): Request {
-  const headers = new Headers();
-  const raw = parts.headers;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-  const init: RequestInit & { duplex?: string } = { method: parts.method, headers, signal: parts.signal() };
+  const init: RequestInit & { duplex?: string } = { method: parts.method, headers: headersOf(parts.headers), signal: parts.signal() };
   if (parts.body) {
     init.body = parts.body;
     init.duplex = "half";
@@ -133,12 +137,7 @@ export class LazyRequest {
   }
   get headers(): Headers {
     if (this.#native) return this.#native.headers;
-    if (this.#headers === undefined) {
-      const headers = new Headers();
-      const raw = this.#parts.headers;
-      for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-      this.#headers = headers;
-    }
+    this.#headers ??= headersOf(this.#parts.headers);
     return this.#headers;
   }
   get body(): ReadableStream<Uint8Array> | null {

@@ -176,17 +176,22 @@ export class Spool {
   }
 }
 
-/** The body of a `Request`, or of a thread-mode forwarded request (which carries its parsed parts). */
-function bodyOf(request: Request): ReadableStream<Uint8Array> | null {
-  const parts = (request as unknown as { parts?: { body: ReadableStream<Uint8Array> | null } }).parts;
-  return parts !== undefined ? parts.body : request.body;
+/** How {@linkcode spoolingHandler} reads a request's body and gives the handler the spooled one. */
+export interface RequestBodyAccess {
+  /** The request's body stream, or null. */
+  body(request: Request): ReadableStream<Uint8Array> | null;
+  /** The same request with `body` in place of the original. */
+  rebuild(request: Request, body: ReadableStream<Uint8Array>): Request;
 }
 
-/** The default way to give a handler the spooled body: a new `Request` with everything else kept. */
-function rebuildRequest(request: Request, body: ReadableStream<Uint8Array>): Request {
-  const init: RequestInit & { duplex: string } = { method: request.method, headers: request.headers, body, duplex: "half", signal: request.signal };
-  return new Request(request.url, init);
-}
+/** Body access for ordinary `Request`s. */
+const REQUEST_BODY: RequestBodyAccess = {
+  body: (request) => request.body,
+  rebuild(request, body) {
+    const init: RequestInit & { duplex: string } = { method: request.method, headers: request.headers, body, duplex: "half", signal: request.signal };
+    return new Request(request.url, init);
+  },
+};
 
 /** Limits of {@linkcode spoolingHandler}. */
 export interface SpoolOptions {
@@ -209,11 +214,11 @@ export interface SpoolOptions {
 export function spoolingHandler<I>(
   inner: (request: Request, info: I) => Response | Promise<Response>,
   options: SpoolOptions,
-  rebuild: (request: Request, body: ReadableStream<Uint8Array>) => Request = rebuildRequest,
+  access: RequestBodyAccess = REQUEST_BODY,
 ): (request: Request, info: I) => Promise<Response> {
   return async (request, info) => {
     let forwarded = request;
-    const requestBody = bodyOf(request);
+    const requestBody = access.body(request);
     if (requestBody !== null) {
       const spool = new Spool(options.inbufOverflow, options.createTempFile);
       try {
@@ -228,7 +233,7 @@ export function spoolingHandler<I>(
         await spool.close();
         throw error;
       }
-      forwarded = rebuild(request, spool.readable());
+      forwarded = access.rebuild(request, spool.readable());
     }
     const response = await inner(forwarded, info);
     const body = response.body;

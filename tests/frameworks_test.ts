@@ -156,7 +156,7 @@ async function checkStream(port: number): Promise<void> {
     `the rest arrives after the pause: ${JSON.stringify(events)}`);
 }
 
-for (const { name, app, file } of CASES) {
+for (const { name, app } of CASES) {
   describe(`${name} app through createServer()`, () => {
     let s: TestServer;
     before(async () => (s = await startServer(app)));
