@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `npm run bench`: measures our serve() against each runtime's native HTTP server with wrk, on
-// 127.0.0.1 only. For every workload and round it starts each server (bench/apps/*.mjs) pinned to
+// 127.0.0.1 only, plus two extra comparisons: ours (on each runtime) against Python's Waitress,
+// and ours serving a Hono app against @hono/node-server on Node. For every workload and round it
+// starts each server (bench/apps/*.mjs, bench/apps/python_waitress.py) pinned to
 // CPU 0, waits for its "READY <port>" line, checks one response, runs a warm-up and a measured
 // `wrk` pinned to CPU 1, then stops the server by its pid. Prints a Markdown report and writes
 // bench/results/LATEST.md and bench/results/LATEST.svg. See bench/README.md.
 //
 // Usage: node bench/run.mjs [--duration 5] [--rounds 3] [--warmup 2] [--connections 50] [--quiet-wait 15]
-//                           [--only node,deno,bun] [--workload hello|pipelined|close|echo|big|all]
+//                           [--only node,deno,bun,python,hono] [--workload hello|pipelined|close|echo|big|all]
+//                           [--python /usr/bin/python3]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
@@ -19,6 +22,10 @@ const resultsDir = join(root, "bench", "results");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
 const RUNTIMES = ["node", "deno", "bun"];
+/** What --only selects: the three runtimes (native vs ours) and the two extra comparisons. */
+const GROUPS = [...RUNTIMES, "python", "hono"];
+/** Debian's python3-waitress is installed for the system Python, not for a pyenv/venv `python3`. */
+const DEFAULT_PYTHON = "/usr/bin/python3";
 
 /** Each workload: what wrk sends, what one correct response looks like. */
 const WORKLOADS = {
@@ -56,15 +63,36 @@ wrk.headers["Content-Type"] = "application/octet-stream"
   },
 };
 
-/** The servers: a native reference and ours per runtime. */
+/**
+ * The servers. `group` is what --only selects: a runtime (its native server and ours), `python`
+ * (Python's Waitress) or `hono` (one Hono app on @hono/node-server and on ours, on Node).
+ * `ratioTo` is the key of the server a row is divided by in the tables and the chart.
+ */
 const SERVERS = [
-  { runtime: "node", kind: "native", label: "node:http", script: "node_http.mjs" },
-  { runtime: "node", kind: "ours", label: "ours (dist/)", script: "ours_node.mjs" },
-  { runtime: "deno", kind: "native", label: "Deno.serve", script: "deno_serve.mjs" },
-  { runtime: "deno", kind: "ours", label: "ours (mod.ts)", script: "ours_deno.mjs" },
-  { runtime: "bun", kind: "native", label: "Bun.serve", script: "bun_serve.mjs" },
-  { runtime: "bun", kind: "ours", label: "ours (mod.ts)", script: "ours_bun.mjs" },
+  { key: "node-native", group: "node", runtime: "node", kind: "native", label: "node:http", script: "node_http.mjs", color: "#9bbf8f" },
+  { key: "node-ours", group: "node", runtime: "node", kind: "ours", label: "ours (dist/)", script: "ours_node.mjs", ratioTo: "node-native", color: "#3f7f2f" },
+  { key: "deno-native", group: "deno", runtime: "deno", kind: "native", label: "Deno.serve", script: "deno_serve.mjs", color: "#9fb4d8" },
+  { key: "deno-ours", group: "deno", runtime: "deno", kind: "ours", label: "ours (mod.ts)", script: "ours_deno.mjs", ratioTo: "deno-native", color: "#2f5597" },
+  { key: "bun-native", group: "bun", runtime: "bun", kind: "native", label: "Bun.serve", script: "bun_serve.mjs", color: "#e6c58f" },
+  { key: "bun-ours", group: "bun", runtime: "bun", kind: "ours", label: "ours (mod.ts)", script: "ours_bun.mjs", ratioTo: "bun-native", color: "#b07a1f" },
+  { key: "python-waitress", group: "python", runtime: "python", kind: "reference", label: "Waitress (threads=4)", script: "python_waitress.py", color: "#b9a3d0" },
+  { key: "node-hono", group: "hono", runtime: "node", kind: "reference", label: "@hono/node-server + Hono", script: "hono_node_server.mjs", color: "#e0a3a3" },
+  { key: "node-ours-hono", group: "hono", runtime: "node", kind: "ours", label: "ours (dist/) + Hono", script: "ours_hono_node.mjs", ratioTo: "node-hono", color: "#a33a3a" },
 ];
+const SERVER = Object.fromEntries(SERVERS.map((s) => [s.key, s]));
+
+/**
+ * The extra comparisons' targets (from the project's performance issue): ours on every runtime at
+ * least 8× Python's Waitress on hello (keep-alive), and ours + Hono at least 1.5× @hono/node-server
+ * on Node on every workload. Other workloads against Waitress are reported without a target.
+ */
+const TARGETS = {
+  python: { ratio: 8, workloads: ["hello"] },
+  hono: { ratio: 1.5, workloads: Object.keys(WORKLOADS) },
+};
+
+const selected = (opts) => SERVERS.filter((s) => opts.only.includes(s.group));
+const runtimesOf = (opts) => RUNTIMES.filter((r) => opts.only.includes(r));
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -77,14 +105,17 @@ function usage(code) {
   --warmup N        seconds of warm-up before each measured run (default 2; 0 to skip)
   --connections N   wrk connections (default 50)
   --quiet-wait N    before each run, wait up to N seconds for other processes to go idle (default 15; 0 = don't)
-  --only LIST       runtimes, comma-separated: node,deno,bun (default all three)
+  --only LIST       comma-separated: node,deno,bun (each runtime's native server and ours),
+                    python (Python's Waitress, compared with ours on each runtime measured),
+                    hono (a Hono app on @hono/node-server and on ours, Node); default all five
   --workload LIST   comma-separated: ${Object.keys(WORKLOADS).join(", ")}, or all (default hello)
+  --python PATH     the Python that has waitress (default ${DEFAULT_PYTHON}; Debian's python3-waitress)
   --help            this text`);
   process.exit(code);
 }
 
 function parseOptions(argv) {
-  const opts = { duration: 5, rounds: 3, warmup: 2, connections: 50, quiet: 15, only: [...RUNTIMES], workloads: ["hello"] };
+  const opts = { duration: 5, rounds: 3, warmup: 2, connections: 50, quiet: 15, only: [...GROUPS], workloads: ["hello"], python: DEFAULT_PYTHON, skipped: [] };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value;
@@ -109,11 +140,12 @@ function parseOptions(argv) {
       case "--quiet-wait": opts.quiet = int(0); break;
       case "--only": {
         const list = next().split(",").map((s) => s.trim()).filter(Boolean);
-        const bad = list.filter((r) => !RUNTIMES.includes(r));
-        if (bad.length || !list.length) fail(`--only ${JSON.stringify(list.join(","))}: use a comma-separated subset of ${RUNTIMES.join(",")}`);
-        opts.only = RUNTIMES.filter((r) => list.includes(r));
+        const bad = list.filter((r) => !GROUPS.includes(r));
+        if (bad.length || !list.length) fail(`--only ${JSON.stringify(list.join(","))}: use a comma-separated subset of ${GROUPS.join(",")}`);
+        opts.only = GROUPS.filter((r) => list.includes(r));
         break;
       }
+      case "--python": opts.python = next(); break;
       case "--workload": case "--workloads": {
         const raw = next();
         const list = raw === "all" ? Object.keys(WORKLOADS) : raw.split(",").map((s) => s.trim()).filter(Boolean);
@@ -154,6 +186,41 @@ Install it, then run again:
   Fedora:         sudo dnf install wrk
   macOS:          brew install wrk`);
   process.exit(1);
+}
+
+/** `python -c` that prints "<python version> <waitress version>", or fails if waitress is missing. */
+const WAITRESS_PROBE = "import sys, waitress, importlib.metadata as m; print(sys.version.split()[0], m.version('waitress'))";
+
+/**
+ * Python's Waitress for --only python: returns { python, waitress } versions, or undefined after
+ * saying why it is skipped (it is installed with apt-get when missing and we run as root, as wrk).
+ */
+function ensureWaitress(opts) {
+  const probe = () => {
+    const r = spawnSync(opts.python, ["-c", WAITRESS_PROBE], { encoding: "utf8" });
+    if (r.status !== 0) return undefined;
+    const [python, waitress] = r.stdout.trim().split(/\s+/);
+    return { python, waitress };
+  };
+  let found = probe();
+  if (found) return found;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (isRoot && opts.python === DEFAULT_PYTHON) {
+    console.log(`waitress is not importable by ${opts.python}: installing python3-waitress with apt-get (running as root)`);
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const update = spawnSync("apt-get", ["update"], { stdio: "inherit", env });
+    if (update.status === 0) spawnSync("apt-get", ["install", "-y", "python3-waitress"], { stdio: "inherit", env });
+    found = probe();
+    if (found) return found;
+  }
+  const how = opts.python === DEFAULT_PYTHON
+    ? "install it (Debian/Ubuntu: `sudo apt-get install -y python3-waitress`) and run again"
+    : `install waitress for that Python (\`${opts.python} -m pip install waitress\`) or pass --python with one that has it`;
+  const note = `Python Waitress skipped: \`${opts.python}\` cannot import waitress; ${how}, or leave python out of --only.`;
+  console.error(`bench: ${note}`);
+  opts.skipped.push(note);
+  opts.waitressSkipped = true;
+  return undefined;
 }
 
 /** CPU pinning: the server on CPU 0, wrk on CPU 1, when taskset exists and there are 2+ CPUs. */
@@ -208,6 +275,17 @@ function environment(opts, pin) {
   const versions = { node: process.version, wrk: wrkVersion };
   if (opts.only.includes("deno")) versions.deno = firstLine(bin("deno"), ["--version"]);
   if (opts.only.includes("bun")) versions.bun = firstLine(bin("bun"), ["--version"]);
+  if (opts.waitress) {
+    versions.python = opts.waitress.python;
+    versions.waitress = opts.waitress.waitress;
+  }
+  if (opts.only.includes("hono")) {
+    const pkg = (name) => {
+      try { return JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version; } catch { return "not found"; }
+    };
+    versions.hono = pkg("hono");
+    versions["@hono/node-server"] = pkg("@hono/node-server");
+  }
   const args = process.argv.slice(2);
   const quoted = args.map((a) => (/^[\w./,=:-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
   const command = process.env.npm_lifecycle_event === "bench"
@@ -316,20 +394,21 @@ async function waitQuiet(limit) {
   }
 }
 
-function serverCommand(server, workload) {
+function serverCommand(server, workload, opts) {
   const script = join(apps, server.script);
   const args = ["--port", "0", "--workload", workload];
   switch (server.runtime) {
     case "node": return [process.execPath, [script, ...args]];
     case "deno": return [bin("deno"), ["run", "--quiet", "--no-lock", "--allow-net=127.0.0.1", script, ...args]];
     case "bun": return [bin("bun"), [script, ...args]];
+    case "python": return [opts.python, ["-u", script, ...args]];
   }
   throw new Error(`no runtime ${server.runtime}`);
 }
 
 /** Starts a server as a child process and resolves once it printed "READY <port>" (or rejects). */
-function startServer(server, workload, pin) {
-  const [cmd, args] = serverCommand(server, workload);
+function startServer(server, workload, pin, opts) {
+  const [cmd, args] = serverCommand(server, workload, opts);
   const argv = [...pin.server, cmd, ...args];
   // taskset execs the runtime, so child.pid is the server's own pid.
   const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
@@ -453,7 +532,7 @@ async function measure(server, workload, opts, scripts, pin) {
   else if (waited >= 1) console.log(`  (waited ${waited.toFixed(0)} s for other work on the machine to finish)`);
   let state;
   try {
-    state = await startServer(server, workload, pin);
+    state = await startServer(server, workload, pin, opts);
   } catch (error) {
     return { error: `start failed: ${error.message}` };
   }
@@ -512,8 +591,41 @@ const runtimeLabel = (env, runtime) => {
   const v = env.versions[runtime] ?? "";
   if (runtime === "node") return `Node ${v.replace(/^v/, "")}`;
   if (runtime === "deno") return `Deno ${/deno ([\d.]+)/.exec(v)?.[1] ?? v}`;
+  if (runtime === "python") return `Python ${v}`;
   return `Bun ${v}`;
 };
+const times = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "—");
+/** A server's ratio to its `ratioTo` server in one workload's results (NaN when either failed). */
+const ratioOf = (server, w, results) => (server.ratioTo && results[w][server.ratioTo] ? ratio(results[w][server.key].rps, results[w][server.ratioTo].rps) : NaN);
+
+/** The rows of the extra-comparisons summary: ours / Waitress per runtime, ours+Hono / @hono/node-server. */
+function extraComparisons(env, opts, results) {
+  const rows = [];
+  for (const w of opts.workloads) {
+    if (results[w]["python-waitress"]) {
+      const ref = results[w]["python-waitress"];
+      const target = TARGETS.python.workloads.includes(w) ? TARGETS.python.ratio : undefined;
+      for (const r of runtimesOf(opts)) {
+        const ours = results[w][`${r}-ours`];
+        rows.push({ w, what: `ours on ${runtimeLabel(env, r)} / Python Waitress ${env.versions.waitress ?? ""}`.trim(), ours: ours.rps, ref: ref.rps, x: ratio(ours.rps, ref.rps), target });
+      }
+      if (!runtimesOf(opts).length) rows.push({ w, what: "ours / Python Waitress (no runtime in --only: add node, deno or bun)", ours: NaN, ref: ref.rps, x: NaN, target });
+    } else if (opts.waitressSkipped && TARGETS.python.workloads.includes(w)) {
+      rows.push({ w, what: "ours / Python Waitress (skipped: waitress is not installed, see above)", ours: NaN, ref: NaN, x: NaN, target: TARGETS.python.ratio });
+    }
+    if (results[w]["node-ours-hono"]) {
+      const ours = results[w]["node-ours-hono"], ref = results[w]["node-hono"];
+      const x = ratio(ours.rps, ref.rps);
+      rows.push({ w, what: `ours + Hono / @hono/node-server + Hono (${runtimeLabel(env, "node")})`, ours: ours.rps, ref: ref.rps, x, target: TARGETS.hono.ratio });
+    }
+  }
+  return rows;
+}
+
+/** One row of a per-workload table. */
+function serverRow(env, server, s, x) {
+  return `| ${runtimeLabel(env, server.runtime)} | ${server.label} | ${int(s.rps)} | ${s.each.map(kilo).join(" / ")} | ${ms(s.p50)} | ${ms(s.p99)} | ${pct(s.cpu)} | ${pct(s.other)} | ${errorCell(s)} | ${x} |`;
+}
 
 /** Median of the rounds plus the error totals, per server. */
 function summarise(rounds) {
@@ -557,42 +669,82 @@ function errorCell(s) {
 }
 
 function markdown(env, opts, results) {
+  const runtimes = runtimesOf(opts);
+  const extras = selected(opts).some((s) => s.group === "python" || s.group === "hono");
   const lines = [];
-  lines.push("# Benchmark: ours vs the native servers", "");
+  lines.push(`# Benchmark: ours vs the native servers${extras ? " (and the extra comparisons)" : ""}`, "");
   lines.push(`- Command: \`${env.command}\``);
   lines.push(`- Date: ${env.date}`);
   lines.push(`- Machine: ${env.cores} cores, ${env.model}, ${env.kernel}; load average ${env.load.toFixed(2)} at the start`);
   lines.push(`- Versions: ${Object.entries(env.versions).map(([k, v]) => `${k} \`${v}\``).join(", ")}`);
   const runs = ["-t1", `-c${opts.connections}`, `-d${opts.duration}s`, "--latency"].join(" ");
   lines.push(`- Method: \`wrk ${runs} http://127.0.0.1:PORT/\`; ${env.pin}; ${opts.warmup ? `${opts.warmup} s warm-up before each measured run` : "no warm-up"}; ${opts.rounds} round${opts.rounds === 1 ? "" : "s"} per server, interleaved, server restarted each round; the median is shown.`);
+  for (const note of opts.skipped) lines.push(`- **${note}**`);
   lines.push("");
 
   // Summary of ratios.
-  lines.push("## ours / native (requests per second)", "");
-  lines.push(`| workload | ${opts.only.map((r) => runtimeLabel(env, r)).join(" | ")} |`);
-  lines.push(`|---|${opts.only.map(() => "---:").join("|")}|`);
-  for (const w of opts.workloads) {
-    const cells = opts.only.map((r) => {
-      const x = ratio(results[w][`${r}-ours`].rps, results[w][`${r}-native`].rps);
-      return Number.isFinite(x) ? `${x.toFixed(2)}×` : "—";
-    });
-    lines.push(`| ${w} | ${cells.join(" | ")} |`);
+  if (runtimes.length) {
+    lines.push("## ours / native (requests per second)", "");
+    lines.push(`| workload | ${runtimes.map((r) => runtimeLabel(env, r)).join(" | ")} |`);
+    lines.push(`|---|${runtimes.map(() => "---:").join("|")}|`);
+    for (const w of opts.workloads) {
+      lines.push(`| ${w} | ${runtimes.map((r) => times(ratio(results[w][`${r}-ours`].rps, results[w][`${r}-native`].rps))).join(" | ")} |`);
+    }
+    lines.push("");
   }
-  lines.push("");
+
+  // Summary of the extra comparisons, with their targets.
+  const rows = extraComparisons(env, opts, results);
+  if (rows.length) {
+    lines.push("## Extra comparisons (requests per second)", "");
+    lines.push("| workload | comparison | ours | reference | ratio | target | met |");
+    lines.push("|---|---|---:|---:|---:|---:|---|");
+    for (const row of rows) {
+      const met = row.target === undefined ? "" : !Number.isFinite(row.x) ? "not measured" : row.x >= row.target ? "yes" : "**no**";
+      lines.push(`| ${row.w} | ${row.what} | ${int(row.ours)} | ${int(row.ref)} | **${times(row.x)}** | ${row.target === undefined ? "—" : `≥ ${row.target}×`} | ${met} |`);
+    }
+    const judged = rows.filter((row) => row.target !== undefined);
+    if (judged.length) {
+      const met = judged.filter((row) => Number.isFinite(row.x) && row.x >= row.target).length;
+      lines.push("", `Targets met: ${met} of ${judged.length}. Targets (the performance issue): ours ≥ ${TARGETS.python.ratio}× Python's Waitress on every runtime for ${TARGETS.python.workloads.join(", ")} (other workloads against Waitress are shown without a target), and ours + Hono ≥ ${TARGETS.hono.ratio}× @hono/node-server + Hono on Node on every workload.`);
+    }
+    if (opts.only.includes("python") && results[opts.workloads[0]]?.["python-waitress"]) {
+      lines.push("", `Python Waitress: \`${opts.python}\`, \`waitress.create_server(app, host="127.0.0.1", port=0, threads=4)\` with a plain WSGI app (bench/apps/python_waitress.py), pinned to the same single CPU as every server, so its 4 threads share one core (and the GIL).`);
+    }
+    lines.push("");
+  }
 
   for (const w of opts.workloads) {
     lines.push(`## ${w}: ${WORKLOADS[w].title}`, "");
-    lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | other processes | errors | ours/native |");
-    lines.push("|---|---|---:|---|---:|---:|---:|---:|---|---:|");
-    for (const server of SERVERS.filter((s) => opts.only.includes(s.runtime))) {
-      const s = results[w][`${server.runtime}-${server.kind}`];
-      const native = results[w][`${server.runtime}-native`];
-      const x = server.kind === "ours" ? ratio(s.rps, native.rps) : NaN;
-      lines.push(`| ${runtimeLabel(env, server.runtime)} | ${server.label} | ${int(s.rps)} | ${s.each.map(kilo).join(" / ")} | ${ms(s.p50)} | ${ms(s.p99)} | ${pct(s.cpu)} | ${pct(s.other)} | ${errorCell(s)} | ${Number.isFinite(x) ? `**${x.toFixed(2)}×**` : ""} |`);
+    const servers = selected(opts);
+    const main = servers.filter((s) => RUNTIMES.includes(s.group));
+    const extra = servers.filter((s) => !RUNTIMES.includes(s.group));
+    if (main.length) {
+      lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | other processes | errors | ours/native |");
+      lines.push("|---|---|---:|---|---:|---:|---:|---:|---|---:|");
+      for (const server of main) {
+        const x = ratioOf(server, w, results);
+        lines.push(serverRow(env, server, results[w][server.key], Number.isFinite(x) ? `**${x.toFixed(2)}×**` : ""));
+      }
+    }
+    if (extra.length) {
+      if (main.length) lines.push("", "Extra comparisons:", "");
+      lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | other processes | errors | ratio |");
+      lines.push("|---|---|---:|---|---:|---:|---:|---:|---|---:|");
+      for (const server of extra) {
+        let cell = "";
+        if (server.key === "python-waitress") {
+          cell = runtimes.map((r) => `ours on ${runtimeLabel(env, r).split(" ")[0]} ${times(ratio(results[w][`${r}-ours`].rps, results[w][server.key].rps))}`).join(", ");
+        } else if (server.ratioTo) {
+          const x = ratioOf(server, w, results);
+          cell = Number.isFinite(x) ? `**${x.toFixed(2)}×** vs ${SERVER[server.ratioTo].label}` : "";
+        }
+        lines.push(serverRow(env, server, results[w][server.key], cell));
+      }
     }
     const notes = [];
-    for (const server of SERVERS.filter((s) => opts.only.includes(s.runtime))) {
-      const s = results[w][`${server.runtime}-${server.kind}`];
+    for (const server of servers) {
+      const s = results[w][server.key];
       for (const n of s.notes) notes.push(`- ${runtimeLabel(env, server.runtime)} ${server.label}: ${n.replace(/\s+/g, " ").slice(0, 600)}`);
       if (s.logs) {
         const kinds = s.messages.slice(0, 3).map((m) => `${m.count}× \`${m.text.replace(/`/g, "'").slice(0, 160)}\``).join("; ");
@@ -603,21 +755,16 @@ function markdown(env, opts, results) {
     if (notes.length) lines.push("", ...notes);
     lines.push("");
   }
-  lines.push("req/s: wrk's Requests/sec, median of the rounds (each round listed). p50/p99: wrk latency percentiles, median of the rounds. Server CPU: the server process's user+system CPU time over the measured run divided by its wall time (100% = one core saturated; below that the client, the kernel or other load is the limit). Other processes: CPU time used by every other user-space process on the machine during the measured run (100% = one core), median of the rounds; anything well above 0% means the machine was busy and the figures are less reliable. Errors: wrk's non-2xx responses and socket errors summed over the measured rounds.");
+  lines.push("req/s: wrk's Requests/sec, median of the rounds (each round listed). p50/p99: wrk latency percentiles, median of the rounds. Server CPU: the server process's user+system CPU time (all its threads) over the measured run divided by its wall time (100% = one core saturated; below that the client, the kernel or other load is the limit). Other processes: CPU time used by every other user-space process on the machine during the measured run (100% = one core), median of the rounds; anything well above 0% means the machine was busy and the figures are less reliable. Errors: wrk's non-2xx responses and socket errors summed over the measured rounds.");
   return lines.join("\n") + "\n";
 }
 
-const COLORS = {
-  node: { native: "#9bbf8f", ours: "#3f7f2f" },
-  deno: { native: "#9fb4d8", ours: "#2f5597" },
-  bun: { native: "#e6c58f", ours: "#b07a1f" },
-};
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** A horizontal bar chart, one panel per workload with its own scale. Plain SVG, no dependencies. */
 function svg(env, opts, results) {
-  const width = 760, labelW = 190, valueW = 150, barW = width - labelW - valueW - 20, barH = 18, gap = 6;
-  const servers = SERVERS.filter((s) => opts.only.includes(s.runtime));
+  const width = 820, labelW = 250, valueW = 150, barW = width - labelW - valueW - 20, barH = 18, gap = 6;
+  const servers = selected(opts);
   const parts = [];
   let y = 30;
   parts.push(`<text x="10" y="20" font-size="15" font-weight="bold">Requests per second (median of ${opts.rounds}; wrk -c${opts.connections}, ${opts.duration} s) — ${esc(env.model)}, ${env.cores} cores</text>`);
@@ -625,14 +772,14 @@ function svg(env, opts, results) {
     y += 14;
     parts.push(`<text x="10" y="${y + 4}" font-size="13" font-weight="bold">${esc(w)}: ${esc(WORKLOADS[w].title.replace(/`/g, ""))}</text>`);
     y += 12;
-    const max = Math.max(1, ...servers.map((s) => results[w][`${s.runtime}-${s.kind}`].rps).filter(Number.isFinite));
+    const max = Math.max(1, ...servers.map((s) => results[w][s.key].rps).filter(Number.isFinite));
     for (const s of servers) {
-      const r = results[w][`${s.runtime}-${s.kind}`];
+      const r = results[w][s.key];
       const len = Number.isFinite(r.rps) ? Math.max(1, (r.rps / max) * barW) : 0;
-      const x = s.kind === "ours" ? ratio(r.rps, results[w][`${s.runtime}-native`].rps) : NaN;
+      const x = ratioOf(s, w, results);
       const value = Number.isFinite(r.rps) ? `${int(r.rps)}${Number.isFinite(x) ? ` (${x.toFixed(2)}×)` : ""}` : "failed";
       parts.push(`<text x="${labelW - 8}" y="${y + barH - 5}" font-size="12" text-anchor="end">${esc(`${runtimeLabel(env, s.runtime)} ${s.label}`)}</text>`);
-      parts.push(`<rect x="${labelW}" y="${y}" width="${len.toFixed(1)}" height="${barH}" fill="${COLORS[s.runtime][s.kind]}"/>`);
+      parts.push(`<rect x="${labelW}" y="${y}" width="${len.toFixed(1)}" height="${barH}" fill="${s.color}"/>`);
       parts.push(`<text x="${(labelW + len + 6).toFixed(1)}" y="${y + barH - 5}" font-size="12">${esc(value)}</text>`);
       y += barH + gap;
     }
@@ -654,9 +801,22 @@ async function main() {
   const opts = parseOptions(process.argv.slice(2));
   ensureWrk();
   const pin = pinning();
-  if (opts.only.includes("node")) ensureBuild();
-  for (const r of opts.only) {
-    if (r !== "node" && !existsSync(bin(r))) fail(`${bin(r)} is missing: run \`npm ci\` (or pass --only without ${r})`);
+  if (opts.only.includes("node") || opts.only.includes("hono")) ensureBuild();
+  for (const r of ["deno", "bun"]) {
+    if (opts.only.includes(r) && !existsSync(bin(r))) fail(`${bin(r)} is missing: run \`npm ci\` (or pass --only without ${r})`);
+  }
+  if (opts.only.includes("hono")) {
+    for (const name of ["hono", "@hono/node-server"]) {
+      if (!existsSync(join(root, "node_modules", name, "package.json"))) fail(`node_modules/${name} is missing: run \`npm ci\` (or pass --only without hono)`);
+    }
+  }
+  if (opts.only.includes("python")) {
+    opts.waitress = ensureWaitress(opts);
+    if (!opts.waitress) opts.only = opts.only.filter((g) => g !== "python");
+  }
+  if (!opts.only.length) {
+    console.error("bench: nothing left to measure");
+    process.exit(1);
   }
   const env = environment(opts, pin);
 
@@ -669,7 +829,7 @@ async function main() {
     writeFileSync(scripts[w], WORKLOADS[w].lua);
   }
 
-  const servers = SERVERS.filter((s) => opts.only.includes(s.runtime));
+  const servers = selected(opts);
   const perRun = opts.warmup + opts.duration + 1.5;
   const total = opts.workloads.length * servers.length * opts.rounds * perRun;
   if (env.load > 0.5) console.log(`Note: the 1-minute load average is ${env.load.toFixed(2)}; other work on this machine will skew the figures (see "other processes" in the report).`);
@@ -678,12 +838,12 @@ async function main() {
   const results = {};
   try {
     for (const w of opts.workloads) {
-      const rounds = Object.fromEntries(servers.map((s) => [`${s.runtime}-${s.kind}`, []]));
+      const rounds = Object.fromEntries(servers.map((s) => [s.key, []]));
       // Rounds are interleaved across servers so slow drift (thermal, neighbours) hits all alike.
       for (let round = 1; round <= opts.rounds; round++) {
         for (const s of servers) {
           const r = await measure(s, w, opts, scripts, pin);
-          rounds[`${s.runtime}-${s.kind}`].push(r);
+          rounds[s.key].push(r);
           const errs = (r.non2xx ?? 0) + Object.values(r.socket ?? {}).reduce((a, b) => a + b, 0);
           console.log(`  ${w} round ${round}/${opts.rounds} ${s.runtime} ${s.label}: ${r.error ? `FAILED ${r.error.slice(0, 300)}` : `${int(r.rps)} req/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, CPU ${pct(r.cpu)}${errs ? `, ${errs} errors` : ""}`}`);
         }

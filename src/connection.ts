@@ -23,6 +23,7 @@ import { applyProxyHeaders, type ProxyConfig } from "./proxy_headers.ts";
 import { splitPrefix } from "./url_prefix.ts";
 import type { Logger } from "./logger.ts";
 import type { AccessRecord } from "./access_record.ts";
+import { BodyCollector } from "./body_collector.ts";
 
 /** A Fetch handler: the application. */
 export type FetchHandler = (request: Request, info: RequestInfo) => Response | Promise<Response>;
@@ -102,6 +103,12 @@ class Exchange implements RequestParts {
   responseStarted = false;
   responseDone = false;
   abort: AbortController | undefined;
+  /** Why the request was aborted, once it was. */
+  failure: Error | undefined;
+  /** Gathers the body when the handler reads it whole (`readBody()`) instead of as a stream. */
+  collector: BodyCollector | undefined;
+  collected: ((body: Uint8Array) => void) | undefined;
+  collectFailed: ((error: Error) => void) | undefined;
   /** Status sent (0 until the head goes out) and body bytes sent, for the access record. */
   status = 0;
   bodyBytes = 0;
@@ -109,8 +116,13 @@ class Exchange implements RequestParts {
   remoteAddress = "";
   recorded = false;
 
-  constructor(head: RequestHead) {
+  readonly #source: BodySource;
+  /** The body stream: undefined until asked for, null without a body or once read whole. */
+  #stream: ReadableStream<Uint8Array> | null | undefined;
+
+  constructor(head: RequestHead, source: BodySource) {
     this.head = head;
+    this.#source = source;
     this.hasBody = head.chunked || head.contentLength > 0;
     this.keepAlive = head.keepAlive;
   }
@@ -119,7 +131,19 @@ class Exchange implements RequestParts {
   method = "";
   url = "";
   headers: string[] = [];
-  body: ReadableStream<Uint8Array> | null = null;
+
+  /** The body as a stream, created on first use. */
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#stream === undefined) this.#stream = this.hasBody ? this.#source.stream(this) : null;
+    return this.#stream;
+  }
+
+  /** The whole body without a stream, or `undefined` once the stream exists (or the body was read). */
+  readBody(): Promise<Uint8Array> | undefined {
+    if (this.#stream !== undefined) return undefined;
+    this.#stream = null;
+    return this.hasBody ? this.#source.collect(this) : Promise.resolve(new Uint8Array(0));
+  }
 
   /** The request's abort signal, created on first use. */
   signal(): AbortSignal {
@@ -150,6 +174,12 @@ class Exchange implements RequestParts {
       host: head.host,
     };
   }
+}
+
+/** How an exchange's body reaches the handler: as a stream, or gathered whole. */
+interface BodySource {
+  stream(exchange: Exchange): ReadableStream<Uint8Array>;
+  collect(exchange: Exchange): Promise<Uint8Array>;
 }
 
 /** What the connection reports about an answered request. */
@@ -205,6 +235,11 @@ export class Connection implements ConnectionEvents {
   /** Bytes received from and sent to the client. */
   bytesIn = 0;
   bytesOut = 0;
+
+  readonly #bodySource: BodySource = {
+    stream: (exchange) => this.#bodyStream(exchange),
+    collect: (exchange) => this.#collectBody(exchange),
+  };
 
   constructor(socket: SocketHandle, peer: PeerInfo, config: ConnectionConfig) {
     this.#socket = socket;
@@ -422,8 +457,12 @@ export class Connection implements ConnectionEvents {
       }
       return;
     }
-    const controller = exchange.bodyController!;
     this.#bodySince = Date.now();
+    if (exchange.collector !== undefined) {
+      exchange.collector.add(data);
+      return;
+    }
+    const controller = exchange.bodyController!;
     controller.enqueue(data);
     exchange.bodyWanted = (controller.desiredSize ?? 0) > 0;
   }
@@ -431,6 +470,10 @@ export class Connection implements ConnectionEvents {
   #onBodyEnd(exchange: Exchange): void {
     exchange.bodyOpen = false;
     exchange.bodyWanted = false;
+    if (exchange.collector !== undefined && !exchange.discarding) {
+      exchange.collected!(exchange.collector.finish());
+      exchange.collector = undefined;
+    }
     if (exchange.bodyController && !exchange.discarding) {
       try {
         exchange.bodyController.close();
@@ -479,11 +522,7 @@ export class Connection implements ConnectionEvents {
   #abortExchange(reason: Error): void {
     const exchange = this.#exchange;
     if (exchange === null) return;
-    if (exchange.bodyController && exchange.bodyOpen) {
-      try {
-        exchange.bodyController.error(reason);
-      } catch { /* already closed */ }
-    }
+    if (exchange.bodyOpen) this.#failBody(exchange, reason);
     exchange.bodyOpen = false;
     exchange.abort?.abort(reason);
   }
@@ -538,36 +577,10 @@ export class Connection implements ConnectionEvents {
       httpVersion: head.minorVersion === 1 ? "HTTP/1.1" : "HTTP/1.0",
     };
 
-    const exchange = new Exchange(head);
+    const exchange = new Exchange(head, this.#bodySource);
     exchange.remoteAddress = proxied.remoteAddress;
     this.#exchange = exchange;
     this.requestCount++;
-
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (exchange.hasBody) {
-      body = new ReadableStream<Uint8Array>({
-        start: (controller) => {
-          exchange.bodyController = controller;
-        },
-        pull: () => {
-          if (!exchange.bodyOpen || exchange.discarding) return;
-          if (exchange.head.expectContinue && !exchange.continueSent && !exchange.responseStarted) {
-            exchange.continueSent = true;
-            this.#queue(CONTINUE);
-            this.#flush();
-          }
-          if (!exchange.bodyWanted) this.#bodySince = Date.now();
-          exchange.bodyWanted = true;
-          exchange.bodyTouched = true;
-          this.#pump();
-        },
-        cancel: () => {
-          if (exchange.bodyOpen) exchange.discarding = true;
-          exchange.bodyWanted = false;
-          this.#pump();
-        },
-      }, { highWaterMark: 0 }); // pull only when the handler reads: that is when 100 Continue goes out
-    }
 
     let result: Response | Promise<Response>;
     try {
@@ -575,7 +588,6 @@ export class Connection implements ConnectionEvents {
       exchange.method = head.method;
       exchange.url = url;
       exchange.headers = head.headers;
-      exchange.body = body;
       const request = config.createRequest(exchange);
       result = config.handler(request, info);
     } catch (error) {
@@ -589,6 +601,65 @@ export class Connection implements ConnectionEvents {
       );
     } else {
       this.#respond(exchange, result);
+    }
+  }
+
+  /** The handler wants body bytes: send 100 Continue if it is owed, and let the parser deliver. */
+  #wantBody(exchange: Exchange): void {
+    if (exchange.head.expectContinue && !exchange.continueSent && !exchange.responseStarted) {
+      exchange.continueSent = true;
+      this.#queue(CONTINUE);
+      this.#flush();
+    }
+    if (!exchange.bodyWanted) this.#bodySince = Date.now();
+    exchange.bodyWanted = true;
+    exchange.bodyTouched = true;
+    this.#pump();
+  }
+
+  /** The request body as a stream that pulls from the parser only when the handler reads. */
+  #bodyStream(exchange: Exchange): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        exchange.bodyController = controller;
+        if (!exchange.bodyOpen) controller.error(exchange.failure ?? new Error("The request body is no longer available"));
+      },
+      pull: () => {
+        if (exchange.bodyOpen && !exchange.discarding) this.#wantBody(exchange);
+      },
+      cancel: () => {
+        if (exchange.bodyOpen) exchange.discarding = true;
+        exchange.bodyWanted = false;
+        this.#pump();
+      },
+    }, { highWaterMark: 0 }); // pull only when the handler reads: that is when 100 Continue goes out
+  }
+
+  /** The whole request body, gathered without a stream. */
+  #collectBody(exchange: Exchange): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      if (!exchange.bodyOpen || exchange.discarding) {
+        reject(exchange.failure ?? new Error("The request body is no longer available"));
+        return;
+      }
+      exchange.collector = new BodyCollector();
+      exchange.collected = resolve;
+      exchange.collectFailed = reject;
+      this.#wantBody(exchange);
+    });
+  }
+
+  /** Ends the body's stream or collection with an error. */
+  #failBody(exchange: Exchange, reason: Error): void {
+    exchange.failure ??= reason;
+    if (exchange.collector !== undefined) {
+      exchange.collector = undefined;
+      exchange.collectFailed!(reason);
+    }
+    if (exchange.bodyController) {
+      try {
+        exchange.bodyController.error(reason);
+      } catch { /* already closed */ }
     }
   }
 
@@ -960,11 +1031,7 @@ export class Connection implements ConnectionEvents {
         exchange.keepAlive = false;
       } else {
         exchange.discarding = true;
-        if (exchange.bodyController) {
-          try {
-            exchange.bodyController.error(new Error("The response was sent before the request body was read"));
-          } catch { /* already closed */ }
-        }
+        this.#failBody(exchange, new Error("The response was sent before the request body was read"));
         this.#scheduleFlush();
         this.#pump();
         return;

@@ -37,7 +37,13 @@ export interface RequestParts {
   url: string;
   /** Flat `[name, value, name, value, ...]`, names lower-case. */
   headers: string[];
-  body: ReadableStream<Uint8Array> | null;
+  /** The body stream (it may be created on first access), or `null` for none. */
+  readonly body: ReadableStream<Uint8Array> | null;
+  /**
+   * Optional: the whole body, gathered without a stream, or `undefined` when the stream was already
+   * handed out. After it is called, `body` is `null`.
+   */
+  readBody?(): Promise<Uint8Array> | undefined;
   /** Returns the request's abort signal, creating it on first use. */
   signal: () => AbortSignal;
 }
@@ -110,6 +116,9 @@ export class LazyRequest {
   #headers: Headers | undefined;
   #native: Request | undefined;
   #bodyUsed = false;
+  /** The body stream was handed out (as `body`, or to a native `Request`). */
+  #streamOut = false;
+  #usedStream: ReadableStream<Uint8Array> | undefined;
 
   constructor(parts: RequestParts) {
     this.#parts = parts;
@@ -119,6 +128,7 @@ export class LazyRequest {
     if (this.#native === undefined) {
       if (this.#bodyUsed) throw new TypeError("Cannot use the request: its body was already read");
       const parts = this.#parts;
+      this.#streamOut = true;
       const init: RequestInit & { duplex?: string } = { method: parts.method, headers: this.headers, signal: parts.signal() };
       if (parts.body) {
         init.body = parts.body;
@@ -141,11 +151,17 @@ export class LazyRequest {
     return this.#headers;
   }
   get body(): ReadableStream<Uint8Array> | null {
-    return this.#native ? this.#native.body : this.#parts.body;
+    if (this.#native) return this.#native.body;
+    if (this.#bodyUsed && !this.#streamOut) return (this.#usedStream ??= usedStream());
+    this.#streamOut = true;
+    return this.#parts.body;
   }
   get bodyUsed(): boolean {
     if (this.#native) return this.#native.bodyUsed;
-    return this.#bodyUsed || (this.#parts.body !== null && this.#parts.body.locked);
+    if (this.#bodyUsed) return true;
+    if (!this.#streamOut) return false;
+    const body = this.#parts.body;
+    return body !== null && body.locked;
   }
   get signal(): AbortSignal {
     return this.#native ? this.#native.signal : this.#parts.signal();
@@ -187,11 +203,19 @@ export class LazyRequest {
   #take(): ReadableStream<Uint8Array> | null {
     if (this.bodyUsed) throw new TypeError("Body is unusable: the request body was already read");
     this.#bodyUsed = true;
+    this.#streamOut = true;
     return this.#parts.body;
   }
   /** Reads the body as bytes. */
   async bytes(): Promise<Uint8Array> {
     if (this.#native) return new Uint8Array(await this.#native.arrayBuffer());
+    if (!this.#streamOut && !this.#bodyUsed && this.#parts.readBody !== undefined) {
+      const whole = this.#parts.readBody();
+      if (whole !== undefined) {
+        this.#bodyUsed = true;
+        return await whole;
+      }
+    }
     return await readAll(this.#take());
   }
   /** Reads the body as an `ArrayBuffer`. */
@@ -223,6 +247,13 @@ export class LazyRequest {
   clone(): Request {
     return this.#materialize().clone();
   }
+}
+
+/** What `body` shows once the body was read whole: a stream that is locked, as after a native read. */
+function usedStream(): ReadableStream<Uint8Array> {
+  const stream = new ReadableStream<Uint8Array>();
+  stream.getReader();
+  return stream;
 }
 
 // instanceof Request holds; our own accessors shadow the native ones, so native brand checks never run.

@@ -1,0 +1,55 @@
+/**
+ * Gathers a whole request body into one buffer, for handlers that read it with `arrayBuffer()`,
+ * `bytes()`, `text()` or `json()`. Going around a `ReadableStream` saves a stream, a promise per
+ * chunk and a second copy (on Node, building a web stream alone costs microseconds).
+ *
+ * @module
+ */
+
+/**
+ * Collects body chunks by reference, then hands over one `Uint8Array` that owns its whole
+ * `ArrayBuffer` (so `arrayBuffer()` needs no further copy).
+ *
+ * @example
+ * ```ts
+ * import { BodyCollector } from "./body_collector.ts";
+ * const collector = new BodyCollector();
+ * collector.add(new TextEncoder().encode("hel"));
+ * collector.add(new TextEncoder().encode("lo"));
+ * new TextDecoder().decode(collector.finish()); // "hello"
+ * ```
+ */
+export class BodyCollector {
+  #chunks: Uint8Array[] = [];
+  #total = 0;
+
+  /** Bytes received so far. */
+  get length(): number {
+    return this.#total;
+  }
+
+  /** Appends a chunk. The caller hands it over: it must not change afterwards. */
+  add(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#total += chunk.length;
+  }
+
+  /** The whole body, as one array starting at offset 0 of its own buffer. */
+  finish(): Uint8Array {
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    if (chunks.length === 1) {
+      const only = chunks[0];
+      // slice() is one allocation and one copy; JavaScriptCore's set() between arrays is much slower.
+      return only.byteOffset === 0 && only.byteLength === only.buffer.byteLength ? only : only.slice();
+    }
+    const out = new Uint8Array(this.#total);
+    let offset = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return out;
+  }
+}
