@@ -7,8 +7,10 @@
  */
 
 /**
- * Collects body chunks by reference, then hands over one `Uint8Array` that owns its whole
- * `ArrayBuffer` (so `arrayBuffer()` needs no further copy).
+ * Collects body chunks by reference, then copies them once into one `Uint8Array` over a fresh
+ * `ArrayBuffer` (so `arrayBuffer()` needs no further copy). Even a single chunk is copied: it is
+ * usually a view into the socket's read buffer, and on Bun (JavaScriptCore) asking such a view for
+ * its `.buffer` costs more than the copy.
  *
  * @example
  * ```ts
@@ -39,12 +41,7 @@ export class BodyCollector {
   finish(): Uint8Array {
     const chunks = this.#chunks;
     this.#chunks = [];
-    if (chunks.length === 1) {
-      const only = chunks[0];
-      // slice() is one allocation and one copy; JavaScriptCore's set() between arrays is much slower.
-      return only.byteOffset === 0 && only.byteLength === only.buffer.byteLength ? only : only.slice();
-    }
-    const out = new Uint8Array(this.#total);
+    const out = new Uint8Array(new ArrayBuffer(this.#total));
     let offset = 0;
     for (const chunk of chunks) {
       out.set(chunk, offset);
