@@ -9,7 +9,7 @@ import { lookup } from "node:dns/promises";
 import { Worker } from "node:worker_threads";
 import { chmodPath, removeStaleSocket } from "./node_unix.ts";
 import type { AcceptHandler, Runtime } from "../src/server.ts";
-import type { BoundAddress, Listener, PeerInfo, SocketHandle } from "../src/transport.ts";
+import type { BoundAddress, ConnectionEvents, Listener, PeerInfo, SocketHandle } from "../src/transport.ts";
 import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
 import type { WorkerInit } from "../src/thread_protocol.ts";
 import { lazyRequest } from "../src/request.ts";
@@ -19,54 +19,152 @@ import { openAppend } from "./node_file.ts";
 /** How long a closing connection keeps reading (and discarding) so the peer sees our response, not a reset. */
 const LINGER_MS = 2000;
 
-function wire(socket: net.Socket, onAccept: AcceptHandler, unixPath: string | undefined): void {
-  socket.setNoDelay(true);
-  let closing = false;
-  const handle: SocketHandle = {
-    write: (data) => socket.write(data),
-    writeText: (text) => socket.write(text),
-    writev: (chunks) => {
-      // Corked writes leave as one writev syscall.
-      socket.cork();
-      let ok = true;
-      for (const chunk of chunks) ok = socket.write(chunk);
-      socket.uncork();
-      return ok;
-    },
-    end: () => {
-      if (closing) return;
-      closing = true;
-      socket.end();
-      socket.resume(); // keep draining input so the kernel does not answer it with a reset
-      setTimeout(() => socket.destroy(), LINGER_MS).unref();
-    },
-    destroy: () => {
-      closing = true;
-      socket.destroy();
-    },
-    pauseReading: () => socket.pause(),
-    resumeReading: () => {
-      if (!closing) socket.resume();
-    },
-  };
-  const peer: PeerInfo = unixPath === undefined
-    ? {
-      remoteAddress: normalizeAddress(socket.remoteAddress ?? ""),
-      remotePort: socket.remotePort ?? 0,
-      localAddress: normalizeAddress(socket.localAddress ?? ""),
-      localPort: socket.localPort ?? 0,
-      unix: false,
+/**
+ * Sockets that sent their last byte and now wait (reading and discarding) for the peer to close,
+ * with the time they are destroyed anyway. One shared sweep instead of a timer per connection.
+ */
+const lingering = new Map<net.Socket, number>();
+let lingerSweep: ReturnType<typeof setInterval> | undefined;
+
+function linger(socket: net.Socket): void {
+  lingering.set(socket, Date.now() + LINGER_MS);
+  lingerSweep ??= setInterval(() => {
+    const now = Date.now();
+    for (const [lingerer, deadline] of lingering) {
+      if (deadline <= now) {
+        lingering.delete(lingerer);
+        lingerer.destroy();
+      }
     }
-    : { remoteAddress: "", remotePort: 0, localAddress: unixPath, localPort: 0, unix: true };
-  const events = onAccept(handle, peer);
-  let lastError: unknown;
-  socket.on("data", (chunk: Uint8Array) => {
-    if (!closing) events.onData(chunk);
-  });
-  socket.on("end", () => events.onEnd());
-  socket.on("drain", () => events.onDrain());
-  socket.on("error", (error) => (lastError = error));
-  socket.on("close", () => events.onClose(lastError));
+    if (lingering.size === 0) {
+      clearInterval(lingerSweep);
+      lingerSweep = undefined;
+    }
+  }, LINGER_MS / 4);
+  lingerSweep.unref();
+}
+
+/** Where a listener is bound: a wildcard address says nothing about a connection's local address. */
+interface Bound {
+  host: string;
+  port: number;
+}
+
+/**
+ * The addresses of a TCP connection, each looked up (a syscall) on first use. The local address
+ * of a listener bound to one address is that address, with no lookup at all.
+ */
+class TcpPeer implements PeerInfo {
+  readonly unix = false;
+  readonly #socket: net.Socket;
+  readonly #bound: Bound;
+  #remoteAddress: string | undefined;
+  #remotePort = -1;
+  #localAddress: string | undefined;
+  #localPort = -1;
+
+  constructor(socket: net.Socket, bound: Bound) {
+    this.#socket = socket;
+    this.#bound = bound;
+  }
+  get remoteAddress(): string {
+    return (this.#remoteAddress ??= normalizeAddress(this.#socket.remoteAddress ?? ""));
+  }
+  get remotePort(): number {
+    if (this.#remotePort < 0) this.#remotePort = this.#socket.remotePort ?? 0;
+    return this.#remotePort;
+  }
+  get localAddress(): string {
+    if (this.#localAddress === undefined) {
+      const host = this.#bound.host;
+      this.#localAddress = host === "0.0.0.0" || host === "::" ? normalizeAddress(this.#socket.localAddress ?? "") : host;
+    }
+    return this.#localAddress;
+  }
+  get localPort(): number {
+    if (this.#localPort < 0) this.#localPort = this.#bound.port;
+    return this.#localPort;
+  }
+}
+
+/** The core's view of one Node socket. Methods on a prototype: no closures per connection. */
+class NodeSocketHandle implements SocketHandle {
+  readonly socket: net.Socket;
+  events: ConnectionEvents | undefined;
+  closing = false;
+  lastError: unknown;
+
+  constructor(socket: net.Socket) {
+    this.socket = socket;
+  }
+  write(data: Uint8Array): boolean {
+    return this.socket.write(data);
+  }
+  writeText(text: string): boolean {
+    return this.socket.write(text);
+  }
+  writev(chunks: Uint8Array[]): boolean {
+    // Corked writes leave as one writev syscall.
+    const socket = this.socket;
+    socket.cork();
+    let ok = true;
+    for (const chunk of chunks) ok = socket.write(chunk);
+    socket.uncork();
+    return ok;
+  }
+  end(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.socket.end();
+    this.socket.resume(); // keep draining input so the kernel does not answer it with a reset
+    linger(this.socket);
+  }
+  destroy(): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+  pauseReading(): void {
+    this.socket.pause();
+  }
+  resumeReading(): void {
+    if (!this.closing) this.socket.resume();
+  }
+}
+
+const kHandle = Symbol("waitress.handle");
+type WiredSocket = net.Socket & { [kHandle]: NodeSocketHandle };
+
+// Shared listeners (Node calls them with the socket as `this`): none allocated per connection.
+function onSocketData(this: WiredSocket, chunk: Uint8Array): void {
+  const handle = this[kHandle];
+  if (!handle.closing) handle.events!.onData(chunk);
+}
+function onSocketEnd(this: WiredSocket): void {
+  this[kHandle].events!.onEnd();
+}
+function onSocketDrain(this: WiredSocket): void {
+  this[kHandle].events!.onDrain();
+}
+function onSocketError(this: WiredSocket, error: Error): void {
+  this[kHandle].lastError = error;
+}
+function onSocketClose(this: WiredSocket): void {
+  const handle = this[kHandle];
+  if (handle.closing) lingering.delete(this);
+  handle.events!.onClose(handle.lastError);
+}
+
+function wire(socket: net.Socket, onAccept: AcceptHandler, peer: PeerInfo): void {
+  const handle = new NodeSocketHandle(socket);
+  (socket as WiredSocket)[kHandle] = handle;
+  // Reading the remote address once now keeps it for logs after the socket is gone.
+  void peer.remoteAddress;
+  handle.events = onAccept(handle, peer);
+  socket.on("data", onSocketData);
+  socket.on("end", onSocketEnd);
+  socket.on("drain", onSocketDrain);
+  socket.on("error", onSocketError);
+  socket.on("close", onSocketClose);
 }
 
 /** Node reports IPv4 peers of a dual-stack socket as `::ffff:a.b.c.d`; the core wants `a.b.c.d`. */
@@ -104,15 +202,20 @@ export const nodeRuntime: Runtime = {
   name: "node",
   createRequest: lazyRequest,
   listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler): Promise<Listener> {
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => wire(socket, onAccept, undefined));
+    const bound: Bound = { host, port };
+    // noDelay here is set by Node on the new handle, before any JavaScript socket code runs.
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => wire(socket, onAccept, new TcpPeer(socket, bound)));
     return listen(server, { host, port, backlog, ipv6Only: host.includes(":") }, () => {
       const a = server.address() as net.AddressInfo;
+      bound.host = a.address;
+      bound.port = a.port;
       return { transport: "tcp", hostname: a.address, port: a.port };
     });
   },
   async listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler): Promise<Listener> {
     await removeStaleSocket(path);
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => wire(socket, onAccept, path));
+    const peer: PeerInfo = { remoteAddress: "", remotePort: 0, localAddress: path, localPort: 0, unix: true };
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => wire(socket, onAccept, peer));
     const listener = await listen(server, { path, backlog }, () => ({ transport: "unix", hostname: path, port: 0 }));
     await chmodPath(path, perms);
     return listener;
