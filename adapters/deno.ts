@@ -50,9 +50,36 @@ const deno = (): DenoApi => (globalThis as unknown as { Deno: DenoApi }).Deno;
 
 /** Bytes queued for writing above which `write()` reports backpressure. */
 const HIGH_WATER = 64 * 1024;
-// Per connection: 1000 idle connections cost 16 MiB of read buffers, not 64 MiB.
-const READ_SIZE = 16 * 1024;
+/**
+ * Read buffer sizes: each connection starts small (most requests are a few hundred bytes, and every
+ * open connection keeps one buffer in a pending read) and grows when a read fills its buffer.
+ */
+const READ_SIZE_MIN = 4 * 1024;
+const READ_SIZE_MAX = 64 * 1024;
 const LINGER_MS = 2000;
+
+/**
+ * Connections that sent their last byte and wait (reading and discarding) for the peer to close,
+ * with the time they are closed anyway. One shared sweep instead of a timer per connection.
+ */
+const lingering = new Map<() => void, number>();
+let lingerSweep: number | undefined;
+
+function linger(close: () => void): void {
+  lingering.set(close, Date.now() + LINGER_MS);
+  if (lingerSweep !== undefined) return;
+  lingerSweep = setInterval(() => {
+    const now = Date.now();
+    for (const [closer, deadline] of lingering) {
+      if (deadline <= now) closer(); // removes itself
+    }
+    if (lingering.size === 0) {
+      clearInterval(lingerSweep);
+      lingerSweep = undefined;
+    }
+  }, LINGER_MS / 4) as unknown as number;
+  deno().unrefTimer(lingerSweep);
+}
 
 function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | undefined): void {
   try {
@@ -73,6 +100,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
   const close = (): void => {
     if (closed) return;
     closed = true;
+    if (ending) lingering.delete(close);
     try {
       conn.close();
     } catch { /* already closed */ }
@@ -109,8 +137,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
       try {
         await conn.closeWrite();
       } catch { /* peer already gone */ }
-      const id = setTimeout(close, LINGER_MS) as unknown as number;
-      deno().unrefTimer(id);
+      if (!closed) linger(close);
     }
   };
 
@@ -156,7 +183,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
     : { remoteAddress: "", remotePort: 0, localAddress: unixPath, localPort: 0, unix: true };
   const events = onAccept(handle, peer);
 
-  const readBuffer = new Uint8Array(READ_SIZE);
+  let readBuffer = new Uint8Array(READ_SIZE_MIN);
   (async () => {
     try {
       for (;;) {
@@ -171,6 +198,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
         }
         // Hand the core a copy: the read buffer is reused for the next read.
         if (!ending) events.onData(readBuffer.slice(0, n));
+        if (n === readBuffer.length && n < READ_SIZE_MAX) readBuffer = new Uint8Array(n * 4);
       }
     } catch (error) {
       lastError = error;
