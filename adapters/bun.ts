@@ -18,7 +18,7 @@ import { concatBytes, isAscii } from "../src/bytes.ts";
 import { nodeRuntime } from "./node.ts";
 
 interface BunSocket {
-  data: SocketState;
+  data: BunSocketHandle;
   readonly remoteAddress: string;
   readonly remotePort?: number;
   readonly localAddress?: string;
@@ -51,20 +51,98 @@ interface BunApi {
 const bun = (): BunApi => (globalThis as unknown as { Bun: BunApi }).Bun;
 
 const HIGH_WATER = 64 * 1024;
+/** How much of a gathered write is copied into its first send. */
+const GATHER_MAX = 128 * 1024;
 const encoder = new TextEncoder();
 const LINGER_MS = 2000;
 
-interface SocketState {
-  events: ConnectionEvents;
-  queue: Uint8Array[];
-  queued: number;
-  ending: boolean;
-  peerEnded: boolean;
-  closed: boolean;
-  lastError?: unknown;
+/** One socket's state, and the core's view of it. Methods on a prototype: no closures per connection. */
+class BunSocketHandle implements SocketHandle {
+  readonly socket: BunSocket;
+  events: ConnectionEvents = undefined as unknown as ConnectionEvents;
+  queue: Uint8Array[] = [];
+  queued = 0;
+  ending = false;
+  peerEnded = false;
+  closed = false;
+  lastError: unknown;
+
+  constructor(socket: BunSocket) {
+    this.socket = socket;
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.closed || this.ending) return false;
+    if (this.queue.length === 0) {
+      const n = this.socket.write(data);
+      if (n >= data.length) return true;
+      this.queue.push(n > 0 ? data.subarray(n) : data);
+      this.queued = data.length - Math.max(n, 0);
+      return this.queued < HIGH_WATER;
+    }
+    this.queue.push(data);
+    this.queued += data.length;
+    return this.queued < HIGH_WATER;
+  }
+  /**
+   * Bun sockets have no gathered write. The first GATHER_MAX bytes (the head and the start of the
+   * body) are copied into one buffer so they leave in one send and one TCP segment train, as a
+   * writev would; the rest goes by reference.
+   */
+  writev(chunks: Uint8Array[]): boolean {
+    let total = 0;
+    for (const chunk of chunks) total += chunk.length;
+    const gathered = new Uint8Array(Math.min(total, GATHER_MAX));
+    let offset = 0;
+    let i = 0;
+    for (; i < chunks.length && offset < gathered.length; i++) {
+      const chunk = chunks[i];
+      const take = Math.min(chunk.length, gathered.length - offset);
+      gathered.set(take === chunk.length ? chunk : chunk.subarray(0, take), offset);
+      offset += take;
+      if (take < chunk.length) {
+        chunks[i] = chunk.subarray(take);
+        break;
+      }
+    }
+    let ok = this.write(gathered);
+    for (; i < chunks.length; i++) ok = this.write(chunks[i]);
+    return ok;
+  }
+  writeText(text: string): boolean {
+    if (this.closed || this.ending) return false;
+    if (this.queue.length > 0) return this.write(encoder.encode(text));
+    // Bun encodes strings natively; it reports bytes written, so a partial write of
+    // non-ASCII text is finished from its encoded form.
+    const n = this.socket.write(text as unknown as Uint8Array);
+    if (n === text.length && isAscii(text)) return true;
+    const bytes = encoder.encode(text);
+    if (n >= bytes.length) return true;
+    const written = Math.max(n, 0);
+    this.queue.push(bytes.subarray(written));
+    this.queued = bytes.length - written;
+    return this.queued < HIGH_WATER;
+  }
+  end(): void {
+    if (this.ending || this.closed) return;
+    this.ending = true;
+    this.socket.resume();
+    if (this.queue.length === 0) finishEnd(this.socket, this);
+  }
+  destroy(): void {
+    if (this.closed) return;
+    this.ending = true;
+    this.socket.terminate();
+  }
+  pauseReading(): void {
+    this.socket.pause();
+  }
+  resumeReading(): void {
+    if (!this.ending) this.socket.resume();
+  }
 }
 
-function flushQueue(socket: BunSocket, state: SocketState): void {
+function flushQueue(socket: BunSocket, state: BunSocketHandle): void {
   while (state.queue.length > 0) {
     const chunk = state.queue.length === 1 ? state.queue[0] : concatBytes(state.queue, state.queued);
     const n = socket.write(chunk);
@@ -79,68 +157,47 @@ function flushQueue(socket: BunSocket, state: SocketState): void {
   if (state.ending) finishEnd(socket, state);
 }
 
-function finishEnd(socket: BunSocket, state: SocketState): void {
+/**
+ * Sockets that sent their last byte and wait (reading and discarding) for the peer to close, with
+ * the time they are terminated anyway. One shared sweep instead of a timer per connection.
+ */
+const lingering = new Map<BunSocket, number>();
+let lingerSweep: ReturnType<typeof setInterval> | undefined;
+
+function linger(socket: BunSocket): void {
+  lingering.set(socket, Date.now() + LINGER_MS);
+  if (lingerSweep !== undefined) return;
+  lingerSweep = setInterval(() => {
+    const now = Date.now();
+    for (const [lingerer, deadline] of lingering) {
+      if (deadline > now) continue;
+      lingering.delete(lingerer);
+      if (!lingerer.data.closed) lingerer.terminate();
+    }
+    if (lingering.size === 0) {
+      clearInterval(lingerSweep);
+      lingerSweep = undefined;
+    }
+  }, LINGER_MS / 4);
+  (lingerSweep as { unref?: () => void }).unref?.();
+}
+
+function finishEnd(socket: BunSocket, state: BunSocketHandle): void {
   if (state.peerEnded) {
     socket.end(); // both sides are done
     return;
   }
   socket.shutdown(true); // half-close: the peer reads our response, we keep draining its input
-  setTimeout(() => {
-    if (!state.closed) socket.terminate();
-  }, LINGER_MS).unref?.();
+  linger(socket);
 }
 
 function handlers(onAccept: AcceptHandler, unixPath: string | undefined): SocketHandlers {
   return {
     open(socket) {
       socket.setNoDelay?.(true);
-      const state: SocketState = { events: undefined as unknown as ConnectionEvents, queue: [], queued: 0, ending: false, peerEnded: false, closed: false };
+      const state = new BunSocketHandle(socket);
       socket.data = state;
-      const handle: SocketHandle = {
-        write(data: Uint8Array): boolean {
-          if (state.closed || state.ending) return false;
-          if (state.queue.length === 0) {
-            const n = socket.write(data);
-            if (n >= data.length) return true;
-            state.queue.push(n > 0 ? data.subarray(n) : data);
-            state.queued = data.length - Math.max(n, 0);
-            return state.queued < HIGH_WATER;
-          }
-          state.queue.push(data);
-          state.queued += data.length;
-          return state.queued < HIGH_WATER;
-        },
-        writeText(text: string): boolean {
-          if (state.closed || state.ending) return false;
-          if (state.queue.length > 0) return handle.write(encoder.encode(text));
-          // Bun encodes strings natively; it reports bytes written, so a partial write of
-          // non-ASCII text is finished from its encoded form.
-          const n = socket.write(text as unknown as Uint8Array);
-          if (n === text.length && isAscii(text)) return true;
-          const bytes = encoder.encode(text);
-          if (n >= bytes.length) return true;
-          const written = Math.max(n, 0);
-          state.queue.push(bytes.subarray(written));
-          state.queued = bytes.length - written;
-          return state.queued < HIGH_WATER;
-        },
-        end(): void {
-          if (state.ending || state.closed) return;
-          state.ending = true;
-          socket.resume();
-          if (state.queue.length === 0) finishEnd(socket, state);
-        },
-        destroy(): void {
-          if (state.closed) return;
-          state.ending = true;
-          socket.terminate();
-        },
-        pauseReading: () => socket.pause(),
-        resumeReading: () => {
-          if (!state.ending) socket.resume();
-        },
-      };
-      state.events = onAccept(handle, unixPath === undefined
+      state.events = onAccept(state, unixPath === undefined
         ? {
           remoteAddress: socket.remoteAddress,
           remotePort: socket.remotePort ?? 0,
@@ -172,6 +229,7 @@ function handlers(onAccept: AcceptHandler, unixPath: string | undefined): Socket
       const state = socket.data;
       if (state.closed) return;
       state.closed = true;
+      if (state.ending) lingering.delete(socket);
       state.events.onClose(error ?? state.lastError);
     },
   };

@@ -7,6 +7,13 @@ import assert from "node:assert/strict";
 import { exchange, RawClient, sleep, startServer, type TestServer } from "./_helpers.ts";
 import { badcl, echo, error, nocl, parseEcho, sleepy } from "./fixtures/apps.ts";
 
+/** `n` bytes of a pattern that does not repeat at any power-of-two period. */
+function patternBytes(n: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 31 + (i >> 8) * 7) % 251;
+  return out;
+}
+
 const SAFE_ERROR_HEADERS = ["connection", "content-length", "content-type", "date", "server"];
 
 describe("echo app (Waitress EchoTests)", () => {
@@ -323,6 +330,7 @@ describe("response framing", () => {
     }
     if (path === "/head-length") return new Response("twelve bytes", { headers: { "content-length": "12" } });
     if (path === "/big-text") return new Response("héllo wörld €\n".repeat(200_000));
+    if (path.startsWith("/bytes/")) return new Response(patternBytes(Number(path.slice(7))), { headers: { "content-type": "application/octet-stream" } });
     if (path === "/events") {
       // An event stream: one event at once, the next much later.
       let sent = 0;
@@ -382,6 +390,22 @@ describe("response framing", () => {
       assert.deepEqual(response.body, expected);
       await client.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n");
       assert.equal((await client.response()).text, "hello");
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("sends byte bodies around the gathered-write sizes intact, back to back", async () => {
+    // 16 KiB is where byte bodies stop being copied next to their head; Bun gathers the first 128 KiB.
+    const sizes = [16 * 1024 - 1, 16 * 1024 + 1, 128 * 1024 - 90, 128 * 1024 + 7, 300 * 1024 + 3, 1024 * 1024];
+    const client = new RawClient(s.port);
+    try {
+      await client.send(sizes.map((n) => `GET /bytes/${n} HTTP/1.1\r\nHost: x\r\n\r\n`).join(""));
+      for (const n of sizes) {
+        const response = await client.response({ timeoutMs: 10000 });
+        assert.equal(response.header("content-length"), String(n));
+        assert.deepEqual(response.body, patternBytes(n), `body of ${n} bytes`);
+      }
     } finally {
       client.destroy();
     }
