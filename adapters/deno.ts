@@ -90,6 +90,8 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
   /** Bytes handed to write() and not yet written: the backpressure measure. */
   let pending = 0;
   let writing = false;
+  /** write() reported backpressure: the core waits for onDrain. */
+  let congested = false;
   let ending = false;
   let closed = false;
   let paused = false;
@@ -131,7 +133,10 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
       writing = false;
     }
     if (closed) return;
-    events.onDrain();
+    if (congested) {
+      congested = false;
+      events.onDrain();
+    }
     if (ending && queue.length === 0) {
       if (peerEnded) return close(); // both sides are done
       try {
@@ -148,7 +153,9 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
       queued += data.length;
       pending += data.length;
       if (!writing) void writeLoop();
-      return pending < HIGH_WATER;
+      if (pending < HIGH_WATER) return true;
+      congested = true;
+      return false;
     },
     end(): void {
       if (ending || closed) return;

@@ -298,6 +298,7 @@ export class Connection implements ConnectionEvents {
   onDrain(): void {
     this.lastActivity = Date.now();
     this.#congested = false;
+    if (this.#drainWaiters.length === 0) return;
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const resolve of waiters) resolve();
