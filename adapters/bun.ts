@@ -53,6 +53,8 @@ const bun = (): BunApi => (globalThis as unknown as { Bun: BunApi }).Bun;
 const HIGH_WATER = 64 * 1024;
 /** How much of a gathered write is copied into its first send. */
 const GATHER_MAX = 128 * 1024;
+/** Scratch memory for gathered writes, shared by all sockets (never while a view of it is queued). */
+let gatherScratch: Uint8Array | undefined;
 const encoder = new TextEncoder();
 const LINGER_MS = 2000;
 
@@ -90,9 +92,11 @@ class BunSocketHandle implements SocketHandle {
    * writev would; the rest goes by reference.
    */
   writev(chunks: Uint8Array[]): boolean {
+    if (this.closed || this.ending) return false;
     let total = 0;
     for (const chunk of chunks) total += chunk.length;
-    const gathered = new Uint8Array(Math.min(total, GATHER_MAX));
+    // Fresh large typed arrays are costly in JavaScriptCore: gather into a reused scratch buffer.
+    const gathered = (gatherScratch ??= new Uint8Array(GATHER_MAX)).subarray(0, Math.min(total, GATHER_MAX));
     let offset = 0;
     let i = 0;
     for (; i < chunks.length && offset < gathered.length; i++) {
@@ -105,7 +109,21 @@ class BunSocketHandle implements SocketHandle {
         break;
       }
     }
-    let ok = this.write(gathered);
+    // A queued view keeps the scratch buffer: then the next gather takes a new one.
+    if (this.queue.length > 0) {
+      gatherScratch = undefined;
+      this.queue.push(gathered);
+      this.queued += gathered.length;
+    } else {
+      const n = this.socket.write(gathered);
+      if (n < gathered.length) {
+        gatherScratch = undefined;
+        const written = Math.max(n, 0);
+        this.queue.push(gathered.subarray(written));
+        this.queued = gathered.length - written;
+      }
+    }
+    let ok = this.queued < HIGH_WATER;
     for (; i < chunks.length; i++) ok = this.write(chunks[i]);
     return ok;
   }
