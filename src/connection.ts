@@ -768,8 +768,8 @@ export class Connection implements ConnectionEvents {
     lines += this.#closingLines(exchange, collected.hasDate, collected.hasServer);
     exchange.responseStarted = true;
     exchange.status = status;
-    const reason = fast.statusText || statusText(status);
-    const headText = `HTTP/1.${head.minorVersion} ${status} ${reason.replace(/[\r\n\0]/g, " ")}\r\n${lines}\r\n`;
+    const reason = fast.statusText ? safeReason(fast.statusText) : statusText(status);
+    const headText = `HTTP/1.${head.minorVersion} ${status} ${reason}\r\n${lines}\r\n`;
     const noBody = head.method === "HEAD" || body === null;
     if (!noBody) exchange.bodyBytes = bodyLength;
     if (this.#socket.writeText !== undefined && (noBody || typeof body === "string") && isAscii(headText)) {
@@ -921,10 +921,11 @@ export class Connection implements ConnectionEvents {
     }
     lines += this.#closingLines(exchange, collected.hasDate, collected.hasServer);
 
-    const reason = (fast ? fast.statusText : response.statusText) || statusText(status);
+    const appReason = fast ? fast.statusText : response.statusText;
+    const reason = appReason ? safeReason(appReason) : statusText(status);
     exchange.responseStarted = true;
     exchange.status = status;
-    const headText = `HTTP/1.${head.minorVersion} ${status} ${reason.replace(/[\r\n\0]/g, " ")}\r\n${lines}\r\n`;
+    const headText = `HTTP/1.${head.minorVersion} ${status} ${reason}\r\n${lines}\r\n`;
 
     // The common case: the whole body is known and matches its length: one buffer, one write.
     if (ended && (declaredLength < 0 || declaredLength === firstLength || isHead || !bodyAllowed)) {
@@ -1152,6 +1153,11 @@ function settledSoon<T>(promise: Promise<T>): Promise<T | undefined> {
   let late: Promise<undefined> = NOT_YET;
   for (let i = 0; i < 6; i++) late = late.then(() => undefined);
   return Promise.race([promise, late]);
+}
+
+/** An application's reason phrase, with CR, LF and NUL (which would split the head) made spaces. */
+function safeReason(reason: string): string {
+  return reason.replace(/[\r\n\0]/g, " ");
 }
 
 /** Body length of a complete message: everything after the blank line that ends the head. */

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { isToken } from "./abnf.ts";
 import { encodeLatin1, encodeUtf8, concatBytes } from "./bytes.ts";
 import { httpDateNow } from "./http_date.ts";
 import { statusText } from "./status_text.ts";
@@ -14,7 +15,6 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "te", "trailer", "transfer-encoding", "upgrade",
 ]);
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // deno-lint-ignore no-control-regex
 const FORBIDDEN_VALUE = /[\0\r\n]/;
 
@@ -28,7 +28,7 @@ const FORBIDDEN_VALUE = /[\0\r\n]/;
  * ```
  */
 export function isSafeHeader(name: string, value: string): boolean {
-  return TOKEN.test(name) && !FORBIDDEN_VALUE.test(value);
+  return isToken(name) && !FORBIDDEN_VALUE.test(value);
 }
 
 /** Options for {@linkcode errorResponse}. */
