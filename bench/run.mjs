@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // `npm run bench`: measures our serve() against each runtime's native HTTP server with wrk, on
 // 127.0.0.1 only, plus two extra comparisons: ours (on each runtime) against Python's Waitress,
-// and ours serving a Hono app against @hono/node-server on Node. For every workload and round it
+// and ours serving a Hono app against @hono/node-server on Node, and a "raw socket ceiling" per
+// runtime (a responder on the bare socket API that parses nothing). For every workload and round it
 // starts each server (bench/apps/*.mjs, bench/apps/python_waitress.py) pinned to
 // CPU 0, waits for its "READY <port>" line, checks one response, runs a warm-up and a measured
 // `wrk` pinned to CPU 1, then stops the server by its pid. Prints a Markdown report and writes
 // bench/results/LATEST.md and bench/results/LATEST.svg. See bench/README.md.
 //
 // Usage: node bench/run.mjs [--duration 5] [--rounds 3] [--warmup 2] [--connections 50] [--quiet-wait 15]
-//                           [--only node,deno,bun,python,hono] [--workload hello|pipelined|close|echo|big|all]
+//                           [--only node,deno,bun,python,hono,raw] [--workload hello|pipelined|close|echo|big|all]
 //                           [--python /usr/bin/python3]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -22,8 +23,13 @@ const resultsDir = join(root, "bench", "results");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
 const RUNTIMES = ["node", "deno", "bun"];
-/** What --only selects: the three runtimes (native vs ours) and the two extra comparisons. */
-const GROUPS = [...RUNTIMES, "python", "hono"];
+/**
+ * What --only selects: the three runtimes (native vs ours), the two extra comparisons, and the
+ * raw socket ceilings (one per runtime).
+ */
+const GROUPS = [...RUNTIMES, "python", "hono", "raw"];
+/** The workloads the raw socket responders answer (GET without a body); they skip the others. */
+const RAW_WORKLOADS = ["hello", "pipelined", "close"];
 /** Debian's python3-waitress is installed for the system Python, not for a pyenv/venv `python3`. */
 const DEFAULT_PYTHON = "/usr/bin/python3";
 
@@ -65,16 +71,21 @@ wrk.headers["Content-Type"] = "application/octet-stream"
 
 /**
  * The servers. `group` is what --only selects: a runtime (its native server and ours), `python`
- * (Python's Waitress) or `hono` (one Hono app on @hono/node-server and on ours, on Node).
+ * (Python's Waitress), `hono` (one Hono app on @hono/node-server and on ours, on Node) or `raw`
+ * (a minimal responder on each runtime's socket API: a ceiling, not a competitor).
  * `ratioTo` is the key of the server a row is divided by in the tables and the chart.
+ * `workloads`, when set, limits a server to those workloads.
  */
 const SERVERS = [
   { key: "node-native", group: "node", runtime: "node", kind: "native", label: "node:http", script: "node_http.mjs", color: "#9bbf8f" },
   { key: "node-ours", group: "node", runtime: "node", kind: "ours", label: "ours (dist/)", script: "ours_node.mjs", ratioTo: "node-native", color: "#3f7f2f" },
+  { key: "node-raw", group: "raw", runtime: "node", kind: "raw", label: "raw node:net", script: "raw_node.mjs", workloads: RAW_WORKLOADS, color: "#c9c9c9" },
   { key: "deno-native", group: "deno", runtime: "deno", kind: "native", label: "Deno.serve", script: "deno_serve.mjs", color: "#9fb4d8" },
   { key: "deno-ours", group: "deno", runtime: "deno", kind: "ours", label: "ours (mod.ts)", script: "ours_deno.mjs", ratioTo: "deno-native", color: "#2f5597" },
+  { key: "deno-raw", group: "raw", runtime: "deno", kind: "raw", label: "raw Deno.listen", script: "raw_deno.mjs", workloads: RAW_WORKLOADS, color: "#c9c9c9" },
   { key: "bun-native", group: "bun", runtime: "bun", kind: "native", label: "Bun.serve", script: "bun_serve.mjs", color: "#e6c58f" },
   { key: "bun-ours", group: "bun", runtime: "bun", kind: "ours", label: "ours (mod.ts)", script: "ours_bun.mjs", ratioTo: "bun-native", color: "#b07a1f" },
+  { key: "bun-raw", group: "raw", runtime: "bun", kind: "raw", label: "raw Bun.listen", script: "raw_bun.mjs", workloads: RAW_WORKLOADS, color: "#c9c9c9" },
   { key: "python-waitress", group: "python", runtime: "python", kind: "reference", label: "Waitress (threads=4)", script: "python_waitress.py", color: "#b9a3d0" },
   { key: "node-hono", group: "hono", runtime: "node", kind: "reference", label: "@hono/node-server + Hono", script: "hono_node_server.mjs", color: "#e0a3a3" },
   { key: "node-ours-hono", group: "hono", runtime: "node", kind: "ours", label: "ours (dist/) + Hono", script: "ours_hono_node.mjs", ratioTo: "node-hono", color: "#a33a3a" },
@@ -92,6 +103,10 @@ const TARGETS = {
 };
 
 const selected = (opts) => SERVERS.filter((s) => opts.only.includes(s.group));
+/** The selected servers that run a workload (the raw responders only answer RAW_WORKLOADS). */
+const serversFor = (opts, workload) => selected(opts).filter((s) => !s.workloads || s.workloads.includes(workload));
+/** Whether a runtime's binary is needed: one of its servers is selected. */
+const usesRuntime = (opts, runtime) => selected(opts).some((s) => s.runtime === runtime);
 const runtimesOf = (opts) => RUNTIMES.filter((r) => opts.only.includes(r));
 
 // ---------------------------------------------------------------------------------------------
@@ -107,7 +122,10 @@ function usage(code) {
   --quiet-wait N    before each run, wait up to N seconds for other processes to go idle (default 15; 0 = don't)
   --only LIST       comma-separated: node,deno,bun (each runtime's native server and ours),
                     python (Python's Waitress, compared with ours on each runtime measured),
-                    hono (a Hono app on @hono/node-server and on ours, Node); default all five
+                    hono (a Hono app on @hono/node-server and on ours, Node),
+                    raw (a responder on each runtime's bare socket API that parses nothing:
+                    node:net, Deno.listen, Bun.listen; only for hello, pipelined, close);
+                    default all six
   --workload LIST   comma-separated: ${Object.keys(WORKLOADS).join(", ")}, or all (default hello)
   --python PATH     the Python that has waitress (default ${DEFAULT_PYTHON}; Debian's python3-waitress)
   --help            this text`);
@@ -273,8 +291,8 @@ function environment(opts, pin) {
   } catch { /* not Linux */ }
   const wrkVersion = firstLine("wrk", ["-v"]).replace(/\s*Copyright.*$/, "").replace(/^wrk\s+/, "");
   const versions = { node: process.version, wrk: wrkVersion };
-  if (opts.only.includes("deno")) versions.deno = firstLine(bin("deno"), ["--version"]);
-  if (opts.only.includes("bun")) versions.bun = firstLine(bin("bun"), ["--version"]);
+  if (usesRuntime(opts, "deno")) versions.deno = firstLine(bin("deno"), ["--version"]);
+  if (usesRuntime(opts, "bun")) versions.bun = firstLine(bin("bun"), ["--version"]);
   if (opts.waitress) {
     versions.python = opts.waitress.python;
     versions.waitress = opts.waitress.waitress;
@@ -594,6 +612,7 @@ const runtimeLabel = (env, runtime) => {
   if (runtime === "python") return `Python ${v}`;
   return `Bun ${v}`;
 };
+const bold = (text) => (text === "—" ? text : `**${text}**`);
 const times = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "—");
 /** A server's ratio to its `ratioTo` server in one workload's results (NaN when either failed). */
 const ratioOf = (server, w, results) => (server.ratioTo && results[w][server.ratioTo] ? ratio(results[w][server.key].rps, results[w][server.ratioTo].rps) : NaN);
@@ -617,6 +636,19 @@ function extraComparisons(env, opts, results) {
       const ours = results[w]["node-ours-hono"], ref = results[w]["node-hono"];
       const x = ratio(ours.rps, ref.rps);
       rows.push({ w, what: `ours + Hono / @hono/node-server + Hono (${runtimeLabel(env, "node")})`, ours: ours.rps, ref: ref.rps, x, target: TARGETS.hono.ratio });
+    }
+  }
+  return rows;
+}
+
+/** The rows of the raw-ceiling summary: per workload and runtime, the raw, native and ours req/s. */
+function rawCeilings(opts, results) {
+  const rows = [];
+  for (const w of opts.workloads) {
+    for (const runtime of RUNTIMES) {
+      const raw = results[w][`${runtime}-raw`];
+      if (!raw) continue;
+      rows.push({ w, runtime, raw: raw.rps, native: results[w][`${runtime}-native`]?.rps ?? NaN, ours: results[w][`${runtime}-ours`]?.rps ?? NaN });
     }
   }
   return rows;
@@ -671,8 +703,10 @@ function errorCell(s) {
 function markdown(env, opts, results) {
   const runtimes = runtimesOf(opts);
   const extras = selected(opts).some((s) => s.group === "python" || s.group === "hono");
+  const raw = opts.only.includes("raw") && opts.workloads.some((w) => RAW_WORKLOADS.includes(w));
+  const also = [extras && "the extra comparisons", raw && "the raw socket ceiling"].filter(Boolean);
   const lines = [];
-  lines.push(`# Benchmark: ours vs the native servers${extras ? " (and the extra comparisons)" : ""}`, "");
+  lines.push(`# Benchmark: ours vs the native servers${also.length ? ` (and ${also.join(" and ")})` : ""}`, "");
   lines.push(`- Command: \`${env.command}\``);
   lines.push(`- Date: ${env.date}`);
   lines.push(`- Machine: ${env.cores} cores, ${env.model}, ${env.kernel}; load average ${env.load.toFixed(2)} at the start`);
@@ -714,11 +748,27 @@ function markdown(env, opts, results) {
     lines.push("");
   }
 
+  // The raw socket ceiling: how close ours (and the native server) come to a responder on the
+  // same socket API that parses nothing.
+  const ceilings = rawCeilings(opts, results);
+  if (ceilings.length) {
+    lines.push("## Raw socket ceiling (requests per second)", "");
+    lines.push("| workload | runtime | raw server | raw | native | ours | ours / raw | native / raw |");
+    lines.push("|---|---|---|---:|---:|---:|---:|---:|");
+    for (const row of ceilings) {
+      lines.push(`| ${row.w} | ${runtimeLabel(env, row.runtime)} | ${SERVER[`${row.runtime}-raw`].label} | ${int(row.raw)} | ${int(row.native)} | ${int(row.ours)} | ${bold(times(ratio(row.ours, row.raw)))} | ${times(ratio(row.native, row.raw))} |`);
+    }
+    const skipped = opts.workloads.filter((w) => !RAW_WORKLOADS.includes(w));
+    lines.push("", `Raw: a responder written directly on the runtime's socket API (bench/apps/raw_*.mjs) that parses nothing: it counts the "\\r\\n\\r\\n" in each chunk and writes as many copies of one pre-encoded hello response in one write (closing after it when the chunk says \`connection: close\`). No parsing, no validation, no limits, no Fetch objects: the most any server on that socket API could do on this machine, not a competitor. ours / raw is the share of that ceiling ours reaches; native / raw is the same for the runtime's own server (it can exceed 1×: the native servers do not go through the JavaScript socket API). Look at the raw row's server CPU in the workload's table: well below 100% (e.g. with \`Connection: close\`), the limit was wrk or the kernel, not the server, so the ratios then say less. "—": not measured (add the runtime to --only).${skipped.length ? ` The raw servers answer only ${RAW_WORKLOADS.join(", ")}: not run for ${skipped.join(", ")}.` : ""}`);
+    lines.push("");
+  }
+
   for (const w of opts.workloads) {
     lines.push(`## ${w}: ${WORKLOADS[w].title}`, "");
-    const servers = selected(opts);
-    const main = servers.filter((s) => RUNTIMES.includes(s.group));
-    const extra = servers.filter((s) => !RUNTIMES.includes(s.group));
+    const servers = serversFor(opts, w);
+    const main = servers.filter((s) => RUNTIMES.includes(s.group) || s.group === "raw");
+    const extra = servers.filter((s) => !RUNTIMES.includes(s.group) && s.group !== "raw");
+    if (!servers.length) lines.push(`Nothing measured: the servers selected (--only ${opts.only.join(",")}) do not run this workload (the raw servers answer only ${RAW_WORKLOADS.join(", ")}).`);
     if (main.length) {
       lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | other processes | errors | ours/native |");
       lines.push("|---|---|---:|---|---:|---:|---:|---:|---|---:|");
@@ -726,6 +776,7 @@ function markdown(env, opts, results) {
         const x = ratioOf(server, w, results);
         lines.push(serverRow(env, server, results[w][server.key], Number.isFinite(x) ? `**${x.toFixed(2)}×**` : ""));
       }
+      if (main.some((s) => s.group === "raw")) lines.push("", "The raw rows (no parsing, a ceiling; see \"Raw socket ceiling\") are for reference: the ours/native ratios do not use them.");
     }
     if (extra.length) {
       if (main.length) lines.push("", "Extra comparisons:", "");
@@ -764,7 +815,6 @@ const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 /** A horizontal bar chart, one panel per workload with its own scale. Plain SVG, no dependencies. */
 function svg(env, opts, results) {
   const width = 820, labelW = 250, valueW = 150, barW = width - labelW - valueW - 20, barH = 18, gap = 6;
-  const servers = selected(opts);
   const parts = [];
   let y = 30;
   parts.push(`<text x="10" y="20" font-size="15" font-weight="bold">Requests per second (median of ${opts.rounds}; wrk -c${opts.connections}, ${opts.duration} s) — ${esc(env.model)}, ${env.cores} cores</text>`);
@@ -772,6 +822,7 @@ function svg(env, opts, results) {
     y += 14;
     parts.push(`<text x="10" y="${y + 4}" font-size="13" font-weight="bold">${esc(w)}: ${esc(WORKLOADS[w].title.replace(/`/g, ""))}</text>`);
     y += 12;
+    const servers = serversFor(opts, w);
     const max = Math.max(1, ...servers.map((s) => results[w][s.key].rps).filter(Number.isFinite));
     for (const s of servers) {
       const r = results[w][s.key];
@@ -803,7 +854,7 @@ async function main() {
   const pin = pinning();
   if (opts.only.includes("node") || opts.only.includes("hono")) ensureBuild();
   for (const r of ["deno", "bun"]) {
-    if (opts.only.includes(r) && !existsSync(bin(r))) fail(`${bin(r)} is missing: run \`npm ci\` (or pass --only without ${r})`);
+    if (usesRuntime(opts, r) && !existsSync(bin(r))) fail(`${bin(r)} is missing: run \`npm ci\` (or pass --only without ${r}${opts.only.includes("raw") ? " and raw" : ""})`);
   }
   if (opts.only.includes("hono")) {
     for (const name of ["hono", "@hono/node-server"]) {
@@ -818,6 +869,8 @@ async function main() {
     console.error("bench: nothing left to measure");
     process.exit(1);
   }
+  const runs = opts.workloads.reduce((sum, w) => sum + serversFor(opts, w).length, 0);
+  if (runs === 0) fail(`nothing to measure: the raw servers only answer ${RAW_WORKLOADS.join(", ")} (add one to --workload, or another group to --only)`);
   const env = environment(opts, pin);
 
   // wrk Lua scripts live in a temporary folder for the run.
@@ -829,15 +882,15 @@ async function main() {
     writeFileSync(scripts[w], WORKLOADS[w].lua);
   }
 
-  const servers = selected(opts);
   const perRun = opts.warmup + opts.duration + 1.5;
-  const total = opts.workloads.length * servers.length * opts.rounds * perRun;
+  const total = runs * opts.rounds * perRun;
   if (env.load > 0.5) console.log(`Note: the 1-minute load average is ${env.load.toFixed(2)}; other work on this machine will skew the figures (see "other processes" in the report).`);
-  console.log(`Benchmarking ${servers.length} servers × ${opts.workloads.length} workload(s) × ${opts.rounds} round(s): about ${Math.ceil(total / 60)} min. ${pin.note}.`);
+  console.log(`Benchmarking ${selected(opts).length} servers × ${opts.workloads.length} workload(s) × ${opts.rounds} round(s)${runs < selected(opts).length * opts.workloads.length ? ` (${runs} server runs per round: the raw servers only run ${RAW_WORKLOADS.join(", ")})` : ""}: about ${Math.ceil(total / 60)} min. ${pin.note}.`);
 
   const results = {};
   try {
     for (const w of opts.workloads) {
+      const servers = serversFor(opts, w);
       const rounds = Object.fromEntries(servers.map((s) => [s.key, []]));
       // Rounds are interleaved across servers so slow drift (thermal, neighbours) hits all alike.
       for (let round = 1; round <= opts.rounds; round++) {
