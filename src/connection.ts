@@ -87,7 +87,7 @@ const MERGE_LIMIT = 64 * 1024;
 /** One request being served. */
 class Exchange implements RequestParts {
   head: RequestHead;
-  hasBody: boolean;
+  readonly hasBody: boolean;
   /** The parser has not yet produced this request's "end" event. */
   bodyOpen = true;
   bodyController: ReadableStreamDefaultController<Uint8Array> | undefined;

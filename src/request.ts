@@ -39,6 +39,8 @@ export interface RequestParts {
   headers: string[];
   /** The body stream (it may be created on first access), or `null` for none. */
   readonly body: ReadableStream<Uint8Array> | null;
+  /** Optional: whether there is a body, known without creating the stream. */
+  readonly hasBody?: boolean;
   /**
    * Optional: the whole body, gathered without a stream, or `undefined` when the stream was already
    * handed out. After it is called, `body` is `null`.
@@ -150,14 +152,21 @@ export class LazyRequest {
     this.#headers ??= headersOf(this.#parts.headers);
     return this.#headers;
   }
+  /** No body at all: like a native `Request` with a null body, reads give nothing and never use it up. */
+  #bodiless(): boolean {
+    const parts = this.#parts;
+    return parts.hasBody === undefined ? parts.body === null : !parts.hasBody;
+  }
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#native) return this.#native.body;
+    if (this.#bodiless()) return null;
     if (this.#bodyUsed && !this.#streamOut) return (this.#usedStream ??= usedStream());
     this.#streamOut = true;
     return this.#parts.body;
   }
   get bodyUsed(): boolean {
     if (this.#native) return this.#native.bodyUsed;
+    if (this.#bodiless()) return false;
     if (this.#bodyUsed) return true;
     if (!this.#streamOut) return false;
     const body = this.#parts.body;
@@ -209,6 +218,7 @@ export class LazyRequest {
   /** Reads the body as bytes. */
   async bytes(): Promise<Uint8Array> {
     if (this.#native) return new Uint8Array(await this.#native.arrayBuffer());
+    if (this.#bodiless()) return new Uint8Array(0);
     if (!this.#streamOut && !this.#bodyUsed && this.#parts.readBody !== undefined) {
       const whole = this.#parts.readBody();
       if (whole !== undefined) {

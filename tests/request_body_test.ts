@@ -48,6 +48,11 @@ describe("reading a request body whole", () => {
       return new Response(`${buffer.byteLength} ${new TextDecoder().decode(buffer)}`);
     }
     if (path === "/json") return Response.json(await request.json());
+    if (path === "/none") {
+      const first = await request.text();
+      const second = await request.arrayBuffer();
+      return new Response(`[${first}][${second.byteLength}] used=${request.bodyUsed} body=${request.body}`);
+    }
     if (path === "/twice") {
       const first = await request.text();
       const locked = request.body !== null && request.body.locked;
@@ -118,6 +123,11 @@ describe("reading a request body whole", () => {
     } finally {
       client.destroy();
     }
+  });
+
+  it("reads a bodiless request as empty any number of times, never using it up (as a native Request does)", async () => {
+    const { response } = await exchange(s.port, "GET /none HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.equal(response.text, "[][0] used=false body=null");
   });
 
   it("marks the body used and refuses a second read, as a native Request does", async () => {
