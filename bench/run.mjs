@@ -520,8 +520,17 @@ function runWrk(port, seconds, opts, workload, scripts, pin) {
     child.stdout.on("data", (t) => { out += t; });
     child.stderr.on("data", (t) => { out += t; });
     const timer = setTimeout(() => { try { process.kill(child.pid, "SIGKILL"); } catch { /* gone */ } }, (seconds + 30) * 1000);
-    child.on("close", (code) => { clearTimeout(timer); resolve({ code, out, pid: child.pid }); });
-    child.on("error", (error) => { clearTimeout(timer); resolve({ code: -1, out: String(error), pid: child.pid }); });
+    // wrk's own CPU time, sampled while it runs (its /proc entry is gone once it exits): a client
+    // near 100% of its core means the client, not the server, set the pace.
+    const started = performance.now();
+    let clientCpu = NaN;
+    const sampler = setInterval(() => {
+      const cpu = cpuSeconds(child.pid);
+      if (cpu !== undefined) clientCpu = cpu / ((performance.now() - started) / 1000);
+    }, 100);
+    const done = (result) => { clearTimeout(timer); clearInterval(sampler); resolve({ ...result, pid: child.pid, clientCpu }); };
+    child.on("close", (code) => done({ code, out }));
+    child.on("error", (error) => done({ code: -1, out: String(error) }));
   });
 }
 
@@ -573,6 +582,7 @@ async function measure(server, workload, opts, scripts, pin) {
     const othersAfter = otherProcesses([process.pid, state.pid, wrk.pid]);
     const result = parseWrk(wrk.out);
     result.cpu = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / elapsed : NaN;
+    result.clientCpu = wrk.clientCpu;
     // CPU other processes took meanwhile: on a busy machine the figures are skewed.
     result.other = otherShare(others, othersAfter, elapsed);
     result.logLines = state.logLines - logBefore;
@@ -656,7 +666,7 @@ function rawCeilings(opts, results) {
 
 /** One row of a per-workload table. */
 function serverRow(env, server, s, x) {
-  return `| ${runtimeLabel(env, server.runtime)} | ${server.label} | ${int(s.rps)} | ${s.each.map(kilo).join(" / ")} | ${ms(s.p50)} | ${ms(s.p99)} | ${pct(s.cpu)} | ${pct(s.other)} | ${errorCell(s)} | ${x} |`;
+  return `| ${runtimeLabel(env, server.runtime)} | ${server.label} | ${int(s.rps)} | ${s.each.map(kilo).join(" / ")} | ${ms(s.p50)} | ${ms(s.p99)} | ${pct(s.cpu)} | ${pct(s.clientCpu)} | ${pct(s.other)} | ${errorCell(s)} | ${x} |`;
 }
 
 /** Median of the rounds plus the error totals, per server. */
@@ -679,6 +689,7 @@ function summarise(rounds) {
     p50: median(ok.map((r) => r.p50)),
     p99: median(ok.map((r) => r.p99)),
     cpu: median(ok.map((r) => r.cpu)),
+    clientCpu: median(ok.map((r) => r.clientCpu)),
     other: median(ok.map((r) => r.other)),
     non2xx: rounds.reduce((s, r) => s + (r.non2xx ?? 0), 0),
     socket: rounds.reduce((s, r) => {
@@ -770,8 +781,8 @@ function markdown(env, opts, results) {
     const extra = servers.filter((s) => !RUNTIMES.includes(s.group) && s.group !== "raw");
     if (!servers.length) lines.push(`Nothing measured: the servers selected (--only ${opts.only.join(",")}) do not run this workload (the raw servers answer only ${RAW_WORKLOADS.join(", ")}).`);
     if (main.length) {
-      lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | other processes | errors | ours/native |");
-      lines.push("|---|---|---:|---|---:|---:|---:|---:|---|---:|");
+      lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | wrk CPU | other processes | errors | ours/native |");
+      lines.push("|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|");
       for (const server of main) {
         const x = ratioOf(server, w, results);
         lines.push(serverRow(env, server, results[w][server.key], Number.isFinite(x) ? `**${x.toFixed(2)}×**` : ""));
@@ -780,8 +791,8 @@ function markdown(env, opts, results) {
     }
     if (extra.length) {
       if (main.length) lines.push("", "Extra comparisons:", "");
-      lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | other processes | errors | ratio |");
-      lines.push("|---|---|---:|---|---:|---:|---:|---:|---|---:|");
+      lines.push("| runtime | server | req/s (median) | rounds | p50 | p99 | server CPU | wrk CPU | other processes | errors | ratio |");
+      lines.push("|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|");
       for (const server of extra) {
         let cell = "";
         if (server.key === "python-waitress") {
@@ -806,7 +817,7 @@ function markdown(env, opts, results) {
     if (notes.length) lines.push("", ...notes);
     lines.push("");
   }
-  lines.push("req/s: wrk's Requests/sec, median of the rounds (each round listed). p50/p99: wrk latency percentiles, median of the rounds. Server CPU: the server process's user+system CPU time (all its threads) over the measured run divided by its wall time (100% = one core saturated; below that the client, the kernel or other load is the limit). Other processes: CPU time used by every other user-space process on the machine during the measured run (100% = one core), median of the rounds; anything well above 0% means the machine was busy and the figures are less reliable. Errors: wrk's non-2xx responses and socket errors summed over the measured rounds.");
+  lines.push("req/s: wrk's Requests/sec, median of the rounds (each round listed). p50/p99: wrk latency percentiles, median of the rounds. Server CPU: the server process's user+system CPU time (all its threads) over the measured run divided by its wall time (100% = one core saturated; below that the client, the kernel or other load is the limit). wrk CPU: the load generator's own user+system CPU time over the run (100% = its core saturated: then wrk, not the server, set the pace). Other processes: CPU time used by every other user-space process on the machine during the measured run (100% = one core), median of the rounds; anything well above 0% means the machine was busy and the figures are less reliable. Errors: wrk's non-2xx responses and socket errors summed over the measured rounds.");
   return lines.join("\n") + "\n";
 }
 
