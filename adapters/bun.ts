@@ -16,6 +16,7 @@ import { installFastResponse } from "./fast_globals.ts";
 import { openAppend } from "./node_file.ts";
 import { concatBytes, isAscii } from "../src/bytes.ts";
 import { nodeRuntime } from "./node.ts";
+import { Lingering } from "./linger.ts";
 
 interface BunSocket {
   data: BunSocketHandle;
@@ -56,7 +57,6 @@ const GATHER_MAX = 128 * 1024;
 /** Scratch memory for gathered writes, shared by all sockets (never while a view of it is queued). */
 let gatherScratch: Uint8Array | undefined;
 const encoder = new TextEncoder();
-const LINGER_MS = 2000;
 
 /** One socket's state, and the core's view of it. Methods on a prototype: no closures per connection. */
 class BunSocketHandle implements SocketHandle {
@@ -175,30 +175,9 @@ function flushQueue(socket: BunSocket, state: BunSocketHandle): void {
   if (state.ending) finishEnd(socket, state);
 }
 
-/**
- * Sockets that sent their last byte and wait (reading and discarding) for the peer to close, with
- * the time they are terminated anyway. One shared sweep instead of a timer per connection.
- */
-const lingering = new Map<BunSocket, number>();
-let lingerSweep: ReturnType<typeof setInterval> | undefined;
-
-function linger(socket: BunSocket): void {
-  lingering.set(socket, Date.now() + LINGER_MS);
-  if (lingerSweep !== undefined) return;
-  lingerSweep = setInterval(() => {
-    const now = Date.now();
-    for (const [lingerer, deadline] of lingering) {
-      if (deadline > now) continue;
-      lingering.delete(lingerer);
-      if (!lingerer.data.closed) lingerer.terminate();
-    }
-    if (lingering.size === 0) {
-      clearInterval(lingerSweep);
-      lingerSweep = undefined;
-    }
-  }, LINGER_MS / 4);
-  (lingerSweep as { unref?: () => void }).unref?.();
-}
+const lingering = new Lingering<BunSocket>((socket) => {
+  if (!socket.data.closed) socket.terminate();
+}, (timer) => (timer as { unref?: () => void }).unref?.());
 
 function finishEnd(socket: BunSocket, state: BunSocketHandle): void {
   if (state.peerEnded) {
@@ -206,7 +185,7 @@ function finishEnd(socket: BunSocket, state: BunSocketHandle): void {
     return;
   }
   socket.shutdown(true); // half-close: the peer reads our response, we keep draining its input
-  linger(socket);
+  lingering.add(socket);
 }
 
 function handlers(onAccept: AcceptHandler, unixPath: string | undefined): SocketHandlers {
@@ -247,7 +226,7 @@ function handlers(onAccept: AcceptHandler, unixPath: string | undefined): Socket
       const state = socket.data;
       if (state.closed) return;
       state.closed = true;
-      if (state.ending) lingering.delete(socket);
+      lingering.delete(socket);
       state.events.onClose(error ?? state.lastError);
     },
   };

@@ -15,6 +15,7 @@ import { lazyRequest } from "../src/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
 import { openAppend } from "./node_file.ts";
 import { concatBytes } from "../src/bytes.ts";
+import { Lingering } from "./linger.ts";
 
 interface DenoAddr {
   transport: string;
@@ -56,30 +57,9 @@ const HIGH_WATER = 64 * 1024;
  */
 const READ_SIZE_MIN = 4 * 1024;
 const READ_SIZE_MAX = 64 * 1024;
-const LINGER_MS = 2000;
 
-/**
- * Connections that sent their last byte and wait (reading and discarding) for the peer to close,
- * with the time they are closed anyway. One shared sweep instead of a timer per connection.
- */
-const lingering = new Map<() => void, number>();
-let lingerSweep: number | undefined;
-
-function linger(close: () => void): void {
-  lingering.set(close, Date.now() + LINGER_MS);
-  if (lingerSweep !== undefined) return;
-  lingerSweep = setInterval(() => {
-    const now = Date.now();
-    for (const [closer, deadline] of lingering) {
-      if (deadline <= now) closer(); // removes itself
-    }
-    if (lingering.size === 0) {
-      clearInterval(lingerSweep);
-      lingerSweep = undefined;
-    }
-  }, LINGER_MS / 4) as unknown as number;
-  deno().unrefTimer(lingerSweep);
-}
+/** Closing connections waiting for their peer; each entry is the connection's close function. */
+const lingering = new Lingering<() => void>((close) => close(), (timer) => deno().unrefTimer(timer as unknown as number));
 
 function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | undefined): void {
   try {
@@ -102,7 +82,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
   const close = (): void => {
     if (closed) return;
     closed = true;
-    if (ending) lingering.delete(close);
+    lingering.delete(close);
     try {
       conn.close();
     } catch { /* already closed */ }
@@ -142,7 +122,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
       try {
         await conn.closeWrite();
       } catch { /* peer already gone */ }
-      if (!closed) linger(close);
+      if (!closed) lingering.add(close);
     }
   };
 

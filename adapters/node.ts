@@ -15,34 +15,9 @@ import type { WorkerInit } from "../src/thread_protocol.ts";
 import { lazyRequest } from "../src/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
 import { openAppend } from "./node_file.ts";
+import { Lingering } from "./linger.ts";
 
-/** How long a closing connection keeps reading (and discarding) so the peer sees our response, not a reset. */
-const LINGER_MS = 2000;
-
-/**
- * Sockets that sent their last byte and now wait (reading and discarding) for the peer to close,
- * with the time they are destroyed anyway. One shared sweep instead of a timer per connection.
- */
-const lingering = new Map<net.Socket, number>();
-let lingerSweep: ReturnType<typeof setInterval> | undefined;
-
-function linger(socket: net.Socket): void {
-  lingering.set(socket, Date.now() + LINGER_MS);
-  lingerSweep ??= setInterval(() => {
-    const now = Date.now();
-    for (const [lingerer, deadline] of lingering) {
-      if (deadline <= now) {
-        lingering.delete(lingerer);
-        lingerer.destroy();
-      }
-    }
-    if (lingering.size === 0) {
-      clearInterval(lingerSweep);
-      lingerSweep = undefined;
-    }
-  }, LINGER_MS / 4);
-  lingerSweep.unref();
-}
+const lingering = new Lingering<net.Socket>((socket) => socket.destroy(), (timer) => timer.unref());
 
 /** Where a listener is bound: a wildcard address says nothing about a connection's local address. */
 interface Bound {
@@ -51,39 +26,32 @@ interface Bound {
 }
 
 /**
- * The addresses of a TCP connection, each looked up (a syscall) on first use. The local address
- * of a listener bound to one address is that address, with no lookup at all.
+ * The addresses of a TCP connection. The remote ones are read at once (kept for logs after the socket
+ * is gone). The local address of a listener bound to one address is that address; only a wildcard
+ * listener looks it up (a syscall), on first use.
  */
 class TcpPeer implements PeerInfo {
   readonly unix = false;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
   readonly #socket: net.Socket;
-  readonly #bound: Bound;
-  #remoteAddress: string | undefined;
-  #remotePort = -1;
+  readonly #boundHost: string;
   #localAddress: string | undefined;
-  #localPort = -1;
 
   constructor(socket: net.Socket, bound: Bound) {
     this.#socket = socket;
-    this.#bound = bound;
-  }
-  get remoteAddress(): string {
-    return (this.#remoteAddress ??= normalizeAddress(this.#socket.remoteAddress ?? ""));
-  }
-  get remotePort(): number {
-    if (this.#remotePort < 0) this.#remotePort = this.#socket.remotePort ?? 0;
-    return this.#remotePort;
+    this.#boundHost = bound.host;
+    this.remoteAddress = normalizeAddress(socket.remoteAddress ?? "");
+    this.remotePort = socket.remotePort ?? 0;
+    this.localPort = bound.port;
   }
   get localAddress(): string {
     if (this.#localAddress === undefined) {
-      const host = this.#bound.host;
+      const host = this.#boundHost;
       this.#localAddress = host === "0.0.0.0" || host === "::" ? normalizeAddress(this.#socket.localAddress ?? "") : host;
     }
     return this.#localAddress;
-  }
-  get localPort(): number {
-    if (this.#localPort < 0) this.#localPort = this.#bound.port;
-    return this.#localPort;
   }
 }
 
@@ -117,7 +85,7 @@ class NodeSocketHandle implements SocketHandle {
     this.closing = true;
     this.socket.end();
     this.socket.resume(); // keep draining input so the kernel does not answer it with a reset
-    linger(this.socket);
+    lingering.add(this.socket);
   }
   destroy(): void {
     this.closing = true;
@@ -150,15 +118,13 @@ function onSocketError(this: WiredSocket, error: Error): void {
 }
 function onSocketClose(this: WiredSocket): void {
   const handle = this[kHandle];
-  if (handle.closing) lingering.delete(this);
+  lingering.delete(this);
   handle.events!.onClose(handle.lastError);
 }
 
 function wire(socket: net.Socket, onAccept: AcceptHandler, peer: PeerInfo): void {
   const handle = new NodeSocketHandle(socket);
   (socket as WiredSocket)[kHandle] = handle;
-  // Reading the remote address once now keeps it for logs after the socket is gone.
-  void peer.remoteAddress;
   handle.events = onAccept(handle, peer);
   socket.on("data", onSocketData);
   socket.on("end", onSocketEnd);

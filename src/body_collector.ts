@@ -6,9 +6,11 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
+
 /**
- * Collects body chunks by reference, then copies them once into one `Uint8Array` over a fresh
- * `ArrayBuffer` (so `arrayBuffer()` needs no further copy). Even a single chunk is copied: it is
+ * Collects body chunks by reference, then copies them once into one new `Uint8Array`, which owns
+ * its whole `ArrayBuffer` (so `arrayBuffer()` needs no further copy). Even a single chunk is copied: it is
  * usually a view into the socket's read buffer, and on Bun (JavaScriptCore) asking such a view for
  * its `.buffer` costs more than the copy.
  *
@@ -41,12 +43,6 @@ export class BodyCollector {
   finish(): Uint8Array {
     const chunks = this.#chunks;
     this.#chunks = [];
-    const out = new Uint8Array(new ArrayBuffer(this.#total));
-    let offset = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
+    return concatBytes(chunks, this.#total);
   }
 }

@@ -106,9 +106,7 @@ class Exchange implements RequestParts {
   /** Why the request was aborted, once it was. */
   failure: Error | undefined;
   /** Gathers the body when the handler reads it whole (`readBody()`) instead of as a stream. */
-  collector: BodyCollector | undefined;
-  collected: ((body: Uint8Array) => void) | undefined;
-  collectFailed: ((error: Error) => void) | undefined;
+  gathering: Gathering | undefined;
   /** Status sent (0 until the head goes out) and body bytes sent, for the access record. */
   status = 0;
   bodyBytes = 0;
@@ -174,6 +172,13 @@ class Exchange implements RequestParts {
       host: head.host,
     };
   }
+}
+
+/** A body being gathered whole for `readBody()`, and the promise waiting for it. */
+interface Gathering {
+  body: BodyCollector;
+  resolve(body: Uint8Array): void;
+  reject(error: Error): void;
 }
 
 /** How an exchange's body reaches the handler: as a stream, or gathered whole. */
@@ -459,8 +464,8 @@ export class Connection implements ConnectionEvents {
       return;
     }
     this.#bodySince = Date.now();
-    if (exchange.collector !== undefined) {
-      exchange.collector.add(data);
+    if (exchange.gathering !== undefined) {
+      exchange.gathering.body.add(data);
       return;
     }
     const controller = exchange.bodyController!;
@@ -471,9 +476,10 @@ export class Connection implements ConnectionEvents {
   #onBodyEnd(exchange: Exchange): void {
     exchange.bodyOpen = false;
     exchange.bodyWanted = false;
-    if (exchange.collector !== undefined && !exchange.discarding) {
-      exchange.collected!(exchange.collector.finish());
-      exchange.collector = undefined;
+    const gathering = exchange.gathering;
+    if (gathering !== undefined && !exchange.discarding) {
+      exchange.gathering = undefined;
+      gathering.resolve(gathering.body.finish());
     }
     if (exchange.bodyController && !exchange.discarding) {
       try {
@@ -643,9 +649,7 @@ export class Connection implements ConnectionEvents {
         reject(exchange.failure ?? new Error("The request body is no longer available"));
         return;
       }
-      exchange.collector = new BodyCollector();
-      exchange.collected = resolve;
-      exchange.collectFailed = reject;
+      exchange.gathering = { body: new BodyCollector(), resolve, reject };
       this.#wantBody(exchange);
     });
   }
@@ -653,9 +657,10 @@ export class Connection implements ConnectionEvents {
   /** Ends the body's stream or collection with an error. */
   #failBody(exchange: Exchange, reason: Error): void {
     exchange.failure ??= reason;
-    if (exchange.collector !== undefined) {
-      exchange.collector = undefined;
-      exchange.collectFailed!(reason);
+    const gathering = exchange.gathering;
+    if (gathering !== undefined) {
+      exchange.gathering = undefined;
+      gathering.reject(reason);
     }
     if (exchange.bodyController) {
       try {

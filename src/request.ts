@@ -9,6 +9,8 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
+
 /** What a handler learns about a request beyond the `Request` itself. */
 export interface RequestInfo {
   /** The client's address: the peer's IP, or the client named by a trusted proxy. `""` on a unix socket. */
@@ -91,14 +93,7 @@ async function readAll(body: ReadableStream<Uint8Array> | null): Promise<Uint8Ar
     chunks.push(value);
     total += value.length;
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks, total);
 }
 
 /**
