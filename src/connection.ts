@@ -237,6 +237,8 @@ export class Connection implements ConnectionEvents {
   #bodySince = 0;
   /** Requests served on this connection. */
   requestCount = 0;
+  /** Shutting down: the next response is the last (`Connection: close`). */
+  #lastRequest = false;
   /** Bytes received from and sent to the client. */
   bytesIn = 0;
   bytesOut = 0;
@@ -374,10 +376,20 @@ export class Connection implements ConnectionEvents {
     this.#onParseError(408, "Request Timeout", detail);
   }
 
-  /** Let the current response finish, then close (graceful shutdown). */
+  /**
+   * Graceful shutdown: every response from now on closes the connection. An idle keep-alive
+   * connection closes at once; one that has not sent a byte yet, or is part-way through a request
+   * head, stays open so the request it is sending is answered (the server closes it if it stays silent).
+   */
   closeAfterResponse(): void {
+    this.#lastRequest = true;
     if (this.#exchange) this.#exchange.keepAlive = false;
-    else this.#closeNow();
+    else if (this.requestCount > 0 && this.#parser.idle) this.#closeNow();
+  }
+
+  /** True while nothing of a request has arrived yet: no request served, no byte buffered. */
+  get fresh(): boolean {
+    return this.requestCount === 0 && this.#exchange === null && this.#parser.idle;
   }
 
   /** Close at once. */
@@ -585,6 +597,7 @@ export class Connection implements ConnectionEvents {
     };
 
     const exchange = new Exchange(head, this.#bodySource);
+    if (this.#lastRequest) exchange.keepAlive = false;
     exchange.remoteAddress = proxied.remoteAddress;
     this.#exchange = exchange;
     this.requestCount++;

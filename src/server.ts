@@ -71,6 +71,9 @@ export interface Runtime {
   spawnWorker?(init: WorkerInit, events: ThreadEvents): ThreadHandle;
 }
 
+/** At shutdown, how long a connection that has not sent a byte yet may still send its request. */
+const SHUTDOWN_FRESH_GRACE_MS = 1000;
+
 const IGNORE_EVENTS: ConnectionEvents = { onData() {}, onEnd() {}, onDrain() {}, onClose() {} };
 
 /** A connection accepted above the connection limit: unread until a slot frees up. */
@@ -408,8 +411,19 @@ export class Server {
   #allClosed: (() => void) | undefined;
 
   /**
-   * Stops accepting, closes idle connections at once, lets in-flight responses finish (they carry
-   * `Connection: close`) and force-closes whatever is left after `shutdownTimeout` seconds.
+   * Stops accepting, closes idle keep-alive connections at once, lets in-flight responses finish (they
+   * carry `Connection: close`) and force-closes whatever is left after `shutdownTimeout` seconds.
+   *
+   * Every request whose first byte the server has read is answered. A connection accepted but still
+   * silent gets a short grace (about a second, within `shutdownTimeout`) to send its request, which is
+   * then answered with `Connection: close`. An idle keep-alive connection is closed at once: a request
+   * the client sends at that moment meets a closed connection (the race every HTTP/1.1 server has), and
+   * the client should retry it on a new connection, as RFC 9112 §9.3.1 allows for idempotent requests.
+   *
+   * @example
+   * ```ts ignore
+   * Deno.addSignalListener("SIGTERM", () => void server.close());
+   * ```
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -420,10 +434,15 @@ export class Server {
       if (this.#connections.size > 0) {
         const drained = new Promise<void>((resolve) => (this.#allClosed = resolve));
         for (const connection of [...this.#connections]) connection.closeAfterResponse();
+        // A client that connected just before close() is usually about to send its request: answer it.
+        const cancelGrace = this.#runtime.after(SHUTDOWN_FRESH_GRACE_MS, () => {
+          for (const connection of [...this.#connections]) if (connection.fresh) connection.closeIfIdle();
+        });
         const cancel = this.#runtime.after(this.#settings.shutdownTimeout * 1000, () => {
           for (const connection of this.#connections) connection.destroy();
         });
         if (this.#connections.size > 0) await drained;
+        cancelGrace();
         cancel();
       }
       this.#stopAccessFlush?.();

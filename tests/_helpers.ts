@@ -243,3 +243,15 @@ export async function exchange(port: number, request: string | Uint8Array, optio
 
 /** Waits `ms` milliseconds. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until `predicate()` holds, checking every 5 ms; throws `what` after `ms` milliseconds. Tests wait
+ * for conditions, never for a fixed time that a busy machine may not honour.
+ */
+export async function until(predicate: () => boolean, what = "condition", ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for: ${what}`);
+    await sleep(5);
+  }
+}

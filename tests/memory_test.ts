@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileResponse } from "../mod.ts";
-import { RawClient, sleep, startServer } from "./_helpers.ts";
+import { RawClient, sleep, startServer, until } from "./_helpers.ts";
 import { concatBytes } from "./_bytes.ts";
 
 const MiB = 1024 * 1024;
@@ -311,15 +311,18 @@ describe("many connections", { timeout: 60_000 }, () => {
     }
   });
 
-  it("loses no accepted request when close() is called under load", async () => {
+  it("answers every request it has read when close() is called under load", async () => {
+    let seen = 0;
     const s = await startServer(async () => {
+      seen++;
       await sleep(50);
       return new Response("done");
     });
     const clients = Array.from({ length: 50 }, () => new RawClient(s.port));
     try {
       await Promise.all(clients.map((c) => c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
-      await sleep(20);
+      // "Accepted" means read by the server: wait until the app has all 50, then close under load.
+      await until(() => seen === 50, "the app has seen 50 requests");
       const closing = s.close();
       const results = await Promise.all(clients.map((c) => c.response().then((r) => [r.text, r.header("connection")])));
       await closing;
@@ -329,6 +332,41 @@ describe("many connections", { timeout: 60_000 }, () => {
       }
     } finally {
       for (const c of clients) c.destroy();
+    }
+  });
+
+  it("answers a request sent just after close() on a connection accepted before it", async () => {
+    const s = await startServer(() => new Response("late"));
+    const clients = Array.from({ length: 20 }, () => new RawClient(s.port));
+    try {
+      await Promise.all(clients.map((c) => c.send("")));
+      await until(() => s.server.stats().connections === 20, "20 accepted connections");
+      const closing = s.close();
+      await Promise.all(clients.map((c) => c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+      const results = await Promise.all(clients.map((c) => c.response()));
+      await closing;
+      for (const r of results) {
+        assert.equal(r.text, "late");
+        assert.equal(r.header("connection"), "close");
+      }
+    } finally {
+      for (const c of clients) c.destroy();
+    }
+  });
+
+  it("closes a connection that stays silent through shutdown after a short grace", async () => {
+    const s = await startServer(() => new Response("x"), { shutdownTimeout: 30 });
+    const silent = new RawClient(s.port);
+    try {
+      await silent.send("");
+      await until(() => s.server.stats().connections === 1, "the connection is accepted");
+      const started = Date.now();
+      await s.close();
+      const took = Date.now() - started;
+      assert.ok(took >= 900 && took < 5000, `close() took ${took} ms: the grace is about a second, not shutdownTimeout`);
+      assert.equal(await silent.closed(1000), true);
+    } finally {
+      silent.destroy();
     }
   });
 });
