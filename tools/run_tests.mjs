@@ -90,7 +90,8 @@ function runOnce() {
     results.push({ runtime: "deno", pass: Number(m?.[1] ?? 0), fail: Number(m?.[2] ?? 0), status: r.status, failures });
   }
   if (only.includes("bun")) {
-    const r = run(bin("bun"), ["test", ...(namePattern ? ["-t", namePattern] : []),
+    // Bun ignores node:test's describe({ timeout }) and stops a test after 5 s; big transfers on a busy machine take longer.
+    const r = run(bin("bun"), ["test", "--timeout", "120000", ...(namePattern ? ["-t", namePattern] : []),
       ...(filter ? testFiles.map((f) => `./tests/${f}`) : ["./tests"])], { env: { ...process.env, NO_COLOR: "1" } });
     const pass = Number([...r.out.matchAll(/^\s*(\d+) pass$/gm)].pop()?.[1] ?? 0);
     const fail = Number([...r.out.matchAll(/^\s*(\d+) fail$/gm)].pop()?.[1] ?? 0);
