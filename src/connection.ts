@@ -515,7 +515,6 @@ export class Connection implements ConnectionEvents {
     this.#closing = true;
     const head = exchange?.head;
     const bytes = errorResponse(status, reason, detail, {
-      minorVersion: head?.minorVersion ?? 1,
       ident: this.#config.ident,
       head: head?.method === "HEAD",
     });
@@ -727,7 +726,6 @@ export class Connection implements ConnectionEvents {
     exchange.responseStarted = true;
     exchange.status = 500;
     const bytes = errorResponse(500, "Internal Server Error", detail, {
-      minorVersion: exchange.head.minorVersion,
       ident: this.#config.ident,
       head: exchange.head.method === "HEAD",
     });
@@ -787,7 +785,7 @@ export class Connection implements ConnectionEvents {
     exchange.responseStarted = true;
     exchange.status = status;
     const reason = fast.statusText ? safeReason(fast.statusText) : statusText(status);
-    const headText = `HTTP/1.${head.minorVersion} ${status} ${reason}\r\n${lines}\r\n`;
+    const headText = `HTTP/1.1 ${status} ${reason}\r\n${lines}\r\n`; // 1.1 to 1.0 requests too: RFC 9110 2.5
     const noBody = head.method === "HEAD" || body === null;
     if (!noBody) exchange.bodyBytes = bodyLength;
     if (this.#socket.writeText !== undefined && (noBody || typeof body === "string") && isAscii(headText)) {
@@ -943,7 +941,7 @@ export class Connection implements ConnectionEvents {
     const reason = appReason ? safeReason(appReason) : statusText(status);
     exchange.responseStarted = true;
     exchange.status = status;
-    const headText = `HTTP/1.${head.minorVersion} ${status} ${reason}\r\n${lines}\r\n`;
+    const headText = `HTTP/1.1 ${status} ${reason}\r\n${lines}\r\n`; // 1.1 to 1.0 requests too: RFC 9110 2.5
 
     // The common case: the whole body is known and matches its length: one buffer, one write.
     if (ended && (declaredLength < 0 || declaredLength === firstLength || isHead || !bodyAllowed)) {

@@ -47,7 +47,7 @@ export interface ParserLimits {
   maxRequestLineSize: number;
   /** Number of header field lines; exceeded -> 431. */
   maxHeaderFields: number;
-  /** Bytes of one chunk line's extensions (from the first ";" up to the CR); exceeded -> 400. */
+  /** Bytes of one chunk line's extensions (from the first ";" or BWS after the size up to the CR); exceeded -> 400. */
   maxChunkExtensionSize: number;
   /** Bytes of the trailer section (its field lines with their CRLFs, not the final empty line); exceeded -> 431. */
   maxTrailerSize: number;
@@ -90,7 +90,7 @@ export interface RequestHead {
   method: string;
   /** Raw request-target as sent. */
   target: string;
-  /** HTTP/1.0 or HTTP/1.1. */
+  /** HTTP/1.0 or HTTP/1.1 (HTTP/1.2 .. 1.9 are read as 1.1, RFC 9110 2.5). */
   minorVersion: 0 | 1;
   /** Flat [name, value, ...]: names lower-cased, values with OWS trimmed, arrival order, latin1-decoded. */
   headers: string[];
@@ -150,18 +150,22 @@ const ST_BODY = 12; // Content-Length body
 const ST_END = 13; // report "end" next
 const ST_CHUNK_SIZE_START = 14;
 const ST_CHUNK_SIZE = 15;
-const ST_EXT_NAME_START = 16;
-const ST_EXT_NAME = 17;
-const ST_EXT_VALUE_START = 18;
-const ST_EXT_TOKEN = 19;
-const ST_EXT_QUOTED = 20;
-const ST_EXT_QUOTED_PAIR = 21;
-const ST_EXT_AFTER_QUOTED = 22;
-const ST_CHUNK_LINE_LF = 23;
-const ST_CHUNK_DATA = 24;
-const ST_CHUNK_DATA_CR = 25;
-const ST_CHUNK_DATA_LF = 26;
-const ST_ERROR = 27;
+// Chunk extension states, ST_EXT_SEMI..ST_EXT_AFTER_VALUE: every byte read in them except the
+// CR ending the line counts toward maxChunkExtensionSize (BWS included).
+const ST_EXT_SEMI = 16; // BWS after the size or after a value: only more BWS or ";" may follow
+const ST_EXT_NAME_START = 17; // after ";": BWS or the first tchar of a name
+const ST_EXT_NAME = 18;
+const ST_EXT_NAME_BWS = 19; // BWS after a name: more BWS, "=" or ";"
+const ST_EXT_VALUE_START = 20; // after "=": BWS or the value (token or quoted-string)
+const ST_EXT_TOKEN = 21;
+const ST_EXT_QUOTED = 22;
+const ST_EXT_QUOTED_PAIR = 23;
+const ST_EXT_AFTER_VALUE = 24; // after a quoted-string's closing DQUOTE: CR, BWS or ";"
+const ST_CHUNK_LINE_LF = 25;
+const ST_CHUNK_DATA = 26;
+const ST_CHUNK_DATA_CR = 27;
+const ST_CHUNK_DATA_LF = 28;
+const ST_ERROR = 29;
 
 // Header fields the parser interprets.
 const K_OTHER = 0;
@@ -188,7 +192,14 @@ const REASONS: Record<number, string> = {
   505: "HTTP Version Not Supported",
 };
 
+/**
+ * Longest method accepted (the longest registered one, UPDATEREDIRECTREF, has 17 bytes); a
+ * longer one gets 501, as does a method longer than maxRequestLineSize.
+ */
+const MAX_METHOD_LENGTH = 64;
+
 const BARE_CR_LF = "Bare CR or LF found in HTTP message";
+const TRAILING_BWS = "Invalid chunk line: whitespace before CRLF";
 
 /** The "end" of a request without trailers: one shared, frozen event (most requests end this way). */
 const NO_TRAILERS: string[] = Object.freeze([]) as unknown as string[];
@@ -788,10 +799,17 @@ export class RequestParser {
           const ll = this.#start + this.#maxLine;
           let stop = end < lim ? end : lim;
           if (ll < stop) stop = ll;
+          const ml = this.#start + MAX_METHOD_LENGTH;
+          if (st === ST_METHOD && ml < stop) stop = ml;
           while (p < stop && tbl[buf[p]] !== 0) p++;
           if (p >= end) continue;
           if (p >= lim) return this.#tooLarge(false);
           const b = buf[p];
+          if (st === ST_METHOD && TCHAR[b] !== 0) {
+            // The scan stopped inside the method at its bound (or the request line's): a method
+            // longer than any this server accepts is 501 (RFC 9112 3), not 414.
+            return this.#fail(501, `Method is longer than ${ml < ll ? MAX_METHOD_LENGTH : this.#maxLine} bytes`);
+          }
           if (p >= ll && b !== CR) {
             return this.#fail(414, `Request line exceeds max_request_line of ${this.#maxLine}`);
           }
@@ -950,10 +968,12 @@ export class RequestParser {
     ) {
       return this.#fail(400, "Start line is invalid: bad HTTP version");
     }
-    if (buf[vs + 5] !== 0x31 || buf[vs + 7] > 0x31) {
+    if (buf[vs + 5] !== 0x31) {
       return this.#fail(505, `HTTP version ${latin1(buf, vs + 5, vs + 8)} is not supported`);
     }
-    this.#minor = buf[vs + 7] === 0x31 ? 1 : 0;
+    // HTTP/1.2 .. HTTP/1.9 are processed as HTTP/1.1, the highest 1.x minor version this server
+    // conforms to (RFC 9110 2.5); only another major version gets 505.
+    this.#minor = buf[vs + 7] === 0x30 ? 0 : 1;
     const method = internMethod(buf, start, this.#m1);
     if (method === "CONNECT") return this.#fail(501, "CONNECT is not supported");
     const first = buf[ts];
@@ -1133,11 +1153,17 @@ export class RequestParser {
       }
       if (p >= end) break;
       const b = buf[p];
-      if (st >= ST_EXT_NAME_START && st <= ST_EXT_AFTER_QUOTED && b !== CR) {
+      if (st >= ST_EXT_SEMI && st <= ST_EXT_AFTER_VALUE && b !== CR) {
         if (++this.#extBytes > this.#maxExt) {
           return this.#fail(400, `Chunk extension exceeds max_chunk_extension of ${this.#maxExt}`);
         }
       }
+      // The chunk line, RFC 9112 7.1.1:
+      //   chunk-size *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) CRLF
+      // BWS (SP / HTAB) is accepted exactly where that grammar puts it, because recipients MUST
+      // parse it (RFC 9110 5.6.3), and nowhere else: whitespace must be followed by ";", a name,
+      // "=" or a value, so "4 \r\n" and "4;a=b \r\n" stay 400. Framing stays unambiguous: the
+      // size is hex digits only, a line ends only in CRLF, and any other byte is refused.
       switch (st) {
         case ST_CHUNK_SIZE_START: {
           const h = HEX_VALUE[b];
@@ -1156,40 +1182,40 @@ export class RequestParser {
             this.#chunkSize = this.#chunkSize * 16 + (h - 1);
           } else if (b === CR) {
             st = ST_CHUNK_LINE_LF;
-          } else if (b === SEMI) {
-            if (++this.#extBytes > this.#maxExt) {
-              return this.#fail(400, `Chunk extension exceeds max_chunk_extension of ${this.#maxExt}`);
-            }
-            st = ST_EXT_NAME_START;
+          } else if (b === SEMI || b === SP || b === HTAB) {
+            // Read this byte again as the extensions' first, so that it is counted.
+            st = ST_EXT_SEMI;
+            continue;
           } else {
             return this.#fail(400, b === LF ? BARE_CR_LF : "Invalid chunk size");
           }
           break;
         }
         case ST_EXT_NAME_START:
-          if (TCHAR[b] === 0) return this.#badExtension(b);
-          st = ST_EXT_NAME;
+          if (TCHAR[b] !== 0) st = ST_EXT_NAME;
+          else if (b !== SP && b !== HTAB) return this.#badExtension(b);
           break;
         case ST_EXT_NAME:
           if (TCHAR[b] !== 0) break;
+          if (b === CR) {
+            st = ST_CHUNK_LINE_LF;
+            break;
+          }
+        // falls through
+        case ST_EXT_NAME_BWS:
           if (b === EQUALS) st = ST_EXT_VALUE_START;
           else if (b === SEMI) st = ST_EXT_NAME_START;
-          else if (b === CR) st = ST_CHUNK_LINE_LF;
+          else if (b === SP || b === HTAB) st = ST_EXT_NAME_BWS;
+          else if (b === CR) return this.#fail(400, TRAILING_BWS);
           else return this.#badExtension(b);
           break;
         case ST_EXT_VALUE_START:
-          if (b === DQUOTE) st = ST_EXT_QUOTED;
-          else if (TCHAR[b] !== 0) st = ST_EXT_TOKEN;
-          else return this.#badExtension(b);
-          break;
-        case ST_EXT_TOKEN:
-          if (TCHAR[b] !== 0) break;
-          if (b === SEMI) st = ST_EXT_NAME_START;
-          else if (b === CR) st = ST_CHUNK_LINE_LF;
-          else return this.#badExtension(b);
+          if (TCHAR[b] !== 0) st = ST_EXT_TOKEN;
+          else if (b === DQUOTE) st = ST_EXT_QUOTED;
+          else if (b !== SP && b !== HTAB) return this.#badExtension(b);
           break;
         case ST_EXT_QUOTED:
-          if (b === DQUOTE) st = ST_EXT_AFTER_QUOTED;
+          if (b === DQUOTE) st = ST_EXT_AFTER_VALUE;
           else if (b === BACKSLASH) st = ST_EXT_QUOTED_PAIR;
           else if (QDTEXT[b] === 0) return this.#badExtension(b);
           break;
@@ -1197,9 +1223,19 @@ export class RequestParser {
           if (QUOTED_PAIR_CHAR[b] === 0) return this.#badExtension(b);
           st = ST_EXT_QUOTED;
           break;
-        case ST_EXT_AFTER_QUOTED:
+        case ST_EXT_TOKEN:
+          if (TCHAR[b] !== 0) break;
+        // falls through
+        case ST_EXT_AFTER_VALUE:
+          if (b === CR) {
+            st = ST_CHUNK_LINE_LF;
+            break;
+          }
+        // falls through
+        case ST_EXT_SEMI:
           if (b === SEMI) st = ST_EXT_NAME_START;
-          else if (b === CR) st = ST_CHUNK_LINE_LF;
+          else if (b === SP || b === HTAB) st = ST_EXT_SEMI;
+          else if (b === CR) return this.#fail(400, TRAILING_BWS);
           else return this.#badExtension(b);
           break;
         case ST_CHUNK_LINE_LF: {

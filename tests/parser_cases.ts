@@ -92,7 +92,17 @@ function chunked(body: string): string {
   return post("Transfer-Encoding: chunked\r\n", body);
 }
 
+/** A chunked POST whose first chunk line is `line` (a 4-byte chunk "test" follows). */
+function chunkLine(line: string): string {
+  return chunked(`${line}\r\ntest\r\n0\r\n\r\n`);
+}
+
 const E400: ExpectError = { error: 400 };
+/** The events of a chunkLine() request that is accepted. */
+const TEST_BODY: ExpectEvent[] = ["head POST / 1.1", "body test", "end"];
+const BAD_EXT: ExpectError = { error: 400, detail: "Invalid chunk extension" };
+const BARE: ExpectError = { error: 400, detail: "Bare CR or LF" };
+const TRAILING_WS: ExpectError = { error: 400, detail: "whitespace before CRLF" };
 
 /**
  * All parser fixtures.
@@ -119,6 +129,13 @@ export const CASES: ParserCase[] = [
     ],
     idle: true,
   },
+  {
+    name: "processes HTTP/1.2 as HTTP/1.1 (RFC 9110 2.5: Host required, keep-alive, chunked allowed)",
+    input: "POST / HTTP/1.2\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+    expect: [{ head: "POST / 1.1", host: "x", chunked: true, keepAlive: true, expectContinue: true }, "body hi", "end"],
+  },
+  { name: "processes HTTP/1.9 as HTTP/1.1", input: `GET / HTTP/1.9\r\n${H}\r\n`, expect: [{ head: "GET / 1.1", keepAlive: true }, "end"] },
+  { name: "requires Host on HTTP/1.9 as on HTTP/1.1", input: "GET / HTTP/1.9\r\n\r\n", expect: [{ error: 400, detail: "Missing Host" }] },
   {
     name: "parses HTTP/1.0 without Host (host is empty, not keep-alive)",
     input: "GET /a HTTP/1.0\r\n\r\n",
@@ -201,7 +218,8 @@ export const CASES: ParserCase[] = [
     input: `GET / HTTP/2.0\r\n${H}\r\n`,
     expect: [{ error: 505, reason: "HTTP Version Not Supported" }],
   },
-  { name: "rejects HTTP/1.2 with 505", input: `GET / HTTP/1.2\r\n${H}\r\n`, expect: [{ error: 505 }] },
+  { name: "rejects HTTP/0.0 with 505", input: "GET / HTTP/0.0\r\n\r\n", expect: [{ error: 505 }] },
+  { name: "rejects HTTP/3.1 with 505", input: `GET / HTTP/3.1\r\n${H}\r\n`, expect: [{ error: 505, detail: "3.1" }] },
   { name: "rejects HTTP/0.9 with 505", input: "GET / HTTP/0.9\r\n\r\n", expect: [{ error: 505 }] },
   { name: "rejects the HTTP/2 preface with 505", input: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", expect: [{ error: 505 }] },
   { name: "rejects a NUL in the target", input: `GET /a\x00b HTTP/1.1\r\n${H}\r\n`, expect: [E400] },
@@ -412,19 +430,76 @@ export const CASES: ParserCase[] = [
   { name: "rejects a leading space in the chunk size", input: chunked(" 04\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
   { name: "rejects an x04 chunk size", input: chunked("x04\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
   { name: "rejects a -4 chunk size", input: chunked("-4\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
-  { name: "rejects a space after the chunk size", input: chunked("4 \r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
-  { name: "rejects a tab before an extension", input: chunked("4\t;a\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
+  { name: "rejects a space after the chunk size (4 \\r\\n)", input: chunkLine("4 "), expect: ["head POST / 1.1", TRAILING_WS] },
   { name: "rejects an empty chunk-size line", input: chunked("\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
   { name: "rejects a non-hex chunk size", input: chunked("g\r\n"), expect: { error: 400 } },
   { name: "rejects an extension with an empty value (20;invalid=)", input: chunked(`20;invalid=\r\n${"a".repeat(32)}\r\n0\r\n\r\n`), expect: { error: 400, detail: "Invalid chunk extension" } },
   { name: "rejects an empty extension (4;)", input: chunked("4;\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
   { name: "rejects an extension ended by a bare LF (4;\\n)", input: chunked("4;\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
   { name: "rejects an extension with a bare CR (4;a\\r)", input: chunked("4;a\rtest\r\n0\r\n\r\n"), expect: { error: 400, detail: "Bare CR or LF" } },
-  { name: "rejects whitespace in an extension (4;invalid = true)", input: chunked("4;invalid = true\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
-  { name: "rejects whitespace before the extension value", input: chunked("4;a= b\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
   { name: "rejects an unterminated quoted extension value", input: chunked("4;a=\"b\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
   { name: "rejects text after a quoted extension value", input: chunked("4;a=\"b\"c\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
   { name: "rejects a control char in a quoted extension value", input: chunked("4;a=\"\x01\"\r\ntest\r\n0\r\n\r\n"), expect: { error: 400 } },
+  { name: "rejects a bare LF as the chunk-size line", input: chunked("\n"), expect: ["head POST / 1.1", BARE] },
+  // ---- the chunk line, state by state (RFC 9112 7.1.1) --------------------------------------------
+  // chunk-size *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) CRLF, BWS = *( SP / HTAB ):
+  // whitespace is accepted where the grammar puts it and must be followed by ";", a name, "=" or a
+  // value; each parser check on the line has a case below that fails without it.
+  // After the size: BWS, then only ";".
+  { name: "accepts a tab before an extension (4\\t;a)", input: chunkLine("4\t;a"), expect: TEST_BODY },
+  { name: "accepts BWS before ; (4 \\t ;a)", input: chunkLine("4 \t ;a"), expect: TEST_BODY },
+  { name: "rejects a tab after the chunk size (4\\t\\r\\n)", input: chunkLine("4\t"), expect: ["head POST / 1.1", TRAILING_WS] },
+  { name: "rejects a space inside the chunk size (4 5)", input: chunked("4 5\r\n" + "a".repeat(0x45) + "\r\n0\r\n\r\n"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects a name after BWS without ; (4 a)", input: chunkLine("4 a"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects a bare LF after BWS after the size (4 \\n)", input: chunked("4 \ntest\r\n0\r\n\r\n"), expect: ["head POST / 1.1", BARE] },
+  // After ";": BWS, then a name.
+  { name: "accepts BWS after ; (4; \\t a)", input: chunkLine("4; \t a"), expect: TEST_BODY },
+  { name: "rejects ; then whitespace then CRLF (4; )", input: chunkLine("4; "), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects an empty extension before another (4;;a)", input: chunkLine("4;;a"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects an extension without a name (4;=b)", input: chunkLine("4;=b"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects a bare LF after ; and BWS (4; \\n)", input: chunked("4; \ntest\r\n0\r\n\r\n"), expect: ["head POST / 1.1", BARE] },
+  // In a name: tchar, then CR, BWS, "=" or ";".
+  { name: "accepts names without values (4;a;b)", input: chunkLine("4;a;b"), expect: TEST_BODY },
+  { name: "rejects a non-tchar in an extension name (4;a(b)", input: chunkLine("4;a(b"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects a bare LF after an extension name (4;a\\n)", input: chunked("4;a\ntest\r\n0\r\n\r\n"), expect: ["head POST / 1.1", BARE] },
+  // After a name and BWS: more BWS, "=" or ";".
+  { name: "accepts BWS around = (4;invalid = true)", input: chunkLine("4;invalid = true"), expect: TEST_BODY },
+  { name: "accepts BWS before = (4;a\\t=b)", input: chunkLine("4;a\t=b"), expect: TEST_BODY },
+  { name: "accepts BWS between a name and ; (4;a \\t ;b)", input: chunkLine("4;a \t ;b"), expect: TEST_BODY },
+  { name: "rejects whitespace after a name before CRLF (4;a )", input: chunkLine("4;a "), expect: ["head POST / 1.1", TRAILING_WS] },
+  { name: "rejects two names separated by whitespace (4;a b)", input: chunkLine("4;a b"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects a bare LF after a name and BWS (4;a \\n)", input: chunked("4;a \ntest\r\n0\r\n\r\n"), expect: ["head POST / 1.1", BARE] },
+  // After "=": BWS, then a token or a quoted-string.
+  { name: "accepts BWS before the extension value (4;a= b)", input: chunkLine("4;a= b"), expect: TEST_BODY },
+  { name: "accepts BWS before a quoted value (4;a=\\t\"b\")", input: chunkLine('4;a=\t"b"'), expect: TEST_BODY },
+  { name: "rejects = then whitespace then CRLF (4;a= )", input: chunkLine("4;a= "), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects an empty value before ; (4;a=;b)", input: chunkLine("4;a=;b"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects a doubled = (4;a==b)", input: chunkLine("4;a==b"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects a bare LF after = (4;a=\\n)", input: chunked("4;a=\ntest\r\n0\r\n\r\n"), expect: ["head POST / 1.1", BARE] },
+  // In a token value: tchar, then CR, BWS or ";" (issue 20: nothing else).
+  { name: "accepts BWS between a value and ; (4;a=b ;c\\t;d=e)", input: chunkLine("4;a=b ;c\t;d=e"), expect: TEST_BODY },
+  {
+    name: "rejects a bare LF ending an unquoted extension value (4;a=b\\n, smuggling)",
+    input: chunked("4;a=b\ntest\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"),
+    expect: ["head POST / 1.1", BARE],
+  },
+  { name: "rejects a space then text after an extension value (4;a=b c)", input: chunkLine("4;a=b c"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects NUL after an extension value (4;a=b\\x00)", input: chunkLine("4;a=b\x00"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects a quote after an extension value (4;a=b\"q\")", input: chunkLine('4;a=b"q"'), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects = inside an extension value (4;a=b=c)", input: chunkLine("4;a=b=c"), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects whitespace after a value before CRLF (4;a=b )", input: chunkLine("4;a=b "), expect: ["head POST / 1.1", TRAILING_WS] },
+  { name: "rejects a bare LF after a value and BWS (4;a=b \\n)", input: chunked("4;a=b \ntest\r\n0\r\n\r\n"), expect: ["head POST / 1.1", BARE] },
+  // In and after a quoted-string: qdtext and quoted-pairs, then CR, BWS or ";".
+  { name: "accepts quoted values with escapes, obs-text and BWS after them", input: chunkLine('4;a="" ;b="x\\"\t\xe9\\\xe9" \t;c'), expect: TEST_BODY },
+  { name: "rejects whitespace after a quoted value before CRLF (4;a=\"b\" )", input: chunkLine('4;a="b" '), expect: ["head POST / 1.1", TRAILING_WS] },
+  { name: "rejects a bare LF after a quoted value", input: chunked('4;a="b"\ntest\r\n0\r\n\r\n'), expect: ["head POST / 1.1", BARE] },
+  { name: "rejects a bare LF inside a quoted value", input: chunked('4;a="b\n"\r\ntest\r\n0\r\n\r\n'), expect: ["head POST / 1.1", BARE] },
+  { name: "rejects DEL inside a quoted value", input: chunkLine('4;a="\x7f"'), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects a quoted-pair of NUL (4;a=\"\\\\\\x00\")", input: chunkLine('4;a="\\\x00"'), expect: ["head POST / 1.1", BAD_EXT] },
+  { name: "rejects a quoted-pair of CR", input: chunkLine('4;a="\\\r\n"'), expect: ["head POST / 1.1", BAD_EXT] },
+  // The last chunk takes the same grammar.
+  { name: "accepts BWS in the last chunk's extensions", input: chunked("2\r\nhi\r\n0 ; a = \"b\" ; c\r\n\r\n"), expect: ["head POST / 1.1", "body hi", "end"] },
+  { name: "rejects whitespace after the last chunk's size (0 \\r\\n)", input: chunked("2\r\nhi\r\n0 \r\n\r\n"), expect: ["head POST / 1.1", "body hi", TRAILING_WS] },
   { name: "rejects a bare LF after the chunk size (3\\n)", input: chunked("3\n\r\nabc\r\n0\r\n\r\n"), expect: ["head POST / 1.1", { error: 400, detail: "Bare CR or LF" }] },
   { name: "rejects a bare CR after the chunk size", input: chunked("3\r\r\nabc\r\n0\r\n\r\n"), expect: { error: 400 } },
   {
@@ -530,7 +605,17 @@ export const CASES: ParserCase[] = [
     expect: [{ error: 414, reason: "URI Too Long" }],
   },
   { name: "rejects an incomplete long target with 414", input: `GET /${"a".repeat(100)}`, limits: { maxRequestLineSize: 20 }, expect: [{ error: 414 }] },
-  { name: "rejects an incomplete long method with 414", input: "A".repeat(100), limits: { maxRequestLineSize: 20 }, expect: [{ error: 414 }] },
+  // A method longer than any accepted gets 501 (RFC 9112 3), decided at the byte that makes it too long.
+  { name: "accepts a 64-byte method", input: `${"M".repeat(64)} / HTTP/1.1\r\n${H}\r\n`, expect: [`head ${"M".repeat(64)} / 1.1`, "end"] },
+  {
+    name: "rejects a 65-byte method with 501",
+    input: `${"M".repeat(65)} / HTTP/1.1\r\n${H}\r\n`,
+    expect: [{ error: 501, reason: "Not Implemented", detail: "Method is longer than 64 bytes" }],
+  },
+  { name: "rejects an incomplete 65-byte method with 501", input: "M".repeat(65), expect: [{ error: 501 }] },
+  { name: "rejects a method longer than maxRequestLineSize with 501", input: "A".repeat(100), limits: { maxRequestLineSize: 20 }, expect: [{ error: 501, detail: "longer than 20 bytes" }] },
+  { name: "rejects a method as long as maxRequestLineSize with 414", input: `${"A".repeat(20)} / HTTP/1.1\r\n${H}\r\n`, limits: { maxRequestLineSize: 20 }, expect: [{ error: 414 }] },
+  { name: "rejects a long method over maxRequestHeaderSize with 431 first", input: "A".repeat(100), limits: { maxRequestHeaderSize: 30 }, expect: [{ error: 431 }] },
   { name: "rejects a request line over the default 16 KiB with 414", input: `GET /${"a".repeat(16384)} HTTP/1.1\r\n${H}\r\n`, expect: [{ error: 414 }] },
   { name: "rejects a bare CR right at maxRequestLineSize with 400", input: `GET /${"a".repeat(15)}\rX`, limits: { maxRequestLineSize: 20 }, expect: [E400] },
   { name: "accepts maxHeaderFields field lines", input: `GET / HTTP/1.1\r\n${H}A: 1\r\nB: 2\r\n\r\n`, limits: { maxHeaderFields: 3 }, expect: ["head GET / 1.1", "end"] },
@@ -551,6 +636,10 @@ export const CASES: ParserCase[] = [
   { name: "rejects a huge chunk size with 413", input: chunked("FFFFFFFFFFFFFFFF\r\nabc"), expect: ["head POST / 1.1", { error: 413 }] },
   { name: "accepts chunk extensions of exactly maxChunkExtensionSize", input: chunked("1;aaaaaaa\r\nx\r\n0\r\n\r\n"), limits: { maxChunkExtensionSize: 8 }, expect: ["head POST / 1.1", "body x", "end"] },
   { name: "rejects chunk extensions over maxChunkExtensionSize", input: chunked("1;aaaaaaaa\r\nx\r\n0\r\n\r\n"), limits: { maxChunkExtensionSize: 8 }, expect: ["head POST / 1.1", { error: 400, detail: "extension" }] },
+  { name: "counts BWS toward maxChunkExtensionSize (exactly: 1 ; a)", input: chunked("1 ; a\r\nx\r\n0\r\n\r\n"), limits: { maxChunkExtensionSize: 4 }, expect: ["head POST / 1.1", "body x", "end"] },
+  { name: "counts BWS toward maxChunkExtensionSize (over: 1 ;  a)", input: chunked("1 ;  a\r\nx\r\n0\r\n\r\n"), limits: { maxChunkExtensionSize: 4 }, expect: ["head POST / 1.1", { error: 400, detail: "max_chunk_extension of 4" }] },
+  { name: "counts BWS before the first ; toward maxChunkExtensionSize", input: chunked("1\t;a\r\nx\r\n0\r\n\r\n"), limits: { maxChunkExtensionSize: 2 }, expect: ["head POST / 1.1", { error: 400, detail: "max_chunk_extension of 2" }] },
+  { name: "rejects never-ending BWS after the chunk size", input: chunked(`1${" ".repeat(200)}`), limits: { maxChunkExtensionSize: 100 }, expect: ["head POST / 1.1", { error: 400, detail: "max_chunk_extension" }] },
   { name: "rejects a never-ending chunk extension", input: chunked(`1;a=${"b".repeat(500)}`), limits: { maxChunkExtensionSize: 100 }, expect: ["head POST / 1.1", { error: 400 }] },
   { name: "accepts a trailer section of exactly maxTrailerSize", input: chunked("0\r\nX: 12345\r\n\r\n"), limits: { maxTrailerSize: 10 }, expect: ["head POST / 1.1", { end: ["x", "12345"] }] },
   { name: "accepts an empty trailer section with maxTrailerSize 0", input: chunked("0\r\n\r\n"), limits: { maxTrailerSize: 0 }, expect: ["head POST / 1.1", "end"] },
