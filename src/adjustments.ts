@@ -95,7 +95,7 @@ export interface Settings {
   /** Stop accepting new connections while this many client connections are open. */
   connectionLimit: number;
   // Timeouts (seconds)
-  /** Seconds a client has to send a complete request head (line and headers). */
+  /** Seconds a client has to send a complete request head (line and headers): for a connection's first request counted from accept (one that sends nothing is closed), for later ones from their first byte. */
   headerTimeout: number;
   /** Seconds without any progress while a request body is being read. */
   bodyTimeout: number;
@@ -103,6 +103,8 @@ export interface Settings {
   channelTimeout: number;
   /** Minimum seconds between sweeps that close inactive connections (see channelTimeout). */
   cleanupInterval: number;
+  /** While clients wait at connectionLimit: seconds after which a connection that serves nobody is closed to make room, oldest first: one awaiting a request head or a first byte, a request body the app waits for, or a response the client does not read. Idle keep-alive connections are closed at once. */
+  reclaimTimeout: number;
   /** Seconds server.close() waits for in-flight requests before closing their connections. */
   shutdownTimeout: number;
   // Tuning
@@ -322,13 +324,18 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     help: "Stop accepting new connections while this many client connections are open." }),
   // ---- Timeouts
   row({ name: "headerTimeout", kind: "seconds", default: 60, min: 0, minExclusive: true, group: "Timeouts",
-    origin: "extension", help: "Seconds a client has to send a complete request head (line and headers)." }),
+    origin: "extension", help: "Seconds a client has to send a complete request head (line and headers): for a " +
+      "connection's first request counted from accept (one that sends nothing is closed), for later ones from their first byte." }),
   row({ name: "bodyTimeout", kind: "seconds", default: 60, min: 0, minExclusive: true, group: "Timeouts",
     origin: "extension", help: "Seconds without any progress while a request body is being read." }),
   row({ name: "channelTimeout", kind: "seconds", default: 120, min: 0, minExclusive: true, group: "Timeouts",
     help: "Seconds an inactive connection (nothing received, nothing sent) is kept open." }),
   row({ name: "cleanupInterval", kind: "seconds", default: 30, min: 0, minExclusive: true, group: "Timeouts",
     help: "Minimum seconds between sweeps that close inactive connections (see channelTimeout)." }),
+  row({ name: "reclaimTimeout", kind: "seconds", default: 0.5, min: 0, group: "Timeouts", origin: "extension",
+    help: "While clients wait at connectionLimit: seconds after which a connection that serves nobody is " +
+      "closed to make room, oldest first: one awaiting a request head or a first byte, a request body " +
+      "the app waits for, or a response the client does not read. Idle keep-alive connections are closed at once." }),
   row({ name: "shutdownTimeout", kind: "seconds", default: 30, min: 0, group: "Timeouts", origin: "extension",
     help: "Seconds server.close() waits for in-flight requests before closing their connections." }),
   // ---- Tuning
@@ -444,7 +451,7 @@ export interface SettingInputs {
   maxTrailerSize: number | string;
   /** Stop accepting new connections while this many client connections are open. */
   connectionLimit: number | string;
-  /** Seconds a client has to send a complete request head (line and headers). */
+  /** Seconds a client has to send a complete request head (line and headers): for a connection's first request counted from accept (one that sends nothing is closed), for later ones from their first byte. */
   headerTimeout: number | string;
   /** Seconds without any progress while a request body is being read. */
   bodyTimeout: number | string;
@@ -452,6 +459,8 @@ export interface SettingInputs {
   channelTimeout: number | string;
   /** Minimum seconds between sweeps that close inactive connections (see channelTimeout). */
   cleanupInterval: number | string;
+  /** While clients wait at connectionLimit: seconds after which a connection that serves nobody is closed to make room, oldest first: one awaiting a request head or a first byte, a request body the app waits for, or a response the client does not read. Idle keep-alive connections are closed at once. */
+  reclaimTimeout: number | string;
   /** Seconds server.close() waits for in-flight requests before closing their connections. */
   shutdownTimeout: number | string;
   /** Length of the OS queue of connections waiting to be accepted (listen backlog). */

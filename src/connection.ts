@@ -48,7 +48,7 @@ export interface ConnectionConfig {
   lookaheadBytes: number;
   /** Unread request body (bytes) the server discards to keep a connection alive; more closes it. */
   maxDiscardBytes: number;
-  /** Milliseconds allowed from the first byte of a request to the end of its head (408 after). */
+  /** Milliseconds allowed for a request head: from accept for the first, from the first byte for later ones. */
   headerTimeoutMs: number;
   /** Milliseconds a handler may wait for the next body byte before the request fails with 408. */
   bodyTimeoutMs: number;
@@ -56,6 +56,8 @@ export interface ConnectionConfig {
   channelTimeoutMs: number;
   /** Called once when the connection is closed. */
   onClosed?: (connection: Connection) => void;
+  /** Called once when the core ends or destroys the socket (it may linger before `onClosed`). */
+  onRelease?: (connection: Connection) => void;
   /** Called once per answered request (statistics; `facts.toRecord()` for the access log). */
   onResponse?: (facts: ResponseFacts) => void;
   /** Called when a keep-alive connection becomes idle between requests. */
@@ -231,12 +233,14 @@ export class Connection implements ConnectionEvents {
   #origin = "";
   /** Time of the last byte in or out (ms), for idle sweeps. */
   lastActivity = Date.now();
-  /** When the first byte of the request head being received arrived (0: none pending). */
-  #headSince = 0;
+  /** Since when a request head is awaited: accept for the first, its first byte for later ones (0: none). */
+  #headSince = this.lastActivity;
   /** When the handler last got body bytes, or started waiting for them. */
   #bodySince = 0;
   /** Requests served on this connection. */
   requestCount = 0;
+  /** The socket was ended or destroyed (onRelease called). */
+  #released = false;
   /** Shutting down: the next response is the last (`Connection: close`). */
   #lastRequest = false;
   /** Bytes received from and sent to the client. */
@@ -328,6 +332,7 @@ export class Connection implements ConnectionEvents {
       this.#abortExchange(new Error("Client disconnected"));
     }
     this.onDrain(); // release writers so they notice the close
+    this.#release();
     this.#config.onClosed?.(this);
   }
 
@@ -350,13 +355,15 @@ export class Connection implements ConnectionEvents {
     const exchange = this.#exchange;
     if (exchange === null) {
       if (this.#headSince !== 0 && now - this.#headSince > config.headerTimeoutMs && !this.#closing) {
-        this.#timedOut("Request head not received in time");
+        // A connection that never sent a byte gets no 408: there is no request to answer.
+        if (this.#parser.idle) this.#closeNow();
+        else this.#timedOut("Request head not received in time");
       } else if (this.#parser.idle && now - this.lastActivity > config.channelTimeoutMs) {
         this.closeIfIdle();
       }
       return;
     }
-    if (exchange.bodyOpen && exchange.hasBody && exchange.bodyWanted && now - this.#bodySince > config.bodyTimeoutMs) {
+    if (exchange.bodyOpen && exchange.hasBody && (exchange.bodyWanted || exchange.discarding) && now - this.#bodySince > config.bodyTimeoutMs) {
       this.#timedOut("Request body not received in time");
       return;
     }
@@ -364,6 +371,35 @@ export class Connection implements ConnectionEvents {
       config.logger.info(`Closing a connection from ${this.#peer.remoteAddress}: the client stopped reading the response`);
       this.destroy();
     }
+  }
+
+  /**
+   * While clients wait at the connection limit: from when (ms) this connection may be closed to make
+   * room, or `Infinity` while it serves someone. An idle keep-alive connection at once (its response
+   * was handed to the socket, which still sends it); a request head (or a first byte) awaited, a body
+   * the handler waits for, or output the client does not read, `graceMs` after it last moved.
+   */
+  reclaimAt(graceMs: number): number {
+    if (this.#closing) return Infinity; // on its way out, or answering its last request
+    const exchange = this.#exchange;
+    if (exchange === null) return this.#headSince === 0 ? this.lastActivity : this.#headSince + graceMs;
+    if (this.#congested) return this.lastActivity + graceMs;
+    if (exchange.bodyOpen && exchange.hasBody && (exchange.bodyWanted || exchange.discarding)) return this.#bodySince + graceMs;
+    return Infinity;
+  }
+
+  /** Closes the connection for a waiting client (see {@linkcode reclaimAt}): 408 for a half-sent request. */
+  reclaim(): void {
+    if (this.#closing) return;
+    const exchange = this.#exchange;
+    const why = " while other clients wait at the connection limit";
+    if (exchange === null) {
+      if (this.#parser.idle) this.#closeNow();
+      else this.#timedOut("Request head not received in time" + why);
+    } else if (this.#congested) {
+      this.#abortExchange(new Error("The client stopped reading the response" + why));
+      this.destroy();
+    } else this.#timedOut("Request body not received in time" + why);
   }
 
   #timedOut(detail: string): void {
@@ -396,6 +432,23 @@ export class Connection implements ConnectionEvents {
   destroy(): void {
     this.#closing = true;
     this.#socket.destroy();
+    this.#release();
+  }
+
+  /** Sends what is queued, then ends the socket (the adapter lingers); the slot is free from now on. */
+  #end(): void {
+    this.#closing = true;
+    if (!this.#closed) {
+      this.#flush();
+      this.#socket.end();
+    }
+    this.#release();
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#config.onRelease?.(this);
   }
 
   // ---- the read side -------------------------------------------------------------------------
@@ -467,6 +520,7 @@ export class Connection implements ConnectionEvents {
   }
 
   #onBody(exchange: Exchange, data: Uint8Array): void {
+    this.#bodySince = Date.now();
     if (exchange.discarding) {
       exchange.discarded += data.length;
       if (exchange.discarded > this.#config.maxDiscardBytes) {
@@ -475,7 +529,6 @@ export class Connection implements ConnectionEvents {
       }
       return;
     }
-    this.#bodySince = Date.now();
     if (exchange.gathering !== undefined) {
       exchange.gathering.body.add(data);
       return;
@@ -533,8 +586,7 @@ export class Connection implements ConnectionEvents {
       host: head?.host ?? "",
     };
     this.#config.onResponse?.({ status, toRecord: () => record });
-    this.#flush();
-    this.#socket.end();
+    this.#end();
   }
 
   #abortExchange(reason: Error): void {
@@ -1049,6 +1101,7 @@ export class Connection implements ConnectionEvents {
         exchange.keepAlive = false;
       } else {
         exchange.discarding = true;
+        this.#bodySince = Date.now(); // bodyTimeout bounds the wait for the rest
         this.#failBody(exchange, new Error("The response was sent before the request body was read"));
         this.#scheduleFlush();
         this.#pump();
@@ -1063,9 +1116,7 @@ export class Connection implements ConnectionEvents {
     if (this.#exchange !== exchange) return;
     if (!exchange.keepAlive || (exchange.bodyOpen && exchange.hasBody)) {
       this.#exchange = null;
-      this.#closing = true;
-      this.#flush();
-      this.#socket.end();
+      this.#end();
       return;
     }
     if (exchange.bodyOpen) {
@@ -1079,9 +1130,7 @@ export class Connection implements ConnectionEvents {
     else this.#scheduleFlush();
     if (!this.#parser.idle) this.#headSince = Date.now(); // a pipelined request is already arriving
     if (this.#peerEnded) {
-      this.#closing = true;
-      this.#flush();
-      this.#socket.end();
+      this.#end();
       return;
     }
     this.#pump();
@@ -1089,11 +1138,7 @@ export class Connection implements ConnectionEvents {
   }
 
   #closeNow(): void {
-    this.#closing = true;
-    if (!this.#closed) {
-      this.#flush();
-      this.#socket.end();
-    }
+    this.#end();
   }
 
   // ---- output buffering ----------------------------------------------------------------------

@@ -13,15 +13,18 @@ import type { Settings } from "./adjustments.ts";
 import { proxyConfigFromSettings } from "./proxy_headers.ts";
 import type { AccessRecord } from "./access_record.ts";
 import { AccessLog, type AccessLogSink, lineSink } from "./access_log.ts";
+import { type HeldEvents, HeldSocket, pickReclaimable } from "./admission.ts";
 import type { ThreadEvents, ThreadHandle } from "./dispatcher.ts";
 import type { WorkerInit } from "./thread_protocol.ts";
 
 /** Counters and gauges of a running server, from {@linkcode Server.stats}. */
 export interface ServerStats {
-  /** Client connections open now (including ones waiting at the connection limit). */
+  /** Client connections open now, including ones waiting at the connection limit, not counting `closingConnections`. */
   connections: number;
-  /** Connections waiting at the connection limit. */
+  /** Connections accepted above the connection limit and not served yet (silent ones included). */
   waitingConnections: number;
+  /** Connections the server has closed whose socket is still open (lingering: the client reads the last response). They do not count against `connectionLimit`. */
+  closingConnections: number;
   /** Requests being served now. */
   requestsInFlight: number;
   /** Requests answered since the server started. */
@@ -76,45 +79,8 @@ const SHUTDOWN_FRESH_GRACE_MS = 1000;
 
 const IGNORE_EVENTS: ConnectionEvents = { onData() {}, onEnd() {}, onDrain() {}, onClose() {} };
 
-/** A connection accepted above the connection limit: unread until a slot frees up. */
-class HeldSocket implements ConnectionEvents {
-  readonly socket: SocketHandle;
-  readonly peer: PeerInfo;
-  closed = false;
-  #target: ConnectionEvents | undefined;
-  #early: Uint8Array[] = [];
-  #ended = false;
-
-  constructor(socket: SocketHandle, peer: PeerInfo) {
-    this.socket = socket;
-    this.peer = peer;
-  }
-  activate(target: ConnectionEvents): void {
-    this.#target = target;
-    this.socket.resumeReading();
-    for (const chunk of this.#early.splice(0)) target.onData(chunk);
-    if (this.#ended) target.onEnd();
-  }
-  drop(): void {
-    this.closed = true;
-    this.socket.destroy();
-  }
-  onData(chunk: Uint8Array): void {
-    if (this.#target) this.#target.onData(chunk);
-    else this.#early.push(chunk);
-  }
-  onEnd(): void {
-    if (this.#target) this.#target.onEnd();
-    else this.#ended = true;
-  }
-  onDrain(): void {
-    this.#target?.onDrain();
-  }
-  onClose(error?: unknown): void {
-    this.closed = true;
-    this.#target?.onClose(error);
-  }
-}
+/** While clients wait at the limit, how often (at most) the server looks for connections to close for them. */
+const RECLAIM_TICK_MS = 100;
 
 function isIpLiteral(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
@@ -138,7 +104,21 @@ export class Server {
   readonly #config: ConnectionConfig;
   readonly #connections = new Set<Connection>();
   #listeners: Listener[] = [];
+  /** Accepted above the limit, in accept order. */
   #held: HeldSocket[] = [];
+  /** Of those, the ones that sent bytes, in the order they did: first come, first served. */
+  #waiting: HeldSocket[] = [];
+  /** Connections whose socket the core has ended or destroyed: they no longer take a slot. */
+  readonly #released = new Set<Connection>();
+  readonly #heldEvents: HeldEvents = {
+    spoke: (held) => {
+      this.#waiting.push(held);
+      this.#admit();
+    },
+    gone: (held) => this.#forget(held),
+  };
+  #admitScheduled = false;
+  #stopReclaimTick: (() => void) | undefined;
   #accessLog: AccessLog | undefined;
   #stopAccessFlush: (() => void) | undefined;
   readonly #accessLogger: Logger | undefined;
@@ -198,10 +178,14 @@ export class Server {
       bodyTimeoutMs: settings.bodyTimeout * 1000,
       channelTimeoutMs: settings.channelTimeout * 1000,
       onClosed: (connection) => this.#onClosed(connection),
+      onRelease: (connection) => {
+        this.#released.add(connection);
+        this.#scheduleAdmit();
+      },
       onResponse: (record) => this.#onResponse(record),
       // A client waits at the connection limit: a keep-alive connection going idle makes room.
       onIdle: (connection) => {
-        if (this.#held.length > 0) connection.closeIfIdle();
+        if (this.#waiting.length > 0) connection.closeIfIdle();
       },
     };
     this.finished = new Promise((resolve) => (this.#resolveClosed = resolve));
@@ -214,9 +198,14 @@ export class Server {
     return this.#listeners.map((listener) => listener.address);
   }
 
-  /** Number of open client connections. */
+  /** Number of open client connections (closing ones included, waiting ones not). */
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** Connections that take a slot: open and not yet ended by the server. */
+  get #active(): number {
+    return this.#connections.size - this.#released.size;
   }
 
   async #start(): Promise<void> {
@@ -272,17 +261,67 @@ export class Server {
       socket.destroy();
       return IGNORE_EVENTS;
     }
-    if (this.#connections.size >= this.#settings.connectionLimit) {
-      // At the limit: the connection waits, unread, as it would in the kernel's backlog.
-      socket.pauseReading();
-      const held = new HeldSocket(socket, peer);
+    if (this.#active >= this.#settings.connectionLimit || this.#waiting.length > 0) {
+      // At the limit: the connection waits (see admission.ts); its first read tells whether it has a request.
+      const held = new HeldSocket(socket, peer, Date.now(), this.#heldEvents);
       this.#held.push(held);
-      this.#closeOldestIdle();
-      if (this.#held.length > this.#settings.backlog) this.#held.shift()!.drop();
+      if (this.#held.length > this.#settings.backlog) {
+        // Too many waiting: the oldest silent one goes (or the oldest of all).
+        const victim = this.#held.find((h) => !h.spoke) ?? this.#held[0];
+        victim.drop();
+        this.#forget(victim);
+      }
       this.#checkLimit();
       return held;
     }
     return this.#activate(socket, peer);
+  }
+
+  #forget(held: HeldSocket): void {
+    const i = this.#held.indexOf(held);
+    if (i >= 0) this.#held.splice(i, 1);
+    const j = this.#waiting.indexOf(held);
+    if (j >= 0) this.#waiting.splice(j, 1);
+    if (i >= 0 || j >= 0) this.#admit();
+  }
+
+  #scheduleAdmit(): void {
+    if (this.#admitScheduled) return;
+    this.#admitScheduled = true;
+    // Not from inside the connection that freed the slot: it is still in the middle of closing.
+    queueMicrotask(() => {
+      this.#admitScheduled = false;
+      this.#admit();
+    });
+  }
+
+  /**
+   * Gives free slots to waiting clients, first come first served; if some still wait, closes
+   * connections that serve nobody for them, and keeps looking while they wait.
+   */
+  #admit(): void {
+    if (this.#closing) {
+      this.#stopReclaimTick?.();
+      this.#stopReclaimTick = undefined;
+      return;
+    }
+    const limit = this.#settings.connectionLimit;
+    while (this.#waiting.length > 0 && this.#active < limit) {
+      const held = this.#waiting.shift()!;
+      const i = this.#held.indexOf(held);
+      if (i >= 0) this.#held.splice(i, 1);
+      if (!held.closed) held.activate(this.#activate(held.socket, held.peer));
+    }
+    if (this.#waiting.length > 0) {
+      const graceMs = this.#settings.reclaimTimeout * 1000;
+      const pending = this.#waiting.length - (limit - this.#active);
+      for (const connection of pickReclaimable(this.#connections, Date.now(), graceMs, pending)) connection.reclaim();
+      this.#stopReclaimTick ??= this.#runtime.every(Math.max(10, Math.min(RECLAIM_TICK_MS, graceMs / 2)), () => this.#admit());
+    } else if (this.#stopReclaimTick !== undefined) {
+      this.#stopReclaimTick();
+      this.#stopReclaimTick = undefined;
+    }
+    this.#checkLimit();
   }
 
   #activate(socket: SocketHandle, peer: PeerInfo): Connection {
@@ -342,8 +381,9 @@ export class Server {
     }
     const pool = this.poolStats?.() ?? { queuedTasks: 0, busyWorkers: 0, idleWorkers: 0 };
     return {
-      connections: this.#connections.size + this.#held.length,
+      connections: this.#active + this.#held.length,
       waitingConnections: this.#held.length,
+      closingConnections: this.#released.size,
       requestsInFlight,
       requests: totals.requests,
       connectionsAccepted: totals.connectionsAccepted,
@@ -357,20 +397,17 @@ export class Server {
 
   #onClosed(connection: Connection): void {
     this.#connections.delete(connection);
+    this.#released.delete(connection);
     this.#totals.bytesIn += connection.bytesIn;
     this.#totals.bytesOut += connection.bytesOut;
-    while (this.#held.length > 0 && this.#connections.size < this.#settings.connectionLimit && !this.#closing) {
-      const held = this.#held.shift()!;
-      if (!held.closed) held.activate(this.#activate(held.socket, held.peer));
-    }
-    this.#checkLimit();
+    this.#admit();
     if (this.#closing && this.#connections.size === 0) this.#allClosed?.();
   }
 
   /** Stop accepting at `connectionLimit` client connections; resume below it. Logged once per change. */
   #checkLimit(): void {
     const limit = this.#settings.connectionLimit;
-    const count = this.#connections.size;
+    const count = this.#active;
     if (!this.#atLimit && count >= limit) {
       this.#atLimit = true;
       // Logged once per change, but at most once a minute: under connection churn the count hovers at the limit.
@@ -380,32 +417,23 @@ export class Server {
         this.#limitEpisodeLogged = true;
         this.#logger.warning(`Connection limit (${limit}) reached: new connections wait until one closes`);
       }
-    } else if (this.#atLimit && count < limit && this.#held.length === 0) {
+    } else if (this.#atLimit && count < limit && this.#waiting.length === 0) {
       this.#atLimit = false;
       if (this.#limitEpisodeLogged) this.#logger.info(`Connection count (${count}) is below the limit (${limit}) again: accepting`);
       this.#limitEpisodeLogged = false;
     }
   }
 
-  /**
-   * Idle connections must not lock new clients out: close the oldest idle one. Keep-alive connections
-   * between requests qualify at once; a connection that has sent nothing yet only after a second of
-   * silence (a client that just connected is about to speak).
-   */
-  #closeOldestIdle(): void {
-    const silentBefore = Date.now() - 1000;
-    let oldest: Connection | undefined;
-    for (const c of this.#connections) {
-      if (!c.idle || (c.requestCount === 0 && c.lastActivity > silentBefore)) continue;
-      if (!oldest || c.lastActivity < oldest.lastActivity) oldest = c;
-    }
-    oldest?.closeIfIdle();
-  }
-
   /** Enforce every connection's timeouts (idle keep-alive, slow heads and bodies, stalled writes). */
   #sweep(): void {
     const now = Date.now();
     for (const connection of this.#connections) connection.checkTimeouts(now);
+    // A waiting connection that never spoke is closed like an active one: headerTimeout after accept.
+    const silentBefore = now - this.#settings.headerTimeout * 1000;
+    for (const held of this.#held.filter((h) => !h.spoke && h.acceptedAt < silentBefore)) {
+      held.drop();
+      this.#forget(held);
+    }
   }
 
   #allClosed: (() => void) | undefined;
