@@ -227,6 +227,8 @@ export class Connection implements ConnectionEvents {
   #drainWaiters: (() => void)[] = [];
   /** Whether the socket's output is above its high-water mark. */
   #congested = false;
+  /** When the output last became congested: bytes the client sends do not count as reading. */
+  #stalledSince = 0;
   /** The last Host seen and its canonical origin: clients send the same Host on every request. */
   #originHost = "";
   #originScheme = "";
@@ -367,7 +369,7 @@ export class Connection implements ConnectionEvents {
       this.#timedOut("Request body not received in time");
       return;
     }
-    if (this.#congested && now - this.lastActivity > config.channelTimeoutMs) {
+    if (this.#congested && now - this.#stalledSince > config.channelTimeoutMs) {
       config.logger.info(`Closing a connection from ${this.#peer.remoteAddress}: the client stopped reading the response`);
       this.destroy();
     }
@@ -383,7 +385,7 @@ export class Connection implements ConnectionEvents {
     if (this.#closing) return Infinity; // on its way out, or answering its last request
     const exchange = this.#exchange;
     if (exchange === null) return this.#headSince === 0 ? this.lastActivity : this.#headSince + graceMs;
-    if (this.#congested) return this.lastActivity + graceMs;
+    if (this.#congested) return this.#stalledSince + graceMs;
     if (exchange.bodyOpen && exchange.hasBody && (exchange.bodyWanted || exchange.discarding)) return this.#bodySince + graceMs;
     return Infinity;
   }
@@ -1194,7 +1196,10 @@ export class Connection implements ConnectionEvents {
     }
     this.#out = [];
     this.#outBytes = 0;
-    if (!ok) this.#congested = true;
+    if (!ok && !this.#congested) {
+      this.#congested = true;
+      this.#stalledSince = this.lastActivity;
+    }
     return ok;
   }
 

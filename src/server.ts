@@ -415,11 +415,11 @@ export class Server {
       if (now - this.#limitLoggedAt >= 60_000) {
         this.#limitLoggedAt = now;
         this.#limitEpisodeLogged = true;
-        this.#logger.warning(`Connection limit (${limit}) reached: new connections wait until one closes`);
+        this.#logger.warning(`Connection limit (${limit}) reached: new connections wait; connections that serve nobody are closed for those with a request`);
       }
     } else if (this.#atLimit && count < limit && this.#waiting.length === 0) {
       this.#atLimit = false;
-      if (this.#limitEpisodeLogged) this.#logger.info(`Connection count (${count}) is below the limit (${limit}) again: accepting`);
+      if (this.#limitEpisodeLogged) this.#logger.info(`Connection count (${count}) is below the limit (${limit}) again: nobody waits`);
       this.#limitEpisodeLogged = false;
     }
   }
