@@ -10,13 +10,14 @@
 import type { AcceptHandler, Runtime } from "../src/server.ts";
 import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
 import type { WorkerInit } from "../src/thread_protocol.ts";
-import type { ConnectionEvents, Listener, SocketHandle } from "../src/transport.ts";
+import type { ConnectionEvents, Listener, ListenerEvents, SocketHandle } from "../src/transport.ts";
 import { lazyRequest } from "../src/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
 import { openAppend } from "./node_file.ts";
 import { concatBytes, isAscii } from "../src/bytes.ts";
 import { nodeRuntime } from "./node.ts";
 import { Lingering } from "./linger.ts";
+import { ListenerReport, listenerName } from "./accept.ts";
 
 interface BunSocket {
   data: BunSocketHandle;
@@ -68,9 +69,11 @@ class BunSocketHandle implements SocketHandle {
   peerEnded = false;
   closed = false;
   lastError: unknown;
+  readonly report: ListenerReport;
 
-  constructor(socket: BunSocket) {
+  constructor(socket: BunSocket, report: ListenerReport) {
     this.socket = socket;
+    this.report = report;
   }
 
   write(data: Uint8Array): boolean {
@@ -188,36 +191,63 @@ function finishEnd(socket: BunSocket, state: BunSocketHandle): void {
   lingering.add(socket);
 }
 
-function handlers(onAccept: AcceptHandler, unixPath: string | undefined): SocketHandlers {
+/**
+ * An exception that escaped one socket's callback closes that socket only (Bun would hand it to the
+ * error callback and leave the socket as it was).
+ */
+function fault(socket: BunSocket, error: unknown): void {
+  socket.data.report.connectionError(error);
+  socket.data.ending = true;
+  socket.terminate();
+}
+
+function handlers(onAccept: AcceptHandler, unixPath: string | undefined, report: ListenerReport): SocketHandlers {
   return {
     open(socket) {
-      socket.setNoDelay?.(true);
-      const state = new BunSocketHandle(socket);
+      const state = new BunSocketHandle(socket, report);
       socket.data = state;
-      state.events = onAccept(state, unixPath === undefined
-        ? {
-          remoteAddress: socket.remoteAddress,
-          remotePort: socket.remotePort ?? 0,
-          localAddress: socket.localAddress ?? "",
-          localPort: socket.localPort ?? 0,
-          unix: false,
-        }
-        : { remoteAddress: "", remotePort: 0, localAddress: unixPath, localPort: 0, unix: true });
+      state.events = IGNORE; // until the core has it: a throwing setup must not leave callbacks without a target
+      try {
+        socket.setNoDelay?.(true);
+        state.events = onAccept(state, unixPath === undefined
+          ? {
+            remoteAddress: socket.remoteAddress,
+            remotePort: socket.remotePort ?? 0,
+            localAddress: socket.localAddress ?? "",
+            localPort: socket.localPort ?? 0,
+            unix: false,
+          }
+          : { remoteAddress: "", remotePort: 0, localAddress: unixPath, localPort: 0, unix: true });
+      } catch (error) {
+        fault(socket, error);
+      }
     },
     data(socket, data) {
       const state = socket.data;
-      if (!state.ending) state.events.onData(data);
+      try {
+        if (!state.ending) state.events.onData(data);
+      } catch (error) {
+        fault(socket, error);
+      }
     },
     drain(socket) {
       const state = socket.data;
-      flushQueue(socket, state);
-      if (state.queue.length === 0 && !state.closed) state.events.onDrain();
+      try {
+        flushQueue(socket, state);
+        if (state.queue.length === 0 && !state.closed) state.events.onDrain();
+      } catch (error) {
+        fault(socket, error);
+      }
     },
     end(socket) {
       const state = socket.data;
       state.peerEnded = true;
-      if (state.ending) socket.end();
-      else state.events.onEnd();
+      try {
+        if (state.ending) socket.end();
+        else state.events.onEnd();
+      } catch (error) {
+        fault(socket, error);
+      }
     },
     error(socket, error) {
       socket.data.lastError = error;
@@ -227,10 +257,16 @@ function handlers(onAccept: AcceptHandler, unixPath: string | undefined): Socket
       if (state.closed) return;
       state.closed = true;
       lingering.delete(socket);
-      state.events.onClose(error ?? state.lastError);
+      try {
+        state.events.onClose(error ?? state.lastError);
+      } catch (error) {
+        report.connectionError(error);
+      }
     },
   };
 }
+
+const IGNORE: ConnectionEvents = { onData() {}, onEnd() {}, onDrain() {}, onClose() {} };
 
 function toListener(listener: BunListener, transport: "tcp" | "unix", hostname: string, port: number): Listener {
   return {
@@ -255,15 +291,18 @@ export const bunRuntime: Runtime = {
   createRequest: lazyRequest,
   setup: installFastResponse,
   openAppend,
-  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler): Promise<Listener> {
-    const listener = bun().listen({ hostname: host, port, socket: handlers(onAccept, undefined), allowHalfOpen: true, ipv6Only: host.includes(":"), backlog });
+  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
+    // Bun accepts in native code: accept errors never reach JavaScript (out of descriptors, it retries by itself).
+    const report = new ListenerReport(events, `${host}:${port}`);
+    const listener = bun().listen({ hostname: host, port, socket: handlers(onAccept, undefined, report), allowHalfOpen: true, ipv6Only: host.includes(":"), backlog });
+    report.where = listenerName({ transport: "tcp", hostname: host, port: listener.port ?? port });
     return Promise.resolve(toListener(listener, "tcp", host, listener.port ?? port));
   },
-  async listenUnix(path: string, perms: number, _backlog: number, onAccept: AcceptHandler): Promise<Listener> {
+  async listenUnix(path: string, perms: number, _backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
     // Reuse Node's stale-socket check and chmod through Bun's node: compatibility.
     const { removeStaleSocket, chmodPath } = await import("./node_unix.ts");
     await removeStaleSocket(path);
-    const listener = bun().listen({ unix: path, socket: handlers(onAccept, path), allowHalfOpen: true });
+    const listener = bun().listen({ unix: path, socket: handlers(onAccept, path, new ListenerReport(events, `unix:${path}`)), allowHalfOpen: true });
     await chmodPath(path, perms);
     return toListener(listener, "unix", path, 0);
   },

@@ -10,12 +10,13 @@
 import type { AcceptHandler, Runtime } from "../src/server.ts";
 import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
 import type { WorkerInit } from "../src/thread_protocol.ts";
-import type { BoundAddress, Listener, PeerInfo, SocketHandle } from "../src/transport.ts";
+import type { BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, SocketHandle } from "../src/transport.ts";
 import { lazyRequest } from "../src/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
 import { openAppend } from "./node_file.ts";
 import { concatBytes } from "../src/bytes.ts";
 import { Lingering } from "./linger.ts";
+import { acceptLoop, ListenerReport, listenerName } from "./accept.ts";
 
 interface DenoAddr {
   transport: string;
@@ -61,7 +62,7 @@ const READ_SIZE_MAX = 64 * 1024;
 /** Closing connections waiting for their peer; each entry is the connection's close function. */
 const lingering = new Lingering<() => void>((close) => close(), (timer) => deno().unrefTimer(timer as unknown as number));
 
-function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | undefined): void {
+function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | undefined, report: ListenerReport): void {
   try {
     conn.setNoDelay?.(true);
   } catch { /* unix sockets have no Nagle */ }
@@ -78,6 +79,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
   let peerEnded = false;
   let wake: (() => void) | undefined;
   let lastError: unknown;
+  let events: ConnectionEvents | undefined;
 
   const close = (): void => {
     if (closed) return;
@@ -87,7 +89,17 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
       conn.close();
     } catch { /* already closed */ }
     wake?.();
-    events.onClose(lastError);
+    events?.onClose(lastError);
+  };
+  // An exception that escaped this connection's loops closes this connection only (unhandled, it
+  // would end the process).
+  const fault = (error: unknown): void => {
+    report.connectionError(error);
+    try {
+      close();
+    } catch (again) {
+      report.connectionError(again);
+    }
   };
 
   const writeLoop = async (): Promise<void> => {
@@ -115,7 +127,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
     if (closed) return;
     if (congested) {
       congested = false;
-      events.onDrain();
+      events!.onDrain();
     }
     if (ending && queue.length === 0) {
       if (peerEnded) return close(); // both sides are done
@@ -132,7 +144,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
       queue.push(data);
       queued += data.length;
       pending += data.length;
-      if (!writing) void writeLoop();
+      if (!writing) writeLoop().catch(fault);
       if (pending < HIGH_WATER) return true;
       congested = true;
       return false;
@@ -142,7 +154,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
       ending = true;
       paused = false;
       wake?.();
-      if (!writing) void writeLoop();
+      if (!writing) writeLoop().catch(fault);
     },
     destroy(): void {
       close();
@@ -168,45 +180,61 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
       unix: false,
     }
     : { remoteAddress: "", remotePort: 0, localAddress: unixPath, localPort: 0, unix: true };
-  const events = onAccept(handle, peer);
+  events = onAccept(handle, peer);
+  const sink = events;
 
   let readBuffer = new Uint8Array(READ_SIZE_MIN);
   (async () => {
-    try {
-      for (;;) {
-        while (paused && !closed && !ending) await new Promise<void>((resolve) => (wake = resolve));
-        if (closed) return;
-        const n = await conn.read(readBuffer);
-        if (n === null) {
-          peerEnded = true;
-          if (ending) return close();
-          events.onEnd();
-          return;
-        }
-        // Hand the core a copy: the read buffer is reused for the next read.
-        if (!ending) events.onData(readBuffer.slice(0, n));
-        if (n === readBuffer.length && n < READ_SIZE_MAX) readBuffer = new Uint8Array(n * 4);
+    for (;;) {
+      while (paused && !closed && !ending) await new Promise<void>((resolve) => (wake = resolve));
+      if (closed) return;
+      let n: number | null;
+      try {
+        n = await conn.read(readBuffer);
+      } catch (error) {
+        // A socket error (a reset): the core hears of it in onClose.
+        lastError = error;
+        return close();
       }
-    } catch (error) {
-      lastError = error;
-      close();
+      if (n === null) {
+        peerEnded = true;
+        if (ending) return close();
+        sink.onEnd();
+        return;
+      }
+      // Hand the core a copy: the read buffer is reused for the next read.
+      if (!ending) sink.onData(readBuffer.slice(0, n));
+      if (n === readBuffer.length && n < READ_SIZE_MAX) readBuffer = new Uint8Array(n * 4);
     }
-  })();
+  })().catch(fault); // what the core threw
 }
 
-async function acceptLoop(listener: DenoListener, onAccept: AcceptHandler, unixPath: string | undefined): Promise<void> {
-  try {
-    for await (const conn of listener) serveConn(conn, onAccept, unixPath);
-  } catch { /* listener closed */ }
-}
-
-function toListener(listener: DenoListener, address: BoundAddress): Listener {
+/**
+ * Accepts until the listener is closed. An error while accepting (a client that reset before its
+ * connection was accepted: Deno's accept then fails with NotConnected) or while setting up one
+ * connection never ends the loop; only closing or a broken listening socket does.
+ */
+function serveListener(listener: DenoListener, address: BoundAddress, onAccept: AcceptHandler, unixPath: string | undefined, events: ListenerEvents | undefined): Listener {
+  const report = new ListenerReport(events, listenerName(address));
+  let closed = false;
+  const stop = (): void => {
+    closed = true;
+    try {
+      listener.close();
+    } catch { /* already closed */ }
+  };
+  void acceptLoop({
+    accept: () => listener.accept(),
+    serve: (conn) => serveConn(conn, onAccept, unixPath, report),
+    drop: (conn) => conn.close(),
+    closed: () => closed,
+    stop,
+    report,
+  });
   return {
     address,
     close(): Promise<void> {
-      try {
-        listener.close();
-      } catch { /* already closed */ }
+      stop();
       return Promise.resolve();
     },
   };
@@ -225,13 +253,12 @@ export const denoRuntime: Runtime = {
   createRequest: lazyRequest,
   setup: installFastResponse,
   openAppend,
-  listenTcp(host: string, port: number, _backlog: number, onAccept: AcceptHandler): Promise<Listener> {
+  listenTcp(host: string, port: number, _backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
     const listener = deno().listen({ hostname: host, port, transport: "tcp" });
-    void acceptLoop(listener, onAccept, undefined);
     const addr = listener.addr;
-    return Promise.resolve(toListener(listener, { transport: "tcp", hostname: addr.hostname ?? host, port: addr.port ?? port }));
+    return Promise.resolve(serveListener(listener, { transport: "tcp", hostname: addr.hostname ?? host, port: addr.port ?? port }, onAccept, undefined, events));
   },
-  async listenUnix(path: string, perms: number, _backlog: number, onAccept: AcceptHandler): Promise<Listener> {
+  async listenUnix(path: string, perms: number, _backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
     const api = deno();
     let exists = false;
     try {
@@ -255,8 +282,7 @@ export const denoRuntime: Runtime = {
     }
     const listener = api.listen({ transport: "unix", path });
     await api.chmod(path, perms);
-    void acceptLoop(listener, onAccept, path);
-    return toListener(listener, { transport: "unix", hostname: path, port: 0 });
+    return serveListener(listener, { transport: "unix", hostname: path, port: 0 }, onAccept, path, events);
   },
   async lookup(host: string) {
     if (host === "localhost") return [{ address: "127.0.0.1", family: 4 as const }, { address: "::1", family: 6 as const }];

@@ -9,13 +9,14 @@ import { lookup } from "node:dns/promises";
 import { Worker } from "node:worker_threads";
 import { chmodPath, removeStaleSocket } from "./node_unix.ts";
 import type { AcceptHandler, Runtime } from "../src/server.ts";
-import type { BoundAddress, ConnectionEvents, Listener, PeerInfo, SocketHandle } from "../src/transport.ts";
+import type { BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, SocketHandle } from "../src/transport.ts";
 import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
 import type { WorkerInit } from "../src/thread_protocol.ts";
 import { lazyRequest } from "../src/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
 import { openAppend } from "./node_file.ts";
 import { Lingering } from "./linger.ts";
+import { ListenerReport, listenerName } from "./accept.ts";
 
 const lingering = new Lingering<net.Socket>((socket) => socket.destroy(), (timer) => timer.unref());
 
@@ -58,12 +59,14 @@ class TcpPeer implements PeerInfo {
 /** The core's view of one Node socket. Methods on a prototype: no closures per connection. */
 class NodeSocketHandle implements SocketHandle {
   readonly socket: net.Socket;
+  readonly report: ListenerReport;
   events: ConnectionEvents | undefined;
   closing = false;
   lastError: unknown;
 
-  constructor(socket: net.Socket) {
+  constructor(socket: net.Socket, report: ListenerReport) {
     this.socket = socket;
+    this.report = report;
   }
   write(data: Uint8Array): boolean {
     return this.socket.write(data);
@@ -102,16 +105,37 @@ class NodeSocketHandle implements SocketHandle {
 const kHandle = Symbol("waitress.handle");
 type WiredSocket = net.Socket & { [kHandle]: NodeSocketHandle };
 
+/**
+ * An exception that escaped one socket's callback closes that socket only: thrown from an event
+ * listener, it would be an uncaught exception and end the process.
+ */
+function fault(socket: WiredSocket, error: unknown): void {
+  socket[kHandle].report.connectionError(error);
+  socket.destroy();
+}
+
 // Shared listeners (Node calls them with the socket as `this`): none allocated per connection.
 function onSocketData(this: WiredSocket, chunk: Uint8Array): void {
   const handle = this[kHandle];
-  if (!handle.closing) handle.events!.onData(chunk);
+  try {
+    if (!handle.closing) handle.events!.onData(chunk);
+  } catch (error) {
+    fault(this, error);
+  }
 }
 function onSocketEnd(this: WiredSocket): void {
-  this[kHandle].events!.onEnd();
+  try {
+    this[kHandle].events!.onEnd();
+  } catch (error) {
+    fault(this, error);
+  }
 }
 function onSocketDrain(this: WiredSocket): void {
-  this[kHandle].events!.onDrain();
+  try {
+    this[kHandle].events!.onDrain();
+  } catch (error) {
+    fault(this, error);
+  }
 }
 function onSocketError(this: WiredSocket, error: Error): void {
   this[kHandle].lastError = error;
@@ -119,17 +143,30 @@ function onSocketError(this: WiredSocket, error: Error): void {
 function onSocketClose(this: WiredSocket): void {
   const handle = this[kHandle];
   lingering.delete(this);
-  handle.events!.onClose(handle.lastError);
+  try {
+    handle.events!.onClose(handle.lastError);
+  } catch (error) {
+    handle.report.connectionError(error);
+  }
 }
 
-function wire(socket: net.Socket, onAccept: AcceptHandler, peer: PeerInfo): void {
-  const handle = new NodeSocketHandle(socket);
-  (socket as WiredSocket)[kHandle] = handle;
-  handle.events = onAccept(handle, peer);
+/** Connects an accepted socket to the core. `peer` is a unix socket's fixed peer, or the TCP listener's bound address. */
+function wire(socket: net.Socket, onAccept: AcceptHandler, peer: PeerInfo | Bound, report: ListenerReport): void {
+  report.accepted();
+  // Listeners first: a socket reset during setup still reports its error and close to someone.
+  socket.on("error", onSocketError);
+  try {
+    const handle = new NodeSocketHandle(socket, report);
+    (socket as WiredSocket)[kHandle] = handle;
+    handle.events = onAccept(handle, "unix" in peer ? peer : new TcpPeer(socket, peer));
+  } catch (error) {
+    report.connectionError(error);
+    socket.destroy();
+    return;
+  }
   socket.on("data", onSocketData);
   socket.on("end", onSocketEnd);
   socket.on("drain", onSocketDrain);
-  socket.on("error", onSocketError);
   socket.on("close", onSocketClose);
 }
 
@@ -138,12 +175,24 @@ function normalizeAddress(address: string): string {
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
-function listen(server: net.Server, options: net.ListenOptions, address: () => BoundAddress): Promise<Listener> {
+/**
+ * Accept errors come as the server's "error" event (unheard, it would end the process). libuv has
+ * already dealt with them: ECONNABORTED is skipped; on EMFILE/ENFILE it closes a reserve descriptor,
+ * accepts and drops the waiting connections (the clients see the connection closed) and goes on.
+ */
+function onServerError(server: net.Server, report: ListenerReport, error: Error): void {
+  if (report.acceptError(error) !== undefined) return;
+  server.close();
+  report.failed(error);
+}
+
+function listen(server: net.Server, options: net.ListenOptions, address: () => BoundAddress, report: (bound: BoundAddress) => void): Promise<Listener> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(options, () => {
       server.off("error", reject);
       const bound = address();
+      report(bound);
       resolve({
         address: bound,
         // Stop accepting now; Node's close callback would wait for every open connection.
@@ -167,22 +216,29 @@ function listen(server: net.Server, options: net.ListenOptions, address: () => B
 export const nodeRuntime: Runtime = {
   name: "node",
   createRequest: lazyRequest,
-  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler): Promise<Listener> {
+  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
     const bound: Bound = { host, port };
+    const report = new ListenerReport(events, `${host}:${port}`);
     // noDelay here is set by Node on the new handle, before any JavaScript socket code runs.
-    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => wire(socket, onAccept, new TcpPeer(socket, bound)));
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => wire(socket, onAccept, bound, report));
     return listen(server, { host, port, backlog, ipv6Only: host.includes(":") }, () => {
       const a = server.address() as net.AddressInfo;
       bound.host = a.address;
       bound.port = a.port;
       return { transport: "tcp", hostname: a.address, port: a.port };
+    }, (address) => {
+      report.where = listenerName(address);
+      server.on("error", (error) => onServerError(server, report, error));
     });
   },
-  async listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler): Promise<Listener> {
+  async listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
     await removeStaleSocket(path);
     const peer: PeerInfo = { remoteAddress: "", remotePort: 0, localAddress: path, localPort: 0, unix: true };
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => wire(socket, onAccept, peer));
-    const listener = await listen(server, { path, backlog }, () => ({ transport: "unix", hostname: path, port: 0 }));
+    const report = new ListenerReport(events, `unix:${path}`);
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => wire(socket, onAccept, peer, report));
+    const listener = await listen(server, { path, backlog }, () => ({ transport: "unix", hostname: path, port: 0 }), () => {
+      server.on("error", (error) => onServerError(server, report, error));
+    });
     await chmodPath(path, perms);
     return listener;
   },

@@ -389,8 +389,8 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
 /** Runs `waitress-serve`: prints help or serves the app until SIGINT/SIGTERM, then closes the
  * server gracefully and exits 0 (a second signal exits at once with 1). Usage errors print
  * `Error: <reason>` and the usage lines to stderr and exit 1; a listener that cannot be bound
- * prints `Error: <reason>` and exits 1. Resolves to the running server, or `undefined` when the
- * program ended (or is ending) instead.
+ * prints `Error: <reason>` and exits 1, and so does a server that stops by itself (a listener failed).
+ * Resolves to the running server, or `undefined` when the program ended (or is ending) instead.
  *
  * @example
  * ```ts ignore
@@ -449,5 +449,11 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
     env.exit(1);
     return undefined;
   }
+  // A server that shut itself down (a listener failed) ends the program with 1, never silently with 0.
+  void server.finished.then(() => {
+    if (stopping || server.failure === undefined) return;
+    env.stderr(`Error: the server stopped: ${firstLine(server.failure)}\n`);
+    env.exit(1);
+  });
   return server;
 }

@@ -300,11 +300,12 @@ export class Connection implements ConnectionEvents {
       // The body can never complete.
       this.#abortExchange(new Error("Client closed the connection before sending the whole request body"));
       this.#closeNow();
-    } else {
+    } else if (this.#parser.bufferedBytes === 0) {
       // Answer the request we have, then close.
       exchange.keepAlive = false;
       this.#closing = true;
     }
+    // Otherwise pipelined requests sent before the FIN wait in the parser: they are answered too.
   }
 
   /** The socket can take more output. */
@@ -487,6 +488,8 @@ export class Connection implements ConnectionEvents {
       }
       const event = parser.next();
       if (event === null) {
+        // The peer sent its last byte and no whole request is left: nothing more can come.
+        if (this.#peerEnded && exchange === null) return this.#closeNow();
         this.#resume();
         return;
       }
@@ -1131,7 +1134,7 @@ export class Connection implements ConnectionEvents {
     if (this.#parser.bufferedBytes === 0) this.#flush();
     else this.#scheduleFlush();
     if (!this.#parser.idle) this.#headSince = Date.now(); // a pipelined request is already arriving
-    if (this.#peerEnded) {
+    if (this.#peerEnded && this.#parser.bufferedBytes === 0) {
       this.#end();
       return;
     }

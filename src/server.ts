@@ -6,7 +6,7 @@
  */
 
 import { Connection, type ConnectionConfig, type FetchHandler, type ResponseFacts } from "./connection.ts";
-import type { BoundAddress, ConnectionEvents, Listener, PeerInfo, SocketHandle } from "./transport.ts";
+import type { BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, SocketHandle } from "./transport.ts";
 import type { RequestFactory } from "./request.ts";
 import type { Logger } from "./logger.ts";
 import type { Settings } from "./adjustments.ts";
@@ -56,10 +56,10 @@ export interface Runtime {
   readonly name: string;
   /** How handler `Request`s are built on this runtime. */
   readonly createRequest: RequestFactory;
-  /** Opens a TCP listener. `host` is an IP literal. */
-  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler): Promise<Listener>;
+  /** Opens a TCP listener. `host` is an IP literal. `events` hears of accept errors and the listener's failure. */
+  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
   /** Opens a unix-socket listener, replacing a stale socket file and applying `perms`. */
-  listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler): Promise<Listener>;
+  listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
   /** Resolves a host name to IP literals. */
   lookup(host: string): Promise<{ address: string; family: 4 | 6 }[]>;
   /** Calls `fn` every `ms` milliseconds until the returned function is called. Must not keep the process alive. */
@@ -144,6 +144,11 @@ export class Server {
   readonly ready: Promise<void>;
   /** Resolves once the server has closed. */
   readonly finished: Promise<void>;
+  #failure: unknown;
+  /** Why the server shut itself down (a listener failed), or `undefined`. Read it once `finished` resolves. */
+  get failure(): unknown {
+    return this.#failure;
+  }
 
   /**
    * A server for `handler` with resolved `settings` over `runtime`; it starts listening at once.
@@ -211,6 +216,14 @@ export class Server {
   async #start(): Promise<void> {
     const settings = this.#settings;
     const accept: AcceptHandler = (socket, peer) => this.#accept(socket, peer);
+    // Adapters log accept errors here; a listener that cannot go on shuts the server down (never silently).
+    const events: ListenerEvents = {
+      log: (level, message) => this.#logger[level](message),
+      failed: (error) => {
+        this.#failure ??= error ?? new Error("a listener failed");
+        void this.close();
+      },
+    };
     try {
       if (settings.accessLog !== false) {
         // Opened before listening, so a bad path rejects `ready`.
@@ -221,11 +234,11 @@ export class Server {
         this.#stopAccessFlush = this.#runtime.every(100, () => void this.#accessLog?.flush());
       }
       if (settings.unixSocket) {
-        this.#listeners.push(await this.#runtime.listenUnix(settings.unixSocket, settings.unixSocketPerms, settings.backlog, accept));
+        this.#listeners.push(await this.#runtime.listenUnix(settings.unixSocket, settings.unixSocketPerms, settings.backlog, accept, events));
       } else {
         for (const { host, port } of settings.listen) {
           for (const address of await this.#resolve(host)) {
-            this.#listeners.push(await this.#runtime.listenTcp(address, port, settings.backlog, accept));
+            this.#listeners.push(await this.#runtime.listenTcp(address, port, settings.backlog, accept, events));
           }
         }
       }

@@ -74,3 +74,15 @@ export interface Listener {
   /** Close the listener. */
   close(): Promise<void>;
 }
+
+/**
+ * What an adapter reports about one of its listeners: troubles no caller could catch, because they
+ * happen in the adapter's accept loop or socket callbacks. The server implements it (it logs, and
+ * shuts down when a listener fails).
+ */
+export interface ListenerEvents {
+  /** A line for the server's log: accept errors, exceptions that escaped from one connection. */
+  log(level: "debug" | "info" | "warning" | "error", message: string): void;
+  /** The listener cannot go on: the adapter has closed it and logged why. */
+  failed(error: unknown): void;
+}
