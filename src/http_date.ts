@@ -30,8 +30,26 @@ export function formatHttpDate(ms: number): string {
 }
 
 /**
- * The current `Date` header value. Reformatted only when the second changes, so a busy server pays
- * for one `Date.now()` per response.
+ * The `Date` header value for the time `ms`, reformatted only when the second changes (a busy server
+ * formats once a second, not once per response).
+ *
+ * @example
+ * ```ts
+ * import { httpDate } from "./http_date.ts";
+ * httpDate(784111777000); // "Sun, 06 Nov 1994 08:49:37 GMT"
+ * ```
+ */
+export function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedValue = formatHttpDate(ms);
+  }
+  return cachedValue;
+}
+
+/**
+ * The current `Date` header value: {@linkcode httpDate} of now.
  *
  * @example
  * ```ts
@@ -40,11 +58,5 @@ export function formatHttpDate(ms: number): string {
  * ```
  */
 export function httpDateNow(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedValue = formatHttpDate(now);
-  }
-  return cachedValue;
+  return httpDate(Date.now());
 }
