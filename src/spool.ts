@@ -72,7 +72,13 @@ export class Spool {
     } else {
       if (this.#file === undefined) {
         // Spill: everything not yet read moves to disk, in order.
-        this.#file = await this.#createTempFile();
+        const file = await this.#createTempFile();
+        if (this.#closed) {
+          // Closed while the file was being made (the client went away): no one else would close it.
+          await file.close();
+          throw new Error("Cannot append to a closed spool");
+        }
+        this.#file = file;
         const memory = this.#memory;
         this.#memory = [];
         this.#memoryBytes = 0;

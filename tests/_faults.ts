@@ -70,14 +70,14 @@ export function baseline(): Baseline {
 
 /**
  * After a fault: the server's connection count returns to 0, it answers a normal request on a new
- * connection, and this process's descriptors and spool temp files return to the baseline (they close
+ * connection (`probe`: the target and the text it answers), and this process's descriptors and spool temp files return to the baseline (they close
  * asynchronously, so every step waits with a deadline).
  */
-export async function recovered(s: TestServer, before: Baseline, what: string): Promise<void> {
+export async function recovered(s: TestServer, before: Baseline, what: string, probe = { target: "/ok", text: "ok" }): Promise<void> {
   await until(() => s.server.stats().connections === 0, `${what}: the server's connections back to 0 (now ${s.server.stats().connections})`, 8000);
-  const { response } = await exchange(s.port, "GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const { response } = await exchange(s.port, `GET ${probe.target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
   assert.equal(response.status, 200, `${what}: a normal request afterwards`);
-  assert.equal(response.text, "ok", what);
+  assert.equal(response.text, probe.text, what);
   await until(() => s.server.stats().connections === 0, `${what}: the normal request's connection closed`, 8000);
   if (before.fds !== undefined) {
     await until(() => openFds()! <= before.fds!, `${what}: open descriptors back to ${before.fds} (now ${openFds()})`, 8000);
