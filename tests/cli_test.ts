@@ -9,7 +9,7 @@ import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { exchange, runtime, sleep, startServer } from "./_helpers.ts";
+import { exchange, runtime, sleep, startServer, until } from "./_helpers.ts";
 import { servingPort, signalChild, spawnCli, stopChild, within } from "./_child.ts";
 import type { RequestInfo } from "../mod.ts";
 import { cliHelp, SETTINGS } from "../src/adjustments.ts";
@@ -442,7 +442,7 @@ describe("runCli() serving", () => {
       assert.equal(await fake.exited, 1);
       assert.match(fake.err, /^Error: SIGINT received again while shutting down/);
       await server.finished;
-      await sleep(20); // the exit after close() runs a few ticks later
+      await until(() => fake.exits.length === 2, "the exit after close()", 2000);
       assert.deepEqual(fake.exits, [1, 0]);
     } finally {
       await server.close();

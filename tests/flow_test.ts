@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { exchange, RawClient, sleep, startServer } from "./_helpers.ts";
+import { exchange, RawClient, sleep, startServer, until } from "./_helpers.ts";
 
 const FAST_SWEEP = { cleanupInterval: "0.05" };
 
@@ -91,7 +91,7 @@ describe("connection limit", () => {
     const b = new RawClient(s.port);
     try {
       await a.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-      await sleep(50);
+      await until(() => s.server.stats().requestsInFlight === 1, "a's request in flight");
       await b.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       const order: string[] = [];
       await Promise.all([
@@ -133,7 +133,7 @@ describe("client disconnect", () => {
     const client = new RawClient(s.port);
     try {
       await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      await sleep(150);
+      await until(() => client.pending.length > 1024, "the response is streaming");
       client.destroy();
       await Promise.race([done, sleep(3000)]);
       assert.equal(aborted, true, "request.signal aborted");
@@ -205,7 +205,7 @@ describe("graceful shutdown", () => {
       await idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       await idle.response();
       await busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-      await sleep(50);
+      await until(() => s.server.stats().requestsInFlight === 1, "the slow request in flight");
       const closing = s.close();
       assert.equal(await idle.closed(1000), true, "idle connection closed at once");
       const response = await busy.response();
@@ -224,7 +224,7 @@ describe("graceful shutdown", () => {
     const client = new RawClient(s.port);
     try {
       await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      await sleep(50);
+      await until(() => s.server.stats().requestsInFlight === 1, "the request in flight");
       const started = Date.now();
       await s.close();
       assert.ok(Date.now() - started < 2000);

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { exchange, RawClient, sleep, startServer, type TestServer } from "./_helpers.ts";
+import { exchange, RawClient, sleep, startServer, until, type TestServer } from "./_helpers.ts";
 import { badcl, echo, error, nocl, parseEcho, sleepy } from "./fixtures/apps.ts";
 
 /** `n` bytes of a pattern that does not repeat at any power-of-two period. */
@@ -576,7 +576,7 @@ describe("concurrency", () => {
     try {
       const order: string[] = [];
       const slow = exchange(s.port, "GET /sleepy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").then((r) => order.push(r.response.text));
-      await sleep(20);
+      await until(() => s.server.stats().requestsInFlight === 1, "the slow request in flight");
       const fast = exchange(s.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").then((r) => order.push(r.response.text));
       await Promise.all([slow, fast]);
       assert.deepEqual(order, ["notsleepy returned", "sleepy returned"]);

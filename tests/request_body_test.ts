@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { exchange, RawClient, sleep, startServer, type TestServer } from "./_helpers.ts";
+import { exchange, RawClient, sleep, startServer, until, type TestServer } from "./_helpers.ts";
 import { BodyCollector } from "../src/body_collector.ts";
 
 const encoder = new TextEncoder();
@@ -143,9 +143,9 @@ describe("reading a request body whole", () => {
   it("rejects the read when the client hangs up mid-body, and keeps serving", async () => {
     const client = new RawClient(s.port);
     await client.send("POST /hang-up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial");
-    await sleep(30);
+    await until(() => s.server.stats().bytesIn > 0 && s.server.stats().requestsInFlight === 1, "the request in flight");
     client.destroy();
-    for (let i = 0; i < 100 && seen.length === 0; i++) await sleep(10);
+    await until(() => seen.length > 0, "the app's read settled");
     assert.equal(seen.length, 1);
     assert.match(seen[0], /^rejected: .*closed/i);
     const { response } = await exchange(s.port, "POST /bytes HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi");

@@ -3,7 +3,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { exchange, RawClient, sleep, startServer } from "./_helpers.ts";
+import { exchange, RawClient, sleep, startServer, until } from "./_helpers.ts";
 
 describe("server.stats()", () => {
   it("counts connections, requests in flight, totals, bytes, responses and errors", async () => {
@@ -27,14 +27,14 @@ describe("server.stats()", () => {
 
       const waiting = new RawClient(s.port);
       await waiting.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
-      await sleep(100);
+      await until(() => s.server.stats().requestsInFlight === 1, "the request in flight");
       const busy = s.server.stats();
       assert.equal(busy.connections, 1);
       assert.equal(busy.requestsInFlight, 1);
       release();
       assert.equal((await waiting.response()).text, "hello");
       waiting.destroy();
-      await sleep(100);
+      await until(() => s.server.stats().connections === 0, "every connection closed");
 
       const stats = s.server.stats();
       assert.equal(stats.requests, 5);

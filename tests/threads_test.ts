@@ -8,7 +8,7 @@ import { createServer, threadStats, type ServeOptions } from "../mod.ts";
 import { createDispatcher, type ThreadEvents } from "../src/dispatcher.ts";
 import { Logger } from "../src/logger.ts";
 import { REQUEST_WINDOW, type FromWorker, type ToWorker } from "../src/thread_protocol.ts";
-import { exchange, RawClient, runtime, sleep, startServer, type TestServer } from "./_helpers.ts";
+import { exchange, RawClient, runtime, sleep, startServer, type TestServer, until } from "./_helpers.ts";
 import { parseEcho } from "./fixtures/apps.ts";
 
 /** On Node the tests run as built JS from dist/tests/; Deno and Bun run the TypeScript. */
@@ -43,14 +43,6 @@ function reset(client: RawClient): void {
   else socket.destroy();
 }
 
-async function until(predicate: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(10);
-  }
-}
-
 describe("createServer() with threads: 2", () => {
   let s: TestServer;
   before(async () => (s = await start(2)));
@@ -80,7 +72,7 @@ describe("createServer() with threads: 2", () => {
   it("dispatcher does not let a CPU-bound request delay a concurrent light one", async () => {
     const done: string[] = [];
     const burn = timed(s.port, "/burn?ms=500", done, "burn");
-    await sleep(50); // the burn is running in one worker by now
+    await until(() => threadStats(s.server)!.busy === 1, "the burn is running in a worker");
     const light = timed(s.port, "/light", done, "light");
     assert.equal(await light, "light");
     assert.equal(await burn, "burned 500");
@@ -174,8 +166,7 @@ describe("createServer() with threads: 1", () => {
     const pending: Promise<string>[] = [];
     for (const label of ["a", "b", "c"]) {
       pending.push(timed(s.port, "/burn?ms=150", done, label));
-      await until(() => s.server.connectionCount >= pending.length);
-      await sleep(20); // the request has reached the dispatcher
+      await until(() => threadStats(s.server)!.busy + threadStats(s.server)!.queued === pending.length, "the request has reached the dispatcher");
     }
     assert.equal(threadStats(s.server)!.queued, 2);
     assert.equal(s.server.stats().queuedTasks, 2);
@@ -191,7 +182,7 @@ describe("createServer() with threads: 1", () => {
   it("drops a queued request whose client went away", async () => {
     const done: string[] = [];
     const burn = timed(s.port, "/burn?ms=200", done, "burn");
-    await sleep(30);
+    await until(() => threadStats(s.server)!.busy === 1, "the burn is running");
     const gone = new RawClient(s.port);
     await gone.send("GET /burn?ms=2000 HTTP/1.1\r\nHost: x\r\n\r\n");
     await until(() => threadStats(s.server)!.queued === 1);
@@ -221,7 +212,7 @@ describe("createServer() with threads: 1", () => {
 
   it("takes a 4 MiB upload while the only worker is busy", async () => {
     const burn = get(s.port, "/burn?ms=300");
-    await sleep(30);
+    await until(() => threadStats(s.server)!.busy === 1, "the burn is running");
     const size = 4 * 1024 * 1024;
     const client = new RawClient(s.port);
     try {
@@ -348,10 +339,12 @@ describe("Dispatcher (with a fake thread)", () => {
     await sleep(50);
     assert.equal(sent(), 0, "nothing before the app reads");
     events.message({ type: "pull", id, bytes: REQUEST_WINDOW } satisfies FromWorker);
-    await sleep(50);
+    await until(() => sent() >= REQUEST_WINDOW, "one window sent");
+    await sleep(20);
     assert.equal(sent(), REQUEST_WINDOW, "one window, no more");
     events.message({ type: "pull", id, bytes: 2 * chunk } satisfies FromWorker);
-    await sleep(50);
+    await until(() => sent() >= REQUEST_WINDOW + 2 * chunk, "two more chunks sent");
+    await sleep(20);
     assert.equal(sent(), REQUEST_WINDOW + 2 * chunk);
 
     events.message({ type: "head", id, status: 201, statusText: "", headers: ["x-a", "1"], body: new Uint8Array([104, 105]), end: true } satisfies FromWorker);
