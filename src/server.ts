@@ -468,13 +468,17 @@ export class Server {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.ready.catch(() => {});
+      // Before the first await: from the moment close() is called, every response says Connection: close.
       this.#stopSweep?.();
+      // Connections waiting at the limit were accepted too: their requests are answered like the rest.
+      this.#waiting.length = 0;
+      for (const held of this.#held.splice(0)) if (!held.closed) held.activate(this.#activate(held.socket, held.peer));
+      for (const connection of [...this.#connections]) connection.closeAfterResponse();
+      await this.ready.catch(() => {});
+      this.#stopSweep?.(); // started by a `ready` that settled after close() was called
       await Promise.allSettled(this.#listeners.map((listener) => listener.close()));
-      for (const held of this.#held.splice(0)) held.drop();
       if (this.#connections.size > 0) {
         const drained = new Promise<void>((resolve) => (this.#allClosed = resolve));
-        for (const connection of [...this.#connections]) connection.closeAfterResponse();
         // A client that connected just before close() is usually about to send its request: answer it.
         const cancelGrace = this.#runtime.after(SHUTDOWN_FRESH_GRACE_MS, () => {
           for (const connection of [...this.#connections]) if (connection.fresh) connection.closeIfIdle();

@@ -354,6 +354,31 @@ describe("many connections", { timeout: 60_000 }, () => {
     }
   });
 
+  it("answers requests waiting at the connection limit when close() is called", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const s = await startServer(async () => {
+      await gate;
+      return new Response("served");
+    }, { connectionLimit: 2 });
+    const clients = Array.from({ length: 5 }, () => new RawClient(s.port));
+    try {
+      await Promise.all(clients.map((c) => c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+      await until(() => s.server.stats().requestsInFlight === 2 && s.server.stats().waitingConnections === 3, "2 in flight, 3 waiting");
+      const closing = s.close();
+      release();
+      const results = await Promise.all(clients.map((c) => c.response()));
+      await closing;
+      for (const r of results) {
+        assert.equal(r.text, "served");
+        assert.equal(r.header("connection"), "close");
+      }
+    } finally {
+      release();
+      for (const c of clients) c.destroy();
+    }
+  });
+
   it("closes a connection that stays silent through shutdown after a short grace", async () => {
     const s = await startServer(() => new Response("x"), { shutdownTimeout: 30 });
     const silent = new RawClient(s.port);
