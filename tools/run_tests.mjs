@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the one test suite on Node (built JS), Deno and Bun, and prints one closing
 // "N passed, N failed" line. Exits non-zero on any failure or on a runtime that ran no test.
-// Usage: node tools/run_tests.mjs [--only node,deno,bun] [--repeat N] [--name PATTERN] [file filter substring]
+// Usage: node tools/run_tests.mjs [--only node,deno,bun] [--repeat N] [--name PATTERN] [file filter: substrings, comma-separated]
 //   --repeat N      run the selection N times (to hunt flaky tests) and list every failure of every run
 //   --name PATTERN  only tests whose name matches PATTERN (a regular expression; Node and Bun)
 import { spawnSync } from "node:child_process";
@@ -54,7 +54,8 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
-const testFiles = readdirSync(join(root, "tests")).filter((f) => f.endsWith("_test.ts") && f.includes(filter));
+const filters = filter.split(",");
+const testFiles = readdirSync(join(root, "tests")).filter((f) => f.endsWith("_test.ts") && filters.some((part) => f.includes(part)));
 
 /** Runs the selection once on each runtime: [{ runtime, pass, fail, status, failures: [test names] }]. */
 function runOnce() {
