@@ -91,6 +91,18 @@ function ownBytes(value: unknown): Uint8Array {
   throw new TypeError(`The response body stream produced a ${typeof value}; it must produce Uint8Array chunks`);
 }
 
+const NOT_YET = Promise.resolve(undefined);
+
+/**
+ * `promise`'s result if it settles within a few microtask turns (a stream with data ready does),
+ * otherwise `undefined`, leaving the promise pending. As the connection's read-ahead (src/connection.ts).
+ */
+function settledSoon<T>(promise: Promise<T>): Promise<T | undefined> {
+  let late: Promise<undefined> = NOT_YET;
+  for (let i = 0; i < 6; i++) late = late.then(() => undefined);
+  return Promise.race([promise, late]);
+}
+
 function transferOf(chunk: Uint8Array | null): ArrayBuffer[] {
   return chunk === null || chunk.byteLength === 0 ? [] : [chunk.buffer as ArrayBuffer];
 }
@@ -314,32 +326,43 @@ export class WorkerServer {
     }
     const reader = stream.getReader() as ReadableStreamDefaultReader<unknown>;
     task.reader = reader;
-    // Read ahead two chunks, as the connection does, so a small body travels with its head.
-    const first = await reader.read();
-    if (task.cancelled) return this.#finish(task, { type: "end", id: task.id });
-    if (first.done) {
-      this.#finish(task, head(null, true));
-      return;
+    // Read ahead up to two chunks, as the connection does, so a small body travels with its head;
+    // but only chunks that are ready: a stream that waits (an event source) gets its head sent now.
+    const first: Uint8Array[] = [];
+    let pending: Promise<ReadableStreamReadResult<unknown>> | undefined;
+    let ended = false;
+    for (let i = 0; i < 2 && !ended; i++) {
+      const read = reader.read();
+      const result = await settledSoon(read);
+      if (task.cancelled) return this.#finish(task, { type: "end", id: task.id });
+      if (result === undefined) {
+        pending = read;
+        read.catch(() => {}); // a failure is seen where it is awaited below
+        break;
+      }
+      if (result.done) ended = true;
+      else first.push(ownBytes(result.value));
     }
-    const firstChunk = ownBytes(first.value);
-    const second = await reader.read();
-    if (task.cancelled) return this.#finish(task, { type: "end", id: task.id });
-    if (second.done) {
+    const firstChunk = first.length > 0 ? first[0] : null;
+    if (ended) {
       this.#finish(task, head(firstChunk, true), transferOf(firstChunk));
       return;
     }
     this.#host.post(head(firstChunk, false), transferOf(firstChunk));
-    task.credit -= firstChunk.length;
-    let next: ReadableStreamReadResult<unknown> = second;
+    task.credit -= firstChunk?.length ?? 0;
+    let next: ReadableStreamReadResult<unknown> | undefined = first.length > 1 ? { done: false, value: first[1] } : undefined;
     for (;;) {
-      const chunk = ownBytes(next.value);
-      if (chunk.length > 0) {
-        this.#host.post({ type: "body", id: task.id, chunk }, transferOf(chunk));
-        task.credit -= chunk.length;
+      if (next !== undefined) {
+        const chunk = ownBytes(next.value);
+        if (chunk.length > 0) {
+          this.#host.post({ type: "body", id: task.id, chunk }, transferOf(chunk));
+          task.credit -= chunk.length;
+        }
       }
       while (task.credit <= 0 && !task.cancelled) await new Promise<void>((resolve) => (task.wake = resolve));
       if (task.cancelled) break;
-      next = await reader.read();
+      next = await (pending ?? reader.read());
+      pending = undefined;
       if (next.done || task.cancelled) break;
     }
     this.#finish(task, { type: "end", id: task.id });
