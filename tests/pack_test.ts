@@ -92,7 +92,9 @@ function pack(): Promise<Packed> {
     assert.ok(existsSync(join(root, "dist", "cli.js")), "dist/cli.js exists: build first (npm run build)");
     const dir = await mkdtemp(join(tmpdir(), "waitress-pack-"));
     temps.push(dir);
-    const out = await run("npm", ["pack", "--json", "--pack-destination", dir], root, 30000);
+    // --ignore-scripts: the suite already built dist/; prepack rebuilding it would rewrite files other test
+    // processes are loading.
+    const out = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], root, 30000);
     const info = (JSON.parse(out.slice(out.indexOf("["))) as { filename: string; files: { path: string }[] }[])[0]!;
     return { dir, tarball: join(dir, info.filename), files: info.files.map((f) => f.path).sort() };
   })();
@@ -108,6 +110,8 @@ after(async () => {
 describe("package.json", () => {
   it("package.json bin, main, types and exports point at the built entry points", () => {
     assert.equal(pkg.bin["waitress-serve"], "./dist/cli.js");
+    // Python Waitress installs `waitress-serve` too: `waitress-ts` never collides with it.
+    assert.equal(pkg.bin["waitress-ts"], "./dist/cli.js");
     assert.equal(pkg.main, "./dist/mod.js");
     assert.equal(pkg.types, "./dist/mod.d.ts");
     assert.deepEqual(pkg.exports["."], { types: "./dist/mod.d.ts", default: "./dist/mod.js" });
@@ -117,6 +121,10 @@ describe("package.json", () => {
       assert.ok(existsSync(join(root, source)), `${built} is built from ${source}`);
     }
     assert.equal(pkg.dependencies, undefined, "no runtime dependencies");
+  });
+
+  it("npm pack builds first (prepack), so a fresh clone packs the code and not an empty dist/", () => {
+    assert.equal((pkg as PackageJson & { scripts: Record<string, string> }).scripts.prepack, "npm run build");
   });
 
   it("cli.ts starts with a node shebang, so the npm bin runs on Node", () => {
@@ -172,9 +180,11 @@ describe("npm pack", () => {
     await run("npm", ["init", "-y"], project, 20000);
     // No dependencies, so nothing is fetched: --offline keeps it that way.
     await run("npm", ["install", "--offline", "--no-audit", "--no-fund", tarball], project, 30000);
-    const bin = join(project, "node_modules", ".bin", "waitress-serve");
-    assert.ok(existsSync(bin), "npm install linked node_modules/.bin/waitress-serve");
-    assert.equal(realpathSync(bin), realpathSync(join(project, "node_modules", "@waitress", "core", "dist", "cli.js")));
+    for (const name of ["waitress-serve", "waitress-ts"]) {
+      const bin = join(project, "node_modules", ".bin", name);
+      assert.ok(existsSync(bin), `npm install linked node_modules/.bin/${name}`);
+      assert.equal(realpathSync(bin), realpathSync(join(project, "node_modules", "@waitress", "core", "dist", "cli.js")));
+    }
     await writeFile(join(project, "app.mjs"), [
       'import process from "node:process";',
       "export default {",
