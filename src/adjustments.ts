@@ -892,7 +892,8 @@ function unknownSetting(key: string): TypeError {
 function cloneDefault(spec: SettingSpec): unknown {
   const d = spec.default;
   if (d instanceof Set) return new Set(d);
-  if (Array.isArray(d)) return d.map((x) => (typeof x === "object" && x !== null ? { ...x } : x));
+  // The only non-empty array default is listen's, of { host, port } objects.
+  if (Array.isArray(d)) return d.map((x: ListenAddress) => ({ ...x }));
   return d;
 }
 
@@ -970,10 +971,8 @@ export function resolveSettings(options: ServeOptions = {}): { settings: Setting
   } else if (listenGiven) {
     s.listen = listenValue;
   } else {
-    const checked = checkHost(s.host);
-    if ("reason" in checked) throw new TypeError(`Invalid value ${show(s.host)} for setting "host": ${checked.reason}`);
-    s.host = checked.host;
-    s.listen = [{ host: checked.host, port: s.port }];
+    // s.host is the default or was checked (and unbracketed) when cast.
+    s.listen = [{ host: s.host, port: s.port }];
   }
   for (const a of s.listen) {
     const family = addressFamily(a.host);

@@ -78,7 +78,6 @@ export class Logger {
   }
   /** Logs at error level, with the error's stack when one is given. */
   error(message: string, error?: unknown): void {
-    if (this.#rank > 40) return;
     const detail = error instanceof Error ? `\n${error.stack ?? error.message}` : error === undefined ? "" : `\n${String(error)}`;
     this.#sink.error(`${this.name} ERROR: ${message}${detail}`);
   }

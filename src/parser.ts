@@ -182,7 +182,10 @@ const CONN_KEEP_ALIVE = 2;
 const EXPECT_CONTINUE = 1;
 const EXPECT_OTHER = 2;
 
-const REASONS: Record<number, string> = {
+/** The statuses the parser answers with. */
+type ErrorStatus = 400 | 413 | 414 | 417 | 431 | 501 | 505;
+
+const REASONS: Record<ErrorStatus, string> = {
   400: "Bad Request",
   413: "Request Entity Too Large",
   414: "URI Too Long",
@@ -345,7 +348,7 @@ function skipQuoted(s: string, i: number): number {
  * Checks the combined Transfer-Encoding list (RFC 9112 6.1, 7): returns null when the codings
  * end in exactly one "chunked" preceded by nothing, else [status, detail].
  */
-function checkTransferEncoding(value: string): [number, string] | null {
+function checkTransferEncoding(value: string): [ErrorStatus, string] | null {
   const n = value.length;
   let i = 0;
   let chunkedCount = 0;
@@ -712,7 +715,7 @@ export class RequestParser {
     return null;
   }
 
-  #fail(status: number, detail: string): ParseEvent {
+  #fail(status: ErrorStatus, detail: string): ParseEvent {
     this.#st = ST_ERROR;
     this.#buf = EMPTY;
     this.#start = this.#end = this.#pos = 0;
@@ -720,7 +723,7 @@ export class RequestParser {
     this.#trailers = null;
     this.#nameCache = [];
     this.#valueCache = [];
-    return { type: "error", status, reason: REASONS[status] ?? "Bad Request", detail };
+    return { type: "error", status, reason: REASONS[status], detail };
   }
 
   #tooLarge(trailer: boolean): ParseEvent {

@@ -390,7 +390,8 @@ function undquote(value: string): string {
         break;
       }
       if (c === 0x5c /* \ */) {
-        const d = i + 1 < n ? value.charCodeAt(i + 1) : 0x100;
+        // i < n - 1 here (the last character is the closing quote), so there is a next one.
+        const d = value.charCodeAt(i + 1);
         if (d > 0xff || QUOTED_PAIR_CHAR[d] === 0) break;
         out += value[i + 1];
         i += 2;
@@ -501,11 +502,9 @@ function parseForwarded(value: string, warnings: string[]): ForwardedElement[] {
 
 /** The values of one header, repeated fields joined with ", " (as Waitress's environ does). */
 function joined(headers: string[], name: string): string {
-  let out: string | undefined;
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i] === name) out = out === undefined ? headers[i + 1] : out + ", " + headers[i + 1];
-  }
-  return out ?? "";
+  const values: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) values.push(headers[i + 1]);
+  return values.join(", ");
 }
 
 /** Splits a comma list, strips and undquotes the entries; returns [raw entries, unquoted entries]. */

@@ -154,6 +154,7 @@ describe("compileAccessFormat() errors", () => {
     ["%{h}T", /unknown argument in "%\{h\}T".*%\{ms\}T/],
     ["%{local}t", /unknown argument in "%\{local\}t"/],
     ["%>b", /">" only goes with %s/],
+    ["%{path}U", /unknown argument in "%\{path\}U".*use %U or %\{target\}U/],
   ];
   for (const [format, message] of bad) {
     it(`compileAccessFormat() rejects ${JSON.stringify(format)} with a RangeError`, () => {
@@ -200,6 +201,9 @@ describe("escapeLogItem() and escaping in lines", () => {
 
   it("escapeLogItem() writes characters above 0xff as the \\xhh of their UTF-8 bytes", () => {
     assert.equal(escapeLogItem("é"), "\\xe9"); // U+00E9 is one latin1 byte
+    assert.equal(escapeLogItem("Ā"), "\\xc4\\x80"); // U+0100: two UTF-8 bytes
+    assert.equal(escapeLogItem("߿"), "\\xdf\\xbf"); // U+07FF: the last two-byte one
+    assert.equal(escapeLogItem("ࠀ"), "\\xe0\\xa0\\x80"); // U+0800: the first three-byte one
     assert.equal(escapeLogItem("€"), "\\xe2\\x82\\xac");
     assert.equal(escapeLogItem("😀"), "\\xf0\\x9f\\x98\\x80");
   });
@@ -409,6 +413,15 @@ describe("AccessLog buffering", () => {
     log.log(line(1));
     await assert.rejects(log.close(), /late/);
     assert.equal(fake.closed, 1, "the sink is closed anyway");
+  });
+
+  it("AccessLog.close() rejects with the sink's close error when there is no onError, else reports it", async () => {
+    const failing = { write() {}, close: () => Promise.reject(new Error("cannot close")) };
+    await assert.rejects(new AccessLog(FORMAT, failing).close(), /cannot close/);
+    const errors: unknown[] = [];
+    await new AccessLog(FORMAT, failing, { onError: (error) => errors.push(error) }).close();
+    assert.match(String(errors[0]), /cannot close/);
+    assert.equal(errors.length, 1);
   });
 
   it("lineSink() hands every line of a batch to the callback without its newline", async () => {

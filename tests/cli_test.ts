@@ -5,12 +5,13 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { exchange, runtime, sleep, startServer, until } from "./_helpers.ts";
 import { servingPort, signalChild, spawnCli, stopChild, within } from "./_child.ts";
+import { fakeEnv, fixtures, usageError } from "./_cli_env.ts";
 import type { RequestInfo } from "../mod.ts";
 import { cliHelp, SETTINGS } from "../src/adjustments.ts";
 import {
@@ -20,14 +21,11 @@ import {
   prepareCli,
   resolvePath,
   runCli,
-  type CliEnv,
   type CliPlan,
-  type ModuleTarget,
 } from "../src/cli_main.ts";
 
 // On Node the tests run from dist/ (built .js); on Deno and Bun from the .ts sources.
 const ext = runtime === "node" ? ".js" : ".ts";
-const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url)).replace(/[\\/]$/, "");
 const sourceFixtures = fileURLToPath(new URL(runtime === "node" ? "../../tests/fixtures/" : "./fixtures/", import.meta.url))
   .replace(/[\\/]$/, "");
 const testsDir = dirname(fixtures);
@@ -49,69 +47,6 @@ async function respond(plan: CliPlan, path = "/x"): Promise<string> {
   if (plan.kind !== "serve") throw new Error("unreachable");
   const response = await plan.handler(new Request(`http://localhost${path}`), INFO);
   return await response.text();
-}
-
-interface Fake {
-  env: CliEnv;
-  out: string;
-  err: string;
-  logs: string[];
-  exits: number[];
-  /** Resolves with the first exit code. */
-  exited: Promise<number>;
-  signals: Map<string, () => void>;
-  imports: ModuleTarget[];
-}
-
-/** A CliEnv that records output and exits; `files` are virtual files seen before the real ones. */
-function fakeEnv(options: { cwd?: string; files?: Record<string, string>; importModule?: CliEnv["importModule"] } = {}): Fake {
-  let resolveExit!: (code: number) => void;
-  const fake: Fake = {
-    out: "",
-    err: "",
-    logs: [],
-    exits: [],
-    exited: new Promise((resolve) => (resolveExit = resolve)),
-    signals: new Map(),
-    imports: [],
-    env: undefined as unknown as CliEnv,
-  };
-  const files = options.files ?? {};
-  const log = (m: unknown) => void fake.logs.push(String(m));
-  fake.env = {
-    importModule: (target) => {
-      fake.imports.push(target);
-      if (options.importModule) return options.importModule(target);
-      if (target.kind === "file") return import(pathToFileURL(target.path).href);
-      return import(target.kind === "url" ? target.url : target.specifier);
-    },
-    cwd: () => options.cwd ?? fixtures,
-    readTextFile: async (path) => files[path] ?? (await readFile(path, "utf8")),
-    exists: async (path) => path in files || (await access(path).then(() => true, () => false)),
-    stdout: (text) => void (fake.out += text),
-    stderr: (text) => void (fake.err += text),
-    exit: (code) => {
-      fake.exits.push(code);
-      resolveExit(code);
-    },
-    onSignal: (signal, handler) => void fake.signals.set(signal, handler),
-    logger: { debug: log, info: log, warn: log, error: log },
-  };
-  return fake;
-}
-
-/** Runs the CLI expecting a usage error; returns the error line. */
-async function usageError(argv: string[], options: Parameters<typeof fakeEnv>[0] = {}): Promise<string> {
-  const fake = fakeEnv(options);
-  const server = await runCli(argv, fake.env);
-  assert.equal(server, undefined);
-  assert.deepEqual(fake.exits, [1]);
-  assert.equal(fake.out, "");
-  assert.ok(fake.err.endsWith(`\n${CLI_USAGE}`), `usage follows the error: ${JSON.stringify(fake.err)}`);
-  const line = fake.err.slice(0, fake.err.length - CLI_USAGE.length - 1);
-  assert.ok(!line.includes("\n"), `one-line error: ${JSON.stringify(line)}`);
-  assert.match(line, /^Error: /);
-  return line.slice("Error: ".length);
 }
 
 describe("parseAppRef()", () => {

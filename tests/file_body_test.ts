@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileResponse } from "../mod.ts";
 import { RawClient, sleep, startServer, type TestServer } from "./_helpers.ts";
+import { contentTypeFor } from "../src/file_response.ts";
 
 describe("file bodies", () => {
   let dir: string;
@@ -107,6 +108,20 @@ describe("file bodies", () => {
     } finally {
       client.destroy();
       await t.close();
+    }
+  });
+});
+
+describe("contentTypeFor()", () => {
+  it("contentTypeFor() picks the type by the last extension, ignoring case", () => {
+    assert.equal(contentTypeFor("/srv/www/index.HTML"), "text/html; charset=utf-8");
+    assert.equal(contentTypeFor("archive.tar.gz"), "application/gzip");
+    assert.equal(contentTypeFor("C:\\site\\logo.svg"), "image/svg+xml");
+  });
+
+  it("contentTypeFor() answers application/octet-stream without a known extension in the file name", () => {
+    for (const path of ["README", "/srv/www/data.d/README", "C:\\a.b\\README", "notes.unknownext", "/srv/.d/"]) {
+      assert.equal(contentTypeFor(path), "application/octet-stream", path);
     }
   });
 });

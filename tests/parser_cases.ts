@@ -13,6 +13,7 @@
  */
 
 import type { ParserLimits } from "../src/parser.ts";
+import { EDGE_CASES } from "./parser_cases_edges.ts";
 
 /**
  * An expected "head" event: the request line plus any RequestHead fields to compare.
@@ -650,4 +651,6 @@ export const CASES: ParserCase[] = [
     expect: ["head POST / 1.1", { error: 431, detail: "trailer" }],
   },
   { name: "rejects a never-ending trailer with 431", input: chunked(`0\r\nX: ${"a".repeat(100)}`), limits: { maxTrailerSize: 50 }, expect: ["head POST / 1.1", { error: 431 }] },
+  // More fixtures, kept in their own file to keep this one readable.
+  ...EDGE_CASES,
 ];

@@ -1,0 +1,116 @@
+/**
+ * The `waitress-serve` CLI (src/cli_main.ts with a fake environment), the less common paths:
+ * paths without a directory or on a UNC share, a bare module name that is a file, import failures
+ * of every shape, exports and factory results of every type, threads with --call, a package or a
+ * URL, and a server closed by its owner rather than by a signal.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { dirnameOf, prepareCli, resolvePath, runCli, type CliEnv } from "../src/cli_main.ts";
+import { fakeEnv, fixtures, usageError } from "./_cli_env.ts";
+
+const handler = () => new Response("ok");
+/** An importModule that yields `namespace` for any target. */
+const serving = (namespace: Record<string, unknown>): CliEnv["importModule"] => () => Promise.resolve(namespace);
+/** An importModule that fails with `error`. */
+const failing = (error: unknown): CliEnv["importModule"] => () => Promise.reject(error);
+/** A virtual module file in the fixtures directory, so that "x.mjs" is found as a file. */
+const X = { [join(fixtures, "x.mjs")]: "" };
+
+describe("resolvePath() and dirnameOf() edge cases", () => {
+  it("resolvePath() keeps a relative base relative and a UNC share's two leading backslashes", () => {
+    assert.equal(resolvePath("rel/dir", "../x.ts"), "rel/x.ts");
+    assert.equal(resolvePath(".", "x.ts"), "x.ts");
+    assert.equal(resolvePath("\\\\server\\share", "app\\x.ts"), "\\\\server/share/app/x.ts");
+    assert.equal(resolvePath("/srv", "\\\\server\\share\\..\\x.ts"), "\\\\server/x.ts");
+  });
+
+  it("dirnameOf() answers . for a bare file name", () => {
+    assert.equal(dirnameOf("app.ini"), ".");
+  });
+});
+
+describe("prepareCli() and runCli() edge cases", () => {
+  it("prepareCli() takes a bare name that is an existing file as the file, not a package", async () => {
+    const fake = fakeEnv({ files: { [join(fixtures, "app")]: "" }, importModule: serving({ default: handler }) });
+    const plan = await prepareCli(["app"], fake.env);
+    assert.equal(plan.kind, "serve");
+    assert.deepEqual(fake.imports, [{ kind: "file", path: join(fixtures, "app") }]);
+  });
+
+  it("runCli() reports import failures that are not Errors, have no message, or name an unknown file extension", async () => {
+    const files = X;
+    assert.equal(await usageError(["x.mjs"], { files, importModule: failing("plain text") }), 'Importing "x.mjs" failed: plain text');
+    assert.equal(await usageError(["x.mjs"], { files, importModule: failing(new Error("\n  \n")) }),
+      'Importing "x.mjs" failed: unknown error');
+    assert.equal(await usageError(["x.mjs"], { files, importModule: failing(null) }), 'Importing "x.mjs" failed: null');
+    const unknownExt = new TypeError('Unknown file extension ".ts" for /srv/x.ts');
+    assert.equal(await usageError(["x.mjs"], { files, importModule: failing(unknownExt) }),
+      'Cannot import "x.mjs": Unknown file extension ".ts" for /srv/x.ts; this runtime cannot load that file type ' +
+        "directly, so build it to JavaScript (.js/.mjs) first");
+    assert.equal(await usageError(["some-pkg"], { importModule: failing(unknownExt) }),
+      'Importing "some-pkg" failed: Unknown file extension ".ts" for /srv/x.ts');
+    assert.equal(await usageError(["some-pkg"], { importModule: failing(new Error("Module not found \"x\"")) }),
+      'Module "some-pkg" not found: Module not found "x"');
+  });
+
+  it("runCli() says a module exports nothing", async () => {
+    assert.equal(await usageError(["x.mjs"], { files: X, importModule: serving({}) }),
+      'Module "x.mjs" has no default export (it exports nothing); name one with MODULE:EXPORT');
+  });
+
+  it("runCli() describes an export of each type that is not a handler", async () => {
+    const namespace = { nul: null, arr: [handler], obj: { get: handler }, undef: undefined, str: "x" };
+    const importModule = serving(namespace);
+    for (const [name, shown] of [["nul", "null"], ["arr", "an array"], ["obj", "an object without a fetch method"], ["undef", "undefined"], ["str", "a string"]]) {
+      assert.equal(await usageError([`x.mjs:${name}`], { files: X, importModule }),
+        `Export "${name}" of "x.mjs" is ${shown}, not a handler: export a function (request, info) => Response or an ` +
+          "object with a fetch method, or pass --call if it is a factory");
+    }
+    assert.equal(await usageError(["--call", "x.mjs:nul"], { files: X, importModule }),
+      'Export "nul" of "x.mjs" is null, not a function: --call needs a factory that returns the app; drop --call to serve the export itself');
+  });
+
+  it("runCli() describes what a --call factory returned instead of a handler, and reports one that throws", async () => {
+    for (const [value, shown] of [[null, "null"], [[], "an array"], [{}, "an object without a fetch method"], [undefined, "undefined"]]) {
+      const importModule = serving({ make: () => value });
+      assert.equal(await usageError(["--call", "x.mjs:make"], { files: X, importModule }),
+        `Export "make" of "x.mjs", called with --call, returned ${shown}, not a handler: the factory must return a ` +
+          "function (request, info) => Response or an object with a fetch method");
+    }
+    const importModule = serving({ make: () => Promise.reject(new Error("no database\nat line 3")) });
+    assert.equal(await usageError(["--call", "x.mjs:make"], { files: X, importModule }),
+      'Calling export "make" of "x.mjs" (--call) failed: no database');
+  });
+
+  it("runCli() refuses --call with threads, and threads for a package, naming --threads", async () => {
+    const importModule = serving({ default: handler, make: () => handler });
+    assert.equal(await usageError(["--threads=2", "--call", "x.mjs:make"], { files: X, importModule }),
+      "--call cannot be used with threads (2): export the app itself, or use --threads=0");
+    assert.equal(await usageError(["--threads=1", "some-pkg"], { importModule }),
+      'Threads need the app as a file path or URL, not the package "some-pkg": point at the module file, or use --threads=0');
+  });
+
+  it("prepareCli() gives threads a URL app as it is and a file app as a file: URL", async () => {
+    const importModule = serving({ default: handler, app: { fetch: handler } });
+    const url = await prepareCli(["--threads=2", "https://example.com/app.mjs:app"], fakeEnv({ importModule }).env);
+    assert.ok(url.kind === "serve");
+    assert.deepEqual(url.module, { url: "https://example.com/app.mjs", exportName: "app" });
+    const file = await prepareCli(["--threads=2", "x.mjs"], fakeEnv({ files: X, importModule }).env);
+    assert.ok(file.kind === "serve");
+    assert.deepEqual(file.module, { url: pathToFileURL(join(fixtures, "x.mjs")).href, exportName: "default" });
+  });
+
+  it("runCli() exits neither 0 nor 1 when the server's owner closes it (no signal, no failure)", async () => {
+    const fake = fakeEnv({ files: X, importModule: serving({ default: handler }) });
+    const server = await runCli(["--listen=127.0.0.1:0", "x.mjs"], fake.env);
+    assert.ok(server !== undefined);
+    await server.close();
+    await server.finished;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(fake.exits, []);
+    assert.equal(fake.err, "");
+  });
+});
