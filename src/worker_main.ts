@@ -224,15 +224,15 @@ export class WorkerServer {
       start: (controller) => {
         task.bodyController = controller;
       },
+      // Never called once the body is closed, errored or cancelled (bodyClosed).
       pull: () => {
-        if (task.bodyClosed) return;
         if (!task.bodyGranted) {
           // First read: only now may the I/O thread read the body (and send 100 Continue).
           task.bodyGranted = true;
           this.#host.post({ type: "pull", id: task.id, bytes: REQUEST_WINDOW });
         }
+        // (An ended body with nothing queued is closed already: pull is not called again.)
         if (task.bodyQueue.length > 0) this.#deliver(task, task.bodyQueue.shift()!);
-        else if (task.bodyEnded) this.#closeBody(task);
         else task.bodyWanted = true;
       },
       cancel: () => {
@@ -265,8 +265,8 @@ export class WorkerServer {
   }
 
   #closeBody(task: WorkerTask): void {
+    // Callers close only once nothing is queued.
     if (task.bodyClosed || task.bodyController === undefined) return;
-    if (!task.bodyWanted && task.bodyQueue.length > 0) return;
     task.bodyClosed = true;
     try {
       task.bodyController.close();
@@ -277,9 +277,7 @@ export class WorkerServer {
     if (task.bodyClosed || task.bodyController === undefined) return;
     task.bodyClosed = true;
     task.bodyQueue = [];
-    try {
-      task.bodyController.error(error);
-    } catch { /* already closed */ }
+    task.bodyController.error(error); // never throws (a no-op on a stream no longer readable)
   }
 
   #cancel(task: WorkerTask, reason: Error): void {
