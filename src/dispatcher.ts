@@ -521,14 +521,14 @@ export class Dispatcher {
         start: (controller) => {
           task.controller = controller;
         },
+        // Never called once the stream is closed: an ended response with nothing queued is.
         pull: (controller) => {
           const chunk = task.chunks.shift();
           if (chunk !== undefined) {
             controller.enqueue(chunk);
             this.#consumed(task, chunk.length);
             if (task.ended && task.chunks.length === 0) this.#closeStream(task);
-          } else if (task.ended) this.#closeStream(task);
-          else task.wanted = true;
+          } else task.wanted = true;
         },
         cancel: () => {
           task.chunks = [];
@@ -580,9 +580,7 @@ export class Dispatcher {
   #errorStream(task: Task, error: Error): void {
     task.chunks = [];
     task.ended = true;
-    try {
-      task.controller?.error(error);
-    } catch { /* already closed */ }
+    task.controller?.error(error); // never throws (a no-op on a stream no longer readable)
   }
 }
 
