@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Spool, spoolingHandler } from "../src/spool.ts";
+import { Spool, spoolingHandler, type TempFile } from "../src/spool.ts";
 import { createTempFile, openTempFiles } from "../adapters/node_file.ts";
 import { RawClient, sleep, startServer, until } from "./_helpers.ts";
 
@@ -105,5 +105,159 @@ describe("spoolingHandler", () => {
       client.destroy();
       await s.close();
     }
+  });
+});
+
+/** An in-memory temp file: `maxRead` makes reads short, `lose()` makes them return 0 (file cut short). */
+class MemoryFile implements TempFile {
+  bytes = new Uint8Array(0);
+  closes = 0;
+  lost = false;
+  constructor(readonly maxRead = Infinity) {}
+  write(data: Uint8Array, position: number): Promise<void> {
+    const next = new Uint8Array(Math.max(this.bytes.length, position + data.length));
+    next.set(this.bytes);
+    next.set(data, position);
+    this.bytes = next;
+    return Promise.resolve();
+  }
+  read(into: Uint8Array, position: number): Promise<number> {
+    if (this.lost) return Promise.resolve(0);
+    const n = Math.min(into.length, this.maxRead, this.bytes.length - position);
+    into.set(this.bytes.subarray(position, position + n));
+    return Promise.resolve(n);
+  }
+  close(): Promise<void> {
+    this.closes++;
+    return Promise.resolve();
+  }
+}
+
+describe("Spool edges", () => {
+  it("ignores empty appends, and refuses appends once closed", async () => {
+    const spool = new Spool(0, () => Promise.reject(new Error("no file wanted")));
+    await spool.append(new Uint8Array(0));
+    assert.equal(spool.pending, 0);
+    assert.equal(spool.spilled, false, "an empty append does not spill even past a zero limit");
+    await spool.close();
+    await spool.close(); // idempotent
+    await assert.rejects(spool.append(bytesOf(1, 0)), /Cannot append to a closed spool/);
+    assert.equal(await spool.read(), null, "a closed spool reads as ended");
+  });
+
+  it("closes a temp file that is ready only after the spool was closed (the client left meanwhile)", async () => {
+    const file = new MemoryFile();
+    let create!: () => void;
+    const spool = new Spool(1, () => new Promise<TempFile>((resolve) => (create = () => resolve(file))));
+    const appending = spool.append(bytesOf(10, 1));
+    await until(() => create !== undefined, "the temp file is being created");
+    await spool.close();
+    create();
+    await assert.rejects(appending, /Cannot append to a closed spool/);
+    assert.equal(file.closes, 1);
+    assert.equal(file.bytes.length, 0, "nothing written to it");
+  });
+
+  it("reads a temp file back across short reads, and fails when it ends early", async () => {
+    const file = new MemoryFile(7);
+    const spool = new Spool(0, () => Promise.resolve(file));
+    await spool.append(bytesOf(20, 2));
+    spool.end();
+    const first = await spool.read();
+    assert.deepEqual(first, bytesOf(20, 2).subarray(0, 7));
+    file.lost = true;
+    await assert.rejects(spool.read(), /The spool's temp file ended early/);
+    await spool.close();
+    await spool.close();
+    assert.equal(file.closes, 1, "closed once");
+  });
+
+  it("lets the producer wait until the reader takes bytes below the limit, from memory or file", async () => {
+    for (const overflow of [1000, 0]) {
+      const spool = new Spool(overflow, () => Promise.resolve(new MemoryFile(10)));
+      await spool.waitBelow(1); // nothing pending: at once
+      await spool.append(bytesOf(10, 3));
+      await spool.append(bytesOf(10, 4));
+      let below = false;
+      const waiting = spool.waitBelow(15).then(() => (below = true));
+      assert.equal(spool.pending, 20);
+      await spool.read(); // 10 left: below 15
+      await waiting;
+      assert.equal(below, true);
+      await spool.append(bytesOf(10, 5));
+      await spool.append(bytesOf(10, 6)); // 30 pending
+      let belowFive = false;
+      const five = spool.waitBelow(5).then(() => (belowFive = true));
+      await spool.read();
+      await spool.read(); // 10 pending: still waiting
+      assert.equal(belowFive, false, "not yet below 5");
+      await spool.read();
+      await five;
+      await spool.close();
+    }
+  });
+
+  it("releases a waiting producer when the spool is closed, and at once after that", async () => {
+    const spool = new Spool(1000, createTempFile);
+    await spool.append(bytesOf(100, 6));
+    const waiting = spool.waitBelow(50);
+    await spool.close();
+    await waiting;
+    await spool.waitBelow(0);
+  });
+
+  it("gives readers the producer's error after the bytes before it, and its stream errors and closes the file", async () => {
+    const file = new MemoryFile();
+    const spool = new Spool(0, () => Promise.resolve(file));
+    await spool.append(bytesOf(5, 7));
+    spool.fail(new Error("app stream broke"));
+    const reader = spool.readable().getReader();
+    assert.deepEqual((await reader.read()).value, bytesOf(5, 7));
+    await assert.rejects(reader.read(), /app stream broke/);
+    assert.equal(file.closes, 1);
+  });
+});
+
+describe("spoolingHandler edges", () => {
+  const info = {};
+  const options = { inbufOverflow: 16, outbufOverflow: 16, outbufHighWatermark: 1024, createTempFile };
+
+  it("returns a response without a body as it is", async () => {
+    const response = new Response(null, { status: 204 });
+    assert.equal(await spoolingHandler(() => response, options)(new Request("http://x/"), info), response);
+  });
+
+  it("closes the spooled upload and rethrows when the request body fails", async () => {
+    const before = openTempFiles.size;
+    let failBody!: (error: Error) => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytesOf(100, 8)); // past inbufOverflow: on disk
+        failBody = (error) => controller.error(error);
+      },
+    });
+    let called = false;
+    const handling = spoolingHandler(() => ((called = true), new Response("x")), options)(new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit), info);
+    await until(() => openTempFiles.size > before, "the upload spilled to a temp file");
+    failBody(new Error("client reset"));
+    await assert.rejects(handling, /client reset/);
+    assert.equal(called, false, "the app never saw the broken upload");
+    assert.equal(openTempFiles.size, before, "the temp file is closed");
+  });
+
+  it("errors the spooled response when the app's stream fails", async () => {
+    let failApp!: (error: Error) => void;
+    const app = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytesOf(8, 9));
+        failApp = (error) => controller.error(error);
+      },
+    });
+    const response = await spoolingHandler(() => new Response(app, { status: 201, headers: { "x-a": "1" } }), options)(new Request("http://x/"), info);
+    assert.deepEqual([response.status, response.headers.get("x-a")], [201, "1"]);
+    const reader = response.body!.getReader();
+    assert.deepEqual((await reader.read()).value, bytesOf(8, 9));
+    failApp(new Error("app broke"));
+    await assert.rejects(reader.read(), /app broke/);
   });
 });
