@@ -76,9 +76,9 @@ interface CollectedHeaders {
   hasServer: boolean;
 }
 
-/** Statuses 1xx, 204 and 304 carry no body. */
+/** Of the final statuses (200 and up: the only ones sent), 204 and 304 carry no body. */
 function bodyAllowedFor(status: number): boolean {
-  return status >= 200 && status !== 204 && status !== 304;
+  return status !== 204 && status !== 304;
 }
 
 /** Byte bodies up to this size are copied next to their head (one write); larger ones are not. */
@@ -298,7 +298,7 @@ export class Connection implements ConnectionEvents {
       this.#closeNow();
     } else if (exchange.bodyOpen && exchange.hasBody) {
       // The body can never complete.
-      this.#abortExchange(new Error("Client closed the connection before sending the whole request body"));
+      this.#abortExchange(exchange, new Error("Client closed the connection before sending the whole request body"));
       this.#closeNow();
     } else if (this.#parser.bufferedBytes === 0) {
       // Answer the request we have, then close.
@@ -332,7 +332,7 @@ export class Connection implements ConnectionEvents {
       else this.#config.logger.warning(message);
     }
     if (this.#exchange && !this.#exchange.responseDone) {
-      this.#abortExchange(new Error("Client disconnected"));
+      this.#abortExchange(this.#exchange, new Error("Client disconnected"));
     }
     this.onDrain(); // release writers so they notice the close
     this.#release();
@@ -400,7 +400,7 @@ export class Connection implements ConnectionEvents {
       if (this.#parser.idle) this.#closeNow();
       else this.#timedOut("Request head not received in time" + why);
     } else if (this.#congested) {
-      this.#abortExchange(new Error("The client stopped reading the response" + why));
+      this.#abortExchange(exchange, new Error("The client stopped reading the response" + why));
       this.destroy();
     } else this.#timedOut("Request body not received in time" + why);
   }
@@ -408,7 +408,7 @@ export class Connection implements ConnectionEvents {
   #timedOut(detail: string): void {
     const exchange = this.#exchange;
     if (exchange !== null && exchange.responseStarted) {
-      this.#abortExchange(new Error(detail));
+      this.#abortExchange(exchange, new Error(detail));
       this.destroy();
       return;
     }
@@ -529,8 +529,10 @@ export class Connection implements ConnectionEvents {
     if (exchange.discarding) {
       exchange.discarded += data.length;
       if (exchange.discarded > this.#config.maxDiscardBytes) {
+        // Only a body the handler cancelled can get here (after the response, the rest is discarded
+        // only when it fits the bound): stop reading it; the response, once sent, closes the connection.
         exchange.keepAlive = false;
-        this.#finishExchange(exchange);
+        exchange.discarding = false;
       }
       return;
     }
@@ -540,7 +542,8 @@ export class Connection implements ConnectionEvents {
     }
     const controller = exchange.bodyController!;
     controller.enqueue(data);
-    exchange.bodyWanted = (controller.desiredSize ?? 0) > 0;
+    // desiredSize is null only for an errored stream, and no bytes are enqueued after an error.
+    exchange.bodyWanted = controller.desiredSize! > 0;
   }
 
   #onBodyEnd(exchange: Exchange): void {
@@ -551,11 +554,8 @@ export class Connection implements ConnectionEvents {
       exchange.gathering = undefined;
       gathering.resolve(gathering.body.finish());
     }
-    if (exchange.bodyController && !exchange.discarding) {
-      try {
-        exchange.bodyController.close();
-      } catch { /* the handler cancelled the stream */ }
-    }
+    // A stream the handler cancelled is discarding (see #bodyStream), so the stream closed here is open.
+    if (exchange.bodyController && !exchange.discarding) exchange.bodyController.close();
     if (exchange.responseDone) this.#finishExchange(exchange);
   }
 
@@ -563,7 +563,7 @@ export class Connection implements ConnectionEvents {
     const exchange = this.#exchange;
     if (exchange !== null) {
       // The body of the current request is malformed or too large.
-      this.#abortExchange(new Error(`${reason}: ${detail}`));
+      this.#abortExchange(exchange, new Error(`${reason}: ${detail}`));
       if (exchange.responseStarted) {
         this.#closeNow();
         return;
@@ -594,9 +594,7 @@ export class Connection implements ConnectionEvents {
     this.#end();
   }
 
-  #abortExchange(reason: Error): void {
-    const exchange = this.#exchange;
-    if (exchange === null) return;
+  #abortExchange(exchange: Exchange, reason: Error): void {
     if (exchange.bodyOpen) this.#failBody(exchange, reason);
     exchange.bodyOpen = false;
     exchange.abort?.abort(reason);
@@ -731,11 +729,8 @@ export class Connection implements ConnectionEvents {
       exchange.gathering = undefined;
       gathering.reject(reason);
     }
-    if (exchange.bodyController) {
-      try {
-        exchange.bodyController.error(reason);
-      } catch { /* already closed */ }
-    }
+    // error() on a stream that is already closed or errored does nothing (it never throws).
+    exchange.bodyController?.error(reason);
   }
 
   /** Returns the absolute URL and the origin-form path of the request. */
@@ -832,10 +827,8 @@ export class Connection implements ConnectionEvents {
     const bodyAllowed = bodyAllowedFor(status);
     const body = bodyAllowed && fast.body !== null && fast.body.length > 0 ? fast.body : null;
     const bodyLength = body === null ? 0 : typeof body === "string" ? utf8Length(body) : body.length;
+    // A FastResponse refuses a body with a status that carries none, so there is nothing to ignore.
     if (collected.declaredLength >= 0 && collected.declaredLength !== bodyLength && bodyAllowed && head.method !== "HEAD") return false;
-    if (!bodyAllowed && fast.body !== null && fast.body.length > 0 && status !== 304) {
-      this.#config.logger.warning(`Ignored the application's body for a ${status} response to ${head.target}: that status carries no body`);
-    }
     let lines = collected.lines;
     if (collected.declaredLength < 0 && bodyAllowed) lines += `content-length: ${bodyLength}\r\n`;
     lines += this.#closingLines(exchange, collected.hasDate, collected.hasServer);
@@ -912,7 +905,8 @@ export class Connection implements ConnectionEvents {
     const head = exchange.head;
     let status = fast ? fast.status : response.status;
     if (status === 0 && response.type === "error") status = 500; // Response.error()
-    if (!Number.isInteger(status) || status < 100 || status > 999 || status === 101) {
+    // A 1xx is never a final response: sent as one, the client would take the next response for it.
+    if (!Number.isInteger(status) || status < 200 || status > 999) {
       throw new RangeError(`The handler returned a response with status ${status}, which this server cannot send`);
     }
     const isHead = head.method === "HEAD";
@@ -942,11 +936,10 @@ export class Connection implements ConnectionEvents {
         ended = false;
       }
     } else if (fast !== undefined) {
+      // Here only when #writeWhole declined: a body-carrying status whose Content-Length does not match.
       if (fast.body !== null && fast.body.length > 0) {
-        if (bodyAllowed) {
-          whole = fast.body;
-          wholeLength = typeof whole === "string" ? utf8Length(whole) : whole.length;
-        } else if (status !== 304) this.#config.logger.warning(`Ignored the application's body for a ${status} response to ${head.target}: that status carries no body`);
+        whole = fast.body;
+        wholeLength = typeof whole === "string" ? utf8Length(whole) : whole.length;
       }
     } else {
       const body = response.body;
@@ -970,7 +963,7 @@ export class Connection implements ConnectionEvents {
         }
       } else if (body !== null) {
         if (!body.locked) void body.cancel().catch(() => {});
-        if (status !== 304 && status >= 200) {
+        if (status !== 304) {
           this.#config.logger.warning(`Ignored the application's body for a ${status} response to ${head.target}: that status carries no body`);
         }
       }
@@ -1005,13 +998,10 @@ export class Connection implements ConnectionEvents {
       if (isHead || !bodyAllowed) {
         if (reader) void reader.cancel().catch(() => {});
         this.#queue(encodeMessage(headText, null, 0));
-      } else if (first.length <= 1) {
+      } else {
+        // A stream read to its end within the read-ahead gave at most one chunk (the second read was the end).
         exchange.bodyBytes = firstLength;
         this.#queue(encodeMessage(headText, first.length === 1 ? first[0] : whole, firstLength));
-      } else {
-        exchange.bodyBytes = firstLength;
-        this.#queue(encodeMessage(headText, null, 0));
-        for (const chunk of first) this.#queue(chunk);
       }
       this.#responseComplete(exchange);
       return;
@@ -1058,7 +1048,7 @@ export class Connection implements ConnectionEvents {
         }
         break;
       }
-      if (!this.#flush()) await this.#drained();
+      if (!this.#flush()) await this.#drained(); // false: congested, and not closed (onClose clears it)
       if (this.#closed) break;
       const next = pendingRead ?? reader!.read();
       pendingRead = undefined;
@@ -1206,8 +1196,8 @@ export class Connection implements ConnectionEvents {
     return ok;
   }
 
+  /** Resolves on the next drain (or close); called only when the output is congested. */
   #drained(): Promise<void> {
-    if (!this.#congested || this.#closed) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 }

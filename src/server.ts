@@ -349,8 +349,8 @@ export class Server {
     totals.requests++;
     const status = facts.status;
     const responses = totals.responses;
-    if (status < 200) responses["1xx"]++;
-    else if (status < 300) responses["2xx"]++;
+    // Only final responses are recorded (a handler's 1xx is refused with a 500): "1xx" stays 0.
+    if (status < 300) responses["2xx"]++;
     else if (status < 400) responses["3xx"]++;
     else if (status < 500) responses["4xx"]++;
     else responses["5xx"]++;
