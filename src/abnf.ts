@@ -203,7 +203,7 @@ function isHex(s: string, i: number): boolean {
 }
 
 function isIpLiteral(s: string, start: number, end: number): boolean {
-  if (end <= start) return false;
+  // An empty literal ("[]") fails below: its first "character" is the "]", and it has no colon.
   const first = s.charCodeAt(start);
   if (first === 0x76 || first === 0x56) {
     // IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )

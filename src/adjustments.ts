@@ -538,8 +538,11 @@ function show(value: unknown): string {
   return Object.prototype.toString.call(value);
 }
 
+/** How error messages name a setting while {@link resolveSettings} runs (it is synchronous). */
+let nameOf: (name: keyof Settings) => string = (name) => JSON.stringify(name);
+
 function bad(spec: SettingSpec, value: unknown, expected: string): TypeError {
-  return new TypeError(`Invalid value ${show(value)} for setting "${spec.name}": expected ${expected}`);
+  return new TypeError(`Invalid value ${show(value)} for setting ${nameOf(spec.name)}: expected ${expected}`);
 }
 
 function rangeText(spec: SettingSpec): string {
@@ -557,7 +560,7 @@ function checkRange(spec: SettingSpec, n: number, raw: unknown): number {
     const shown = spec.kind === "octal" ? `${show(raw)} (octal ${n.toString(8)})` : show(raw);
     const limits = spec.kind === "octal" ? `from 0 to 777 (octal)` : rangeText(spec);
     const hint = spec.name === "port" ? " (0 picks a free port)" : "";
-    throw new RangeError(`Setting "${spec.name}" must be ${limits}${hint}; got ${shown}`);
+    throw new RangeError(`Setting ${nameOf(spec.name)} must be ${limits}${hint}; got ${shown}`);
   }
   return n;
 }
@@ -897,14 +900,17 @@ function cloneDefault(spec: SettingSpec): unknown {
   return d;
 }
 
-function exclusive(a: string, b: string, hint: string): TypeError {
-  return new TypeError(`Settings "${a}" and "${b}" cannot be used together: ${hint}`);
+function exclusive(a: keyof Settings, b: keyof Settings, hint: string): TypeError {
+  return new TypeError(`Settings ${nameOf(a)} and ${nameOf(b)} cannot be used together: ${hint}`);
 }
 
 /** Casts, validates and completes a set of options into {@link Settings}. String values (from
  * the CLI or a config file) are cast by the setting's kind. Throws `TypeError` for unknown
  * settings, values of the wrong shape and conflicting settings, and `RangeError` for values
  * out of range. Non-fatal findings (deprecations, implicit defaults) come back in `warnings`.
+ *
+ * Error messages name a setting by its `serve()` option (`"logLevel"`); `naming.name` replaces
+ * that, so the CLI can say `--log-level` and a config file `"log_level"`.
  *
  * @example
  * ```ts
@@ -913,7 +919,20 @@ function exclusive(a: string, b: string, hint: string): TypeError {
  * settings.threads; // 8
  * ```
  */
-export function resolveSettings(options: ServeOptions = {}): { settings: Settings; warnings: string[] } {
+export function resolveSettings(
+  options: ServeOptions = {},
+  naming: { name?: (name: keyof Settings) => string } = {},
+): { settings: Settings; warnings: string[] } {
+  const saved = nameOf;
+  if (naming.name !== undefined) nameOf = naming.name;
+  try {
+    return resolve(options);
+  } finally {
+    nameOf = saved;
+  }
+}
+
+function resolve(options: ServeOptions): { settings: Settings; warnings: string[] } {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new TypeError(`Invalid options ${show(options)}: expected an object of settings`);
   }
@@ -942,7 +961,7 @@ export function resolveSettings(options: ServeOptions = {}): { settings: Setting
   const listenGiven = listenValue.length > 0;
   const socketsGiven = s.sockets.length > 0;
   const unixGiven = s.unixSocket !== undefined;
-  const hostPort = hostGiven ? "host" : "port";
+  const hostPort: keyof Settings = hostGiven ? "host" : "port";
 
   if (listenGiven && (hostGiven || portGiven)) {
     throw exclusive("listen", hostPort, 'put the host and port into the listen entries instead, e.g. listen: "127.0.0.1:8080"');
@@ -963,7 +982,7 @@ export function resolveSettings(options: ServeOptions = {}): { settings: Setting
     throw exclusive("unixSocket", "listen", "listen one way: a Unix socket or TCP listen addresses");
   }
   if (!s.ipv4 && !s.ipv6) {
-    throw new TypeError('Settings "ipv4" and "ipv6" are both false: enable at least one address family');
+    throw new TypeError(`Settings ${nameOf("ipv4")} and ${nameOf("ipv6")} are both false: enable at least one address family`);
   }
 
   if (unixGiven || socketsGiven) {
@@ -978,11 +997,11 @@ export function resolveSettings(options: ServeOptions = {}): { settings: Setting
     const family = addressFamily(a.host);
     const where = listenGiven ? `listen entry for ${JSON.stringify(a.host)}` : `host ${JSON.stringify(a.host)}`;
     if (family === 4 && !s.ipv4) {
-      throw new TypeError(`The ${where} is an IPv4 address but setting "ipv4" is false: use an IPv6 address ` +
+      throw new TypeError(`The ${where} is an IPv4 address but setting ${nameOf("ipv4")} is false: use an IPv6 address ` +
         'such as "::", "*", or enable ipv4');
     }
     if (family === 6 && !s.ipv6) {
-      throw new TypeError(`The ${where} is an IPv6 address but setting "ipv6" is false: use an IPv4 address ` +
+      throw new TypeError(`The ${where} is an IPv6 address but setting ${nameOf("ipv6")} is false: use an IPv4 address ` +
         'such as "0.0.0.0", "*", or enable ipv6');
     }
   }
@@ -990,11 +1009,11 @@ export function resolveSettings(options: ServeOptions = {}): { settings: Setting
   // Proxy settings (Waitress semantics, plus address lists and CIDR ranges).
   if (s.trustedProxy === undefined) {
     if (given.has("trustedProxyCount") && s.trustedProxyCount !== undefined) {
-      throw new TypeError('Setting "trustedProxyCount" has no meaning without "trustedProxy": set trustedProxy ' +
+      throw new TypeError(`Setting ${nameOf("trustedProxyCount")} has no meaning without ${nameOf("trustedProxy")}: set trustedProxy ` +
         "to your proxy's address, or remove trustedProxyCount");
     }
     if (s.trustedProxyHeaders.size > 0) {
-      throw new TypeError('Setting "trustedProxyHeaders" has no meaning without "trustedProxy": set ' +
+      throw new TypeError(`Setting ${nameOf("trustedProxyHeaders")} has no meaning without ${nameOf("trustedProxy")}: set ` +
         "trustedProxy to your proxy's address, or remove trustedProxyHeaders");
     }
   } else {
@@ -1002,7 +1021,7 @@ export function resolveSettings(options: ServeOptions = {}): { settings: Setting
     if (s.trustedProxyHeaders.has("forwarded")) {
       const other = [...s.trustedProxyHeaders].find((h) => h !== "forwarded");
       if (other !== undefined) {
-        throw new TypeError(`Setting "trustedProxyHeaders" cannot combine "forwarded" with "${other}": the ` +
+        throw new TypeError(`Setting ${nameOf("trustedProxyHeaders")} cannot combine "forwarded" with "${other}": the ` +
           "Forwarded header (RFC 7239) replaces the X-Forwarded-* headers; trust one style only");
       }
     }
@@ -1020,7 +1039,7 @@ function castOne(spec: SettingSpec, v: unknown): unknown {
     case "host": {
       const text = castString(spec, v).trim();
       const checked = checkHost(text);
-      if ("reason" in checked) throw new TypeError(`Invalid value ${show(v)} for setting "host": ${checked.reason}`);
+      if ("reason" in checked) throw new TypeError(`Invalid value ${show(v)} for setting ${nameOf("host")}: ${checked.reason}`);
       return checked.host;
     }
     case "unixSocket":
@@ -1060,14 +1079,14 @@ function castOne(spec: SettingSpec, v: unknown): unknown {
       try {
         compileAccessFormat(text);
       } catch (error) {
-        throw new RangeError(`Invalid value ${show(v)} for setting "accessLogFormat": ${(error as Error).message}`);
+        throw new RangeError(`Invalid value ${show(v)} for setting ${nameOf("accessLogFormat")}: ${(error as Error).message}`);
       }
       return text;
     }
     case "logLevel": {
       const text = castString(spec, v).trim().toLowerCase();
       if (!spec.choices!.includes(text)) {
-        throw new RangeError(`Invalid value ${show(v)} for setting "logLevel": use one of ${spec.choices!.join(", ")}`);
+        throw new RangeError(`Invalid value ${show(v)} for setting ${nameOf("logLevel")}: use one of ${spec.choices!.join(", ")}`);
       }
       return text;
     }

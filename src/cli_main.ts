@@ -10,7 +10,7 @@
 import { createServer, toHandler, type App, type ServeOptions } from "../mod.ts";
 import type { FetchHandler } from "./connection.ts";
 import type { Server } from "./server.ts";
-import { CliError, cliHelp, parseCliArgs, resolveSettings, splitAppSpec } from "./adjustments.ts";
+import { CliError, cliHelp, parseCliArgs, resolveSettings, SETTINGS, splitAppSpec, type Settings } from "./adjustments.ts";
 import { parseIni, settingsFromIni } from "./ini.ts";
 import { Logger, type LogLevel, type LogSink } from "./logger.ts";
 
@@ -349,7 +349,16 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
   options.logLevel ??= config?.logLevel ?? "info";
 
   // Validate before importing anything: a bad setting is cheaper to report than a bad module.
-  const { settings } = resolveSettings(options as ServeOptions);
+  // Errors name a setting as the user wrote it: its key when it came from the config file, else
+  // its --flag (also for a setting given nowhere, e.g. "without --trusted-proxy").
+  const name = (setting: keyof Settings): string => {
+    const spec = SETTINGS.find((s) => s.name === setting)!;
+    if (given(setting)) return `--${spec.flag}`;
+    if (setting in fileOptions) return JSON.stringify(spec.snake);
+    if (setting === "logLevel" && config?.logLevel !== undefined) return '"level" in [logger_waitress]';
+    return `--${spec.flag}`;
+  };
+  const { settings } = resolveSettings(options as ServeOptions, { name });
 
   let app: string;
   let baseDir: string;

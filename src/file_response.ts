@@ -40,7 +40,9 @@ export function contentTypeFor(path: string): string {
   const dot = path.lastIndexOf(".");
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   if (dot <= slash) return "application/octet-stream";
-  return TYPES[path.slice(dot + 1).toLowerCase()] ?? "application/octet-stream";
+  const ext = path.slice(dot + 1).toLowerCase();
+  // Own keys only: "x.constructor" or "x.__proto__" must not find Object.prototype's members.
+  return Object.hasOwn(TYPES, ext) ? TYPES[ext]! : "application/octet-stream";
 }
 
 /**

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { dirnameOf, prepareCli, resolvePath, runCli, type CliEnv } from "../src/cli_main.ts";
 import { fakeEnv, fixtures, usageError } from "./_cli_env.ts";
+import { resolveSettings } from "../src/adjustments.ts";
 
 const handler = () => new Response("ok");
 /** An importModule that yields `namespace` for any target. */
@@ -29,6 +30,47 @@ describe("resolvePath() and dirnameOf() edge cases", () => {
 
   it("dirnameOf() answers . for a bare file name", () => {
     assert.equal(dirnameOf("app.ini"), ".");
+  });
+});
+
+describe("runCli() names settings as the user wrote them", () => {
+  const ini = (text: string) => ({ files: { ...X, [join(fixtures, "w.ini")]: `[server:main]\n${text}\n` }, importModule: serving({ default: handler }) });
+
+  it("runCli() names a bad command-line value by its --flag", async () => {
+    assert.equal(await usageError(["--max-request-body-size=lots", "x.mjs"], ini("")),
+      'Invalid value "lots" for setting --max-request-body-size: expected a whole number 0 or greater');
+    assert.equal(await usageError(["--channel-timeout=0", "x.mjs"], ini("")),
+      'Setting --channel-timeout must be greater than 0; got "0"');
+    assert.equal(await usageError(["--unix-socket=/tmp/w.sock", "--port=1", "x.mjs"], ini("")),
+      "Settings --unix-socket and --port cannot be used together: a Unix socket has no host or port; remove them");
+    assert.equal(await usageError(["--trusted-proxy-count=2", "x.mjs"], ini("")),
+      "Setting --trusted-proxy-count has no meaning without --trusted-proxy: set trustedProxy to your proxy's " +
+        "address, or remove trustedProxyCount");
+    assert.equal(await usageError(["--no-ipv4", "--no-ipv6", "x.mjs"], ini("")),
+      "Settings --ipv4 and --ipv6 are both false: enable at least one address family");
+  });
+
+  it("runCli() names a bad config-file value by its ini key", async () => {
+    assert.equal(await usageError(["--config=w.ini", "x.mjs"], ini("max_request_body_size = lots")),
+      'Invalid value "lots" for setting "max_request_body_size": expected a whole number 0 or greater');
+    assert.equal(await usageError(["--config=w.ini", "x.mjs"], ini("unix_socket_perms = 1000")),
+      'Setting "unix_socket_perms" must be from 0 to 777 (octal); got "1000" (octal 1000)');
+    assert.equal(await usageError(["--config=w.ini", "x.mjs"], ini("trusted_proxy_headers = x-forwarded-for")),
+      'Setting "trusted_proxy_headers" has no meaning without --trusted-proxy: set trustedProxy to your proxy\'s ' +
+        "address, or remove trustedProxyHeaders");
+    assert.equal(await usageError(["--config=w.ini", "x.mjs"], ini("ipv4 = no\nlisten = 127.0.0.1:0")),
+      'The listen entry for "127.0.0.1" is an IPv4 address but setting "ipv4" is false: use an IPv6 address such as ' +
+        '"::", "*", or enable ipv4');
+    assert.equal(await usageError(["--config=w.ini", "x.mjs"], ini("[logger_waitress]\nlevel = LOUD")),
+      'Invalid value "LOUD" for setting "level" in [logger_waitress]: use one of debug, info, warning, error');
+    // The command line wins, and is named as such, over the file.
+    assert.equal(await usageError(["--config=w.ini", "--log-level=loud", "x.mjs"], ini("log_level = debug")),
+      'Invalid value "loud" for setting --log-level: use one of debug, info, warning, error');
+  });
+
+  it("resolveSettings() outside the CLI still names serve() options, and the naming does not leak", async () => {
+    await usageError(["--port=x", "x.mjs"], ini(""));
+    assert.throws(() => resolveSettings({ maxRequestBodySize: "lots" }), /for setting "maxRequestBodySize"/);
   });
 });
 

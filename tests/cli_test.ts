@@ -315,12 +315,12 @@ describe("runCli() errors", () => {
   it("runCli() reports a bad setting value before importing the app", async () => {
     const fake = fakeEnv();
     await runCli(["--port=abc", APP], fake.env);
-    assert.equal(fake.err, `Error: Invalid value "abc" for setting "port": expected a whole number from 0 to 65535\n${CLI_USAGE}`);
+    assert.equal(fake.err, `Error: Invalid value "abc" for setting --port: expected a whole number from 0 to 65535\n${CLI_USAGE}`);
     assert.deepEqual(fake.exits, [1]);
     assert.deepEqual(fake.imports, []);
     assert.equal(await usageError(["--log-level=loud", APP]),
-      'Invalid value "loud" for setting "logLevel": use one of debug, info, warning, error');
-    assert.match(await usageError(["--listen=127.0.0.1:0", "--port=80", APP]), /"listen".*"port"/);
+      'Invalid value "loud" for setting --log-level: use one of debug, info, warning, error');
+    assert.match(await usageError(["--listen=127.0.0.1:0", "--port=80", APP]), /^Settings --listen and --port cannot be used together/);
   });
 
   it("runCli() reports a malformed app reference", async () => {

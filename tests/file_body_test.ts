@@ -120,8 +120,8 @@ describe("contentTypeFor()", () => {
   });
 
   it("contentTypeFor() answers application/octet-stream without a known extension in the file name", () => {
-    for (const path of ["README", "/srv/www/data.d/README", "C:\\a.b\\README", "notes.unknownext", "/srv/.d/"]) {
-      assert.equal(contentTypeFor(path), "application/octet-stream", path);
-    }
+    const paths = ["README", "html", "/srv/www/js", "/srv/www/data.d/README", "/srv/www.html/css", "C:\\a.b\\png",
+      "notes.unknownext", "/srv/.d/", "x.constructor", "x.__proto__", "x.toString", "x.hasOwnProperty"];
+    for (const path of paths) assert.equal(contentTypeFor(path), "application/octet-stream", path);
   });
 });

@@ -24,6 +24,8 @@ describe("resolveSettings() values of unexpected types", () => {
     rejects({ port: null }, TypeError, 'Invalid value null for setting "port": expected a whole number or its decimal string');
     rejects({ port: 10n }, TypeError, 'Invalid value 10n for setting "port": expected a whole number or its decimal string');
     rejects({ port: [80] }, TypeError, 'Invalid value [80] for setting "port": expected a whole number or its decimal string');
+    rejects({ port: [1n] }, TypeError, 'Invalid value an array for setting "port": expected a whole number or its decimal string');
+    rejects({ port: { n: 1 } }, TypeError, 'Invalid value [object Object] for setting "port": expected a whole number or its decimal string');
   });
 
   it("resolveSettings() rejects seconds and octal permissions of other types", () => {
