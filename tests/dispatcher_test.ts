@@ -194,6 +194,10 @@ describe("Dispatcher: the pool", () => {
     pool.timers[0].fn();
     assert.ok(pool.logs.some((l) => l.includes("Thread mode: cannot start a worker thread: out of threads; trying again")));
     await assert.rejects(pool.handle(new Request("http://x/")), /cannot start a worker thread: out of threads/);
+    pool.threads[0].say({ type: "ready" }); // from the dead worker: it cannot end the broken state
+    const refused = pool.handle(new Request("http://x/"));
+    assert.equal(pool.dispatcher.stats().queued, 0, "refused at once, not queued");
+    await assert.rejects(refused, /out of threads/);
     pool.timers[1].fn();
     pool.threads[1].say({ type: "ready" });
     const responding = pool.handle(new Request("http://x/"));

@@ -139,6 +139,8 @@ describe("Spool edges", () => {
     await spool.append(new Uint8Array(0));
     assert.equal(spool.pending, 0);
     assert.equal(spool.spilled, false, "an empty append does not spill even past a zero limit");
+    spool.end();
+    assert.equal(await spool.read(), null, "no empty chunk to read");
     await spool.close();
     await spool.close(); // idempotent
     await assert.rejects(spool.append(bytesOf(1, 0)), /Cannot append to a closed spool/);
