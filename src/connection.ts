@@ -339,12 +339,9 @@ export class Connection implements ConnectionEvents {
     this.#config.onClosed?.(this);
   }
 
-  /** Close the connection now if it is idle (used by sweeps and shutdown). Returns whether it closed. */
-  closeIfIdle(): boolean {
-    if (this.#closed) return true;
-    if (this.#exchange !== null) return false;
-    this.#closeNow();
-    return true;
+  /** Close the connection now if no request is in progress (used by sweeps and shutdown; a no-op once closed). */
+  closeIfIdle(): void {
+    if (this.#exchange === null) this.#closeNow();
   }
 
   /**

@@ -97,6 +97,17 @@ describe("Connection: calls on a closed or closing connection", () => {
     assert.equal(socket.destroyed, false);
   });
 
+  it("does not time out the discarded rest of a body once the socket is closed", async () => {
+    const { connection, socket, feed } = setup(() => new Response("early"));
+    feed("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nab");
+    await until(() => socket.out.endsWith("early"), "the response");
+    assert.equal(socket.ended, false, "kept alive, discarding the rest of the body");
+    connection.onClose();
+    connection.checkTimeouts(Date.now() + 1e9);
+    assert.equal(socket.destroyed, false);
+    assert.equal(responses(socket.out), 1);
+  });
+
   it("does not close a busy connection when asked to close if idle, nor reclaim one that is closing", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -59,6 +59,25 @@ describe("TCP listeners", () => {
     }
   });
 
+  it("listens on every IPv4 address for host * and on what a host name resolves to", async () => {
+    const any = createServer(hello, { listen: "*:0", ipv6: false, logger: captureLog().sink });
+    await any.ready;
+    try {
+      assert.deepEqual(any.addresses.map((a) => a.hostname), ["0.0.0.0"]);
+      assert.equal(await get(any.addresses[0].port, "127.0.0.1"), `hello 127.0.0.1 ${any.addresses[0].port}`);
+    } finally {
+      await any.close();
+    }
+    const named = createServer(hello, { listen: "localhost:0", ipv6: false, logger: captureLog().sink });
+    await named.ready;
+    try {
+      assert.deepEqual(named.addresses.map((a) => a.hostname), ["127.0.0.1"], "localhost's IPv4 address");
+      assert.equal(await get(named.addresses[0].port, "127.0.0.1"), `hello 127.0.0.1 ${named.addresses[0].port}`);
+    } finally {
+      await named.close();
+    }
+  });
+
   it("rejects ready when the port is taken, with the address in the error", async () => {
     const first = createServer(hello, { host: "127.0.0.1", port: 0, logger: captureLog().sink });
     await first.ready;
