@@ -18,7 +18,12 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 class FakeThread {
   readonly posted: ToWorker[] = [];
   terminated = 0;
-  constructor(readonly events: ThreadEvents, readonly terminate: () => void | Promise<unknown>) {}
+  readonly events: ThreadEvents;
+  readonly terminate: () => void | Promise<unknown>;
+  constructor(events: ThreadEvents, terminate: () => void | Promise<unknown>) {
+    this.events = events;
+    this.terminate = terminate;
+  }
   say(message: FromWorker): void {
     this.events.message(message);
   }

@@ -113,7 +113,10 @@ class MemoryFile implements TempFile {
   bytes = new Uint8Array(0);
   closes = 0;
   lost = false;
-  constructor(readonly maxRead = Infinity) {}
+  readonly maxRead: number;
+  constructor(maxRead = Infinity) {
+    this.maxRead = maxRead;
+  }
   write(data: Uint8Array, position: number): Promise<void> {
     const next = new Uint8Array(Math.max(this.bytes.length, position + data.length));
     next.set(this.bytes);
