@@ -279,8 +279,8 @@ export class Server {
       const held = new HeldSocket(socket, peer, Date.now(), this.#heldEvents);
       this.#held.push(held);
       if (this.#held.length > this.#settings.backlog) {
-        // Too many waiting: the oldest silent one goes (or the oldest of all).
-        const victim = this.#held.find((h) => !h.spoke) ?? this.#held[0];
+        // Too many waiting: the oldest silent one goes (there is one: the newcomer has not spoken yet).
+        const victim = this.#held.find((h) => !h.spoke)!;
         victim.drop();
         this.#forget(victim);
       }
