@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { threadStats } from "../mod.ts";
-import { RawClient, runtime, startServer, type TestServer, until } from "./_helpers.ts";
+import { exchange, RawClient, runtime, startServer, type TestServer, until } from "./_helpers.ts";
 
 /** On Node the tests run as built JS from dist/tests/; Deno and Bun run the TypeScript. */
 const APP = new URL(runtime === "node" ? "./fixtures/stream_app.js" : "./fixtures/stream_app.ts", import.meta.url);
@@ -56,3 +56,18 @@ for (const threads of [0, 1]) {
     });
   });
 }
+
+describe("a Deno worker that ends itself", () => {
+  it("Deno.exit() without a code: the worker is replaced and its request answered with a 500", { skip: runtime !== "deno" }, async () => {
+    const s = await startServer(APP as unknown as Parameters<typeof startServer>[0], { threads: 1 });
+    try {
+      const { response } = await exchange(s.port, "GET /deno-exit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(response.status, 500);
+      assert.ok(s.log.lines.some((l) => l.includes("exited (exit code 0) while serving GET /deno-exit")), "the exit is announced with code 0");
+      const next = await exchange(s.port, "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(next.response.status, 404, "a new worker serves");
+    } finally {
+      await s.close();
+    }
+  });
+});
