@@ -34,7 +34,10 @@ export type { RequestInfo } from "./src/request.ts";
 export type { BoundAddress } from "./src/transport.ts";
 export type { LogLevel, LogSink } from "./src/logger.ts";
 export { SETTINGS, resolveSettings } from "./src/adjustments.ts";
-export type { ListenAddress, Settings, SettingSpec, SettingKind, SettingInputs, ServeOptions as SettingOptions } from "./src/adjustments.ts";
+export type {
+  ListenAddress, ProxyHeader, ProxyHeaderList, RawSettingOptions, Settings, SettingSpec, SettingKind, SettingInputs,
+  ServeOptions as SettingOptions,
+} from "./src/adjustments.ts";
 export type { FastState } from "./src/fast_response.ts";
 export type { ThreadStats } from "./src/dispatcher.ts";
 

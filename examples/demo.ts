@@ -32,6 +32,6 @@ function app(request: Request, info: RequestInfo): Response | Promise<Response> 
 
 serve(app, {
   host: env.HOST ?? "0.0.0.0",
-  port: env.PORT ?? "8080",
+  port: env.PORT ? Number(env.PORT) : 8080, // serve() takes numbers; the environment gives text
   logLevel: "info",
 });

@@ -236,6 +236,26 @@ const PROXY_HEADERS = [
   "forwarded",
 ] as const;
 
+/** A proxy header name `trustedProxyHeaders` accepts.
+ *
+ * @example
+ * ```ts
+ * const h: ProxyHeader = "x-forwarded-proto";
+ * ```
+ */
+export type ProxyHeader = (typeof PROXY_HEADERS)[number];
+
+/** `trustedProxyHeaders` as text: one name (completed by editors), or several separated by spaces
+ * or commas, in any case (checked at run time).
+ *
+ * @example
+ * ```ts
+ * const list: ProxyHeaderList = "x-forwarded-for x-forwarded-proto";
+ * ```
+ */
+// `string & {}` keeps the names as completions while still taking free text.
+export type ProxyHeaderList = ProxyHeader | (string & {});
+
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
 
 /** The single settings table, in documentation order. Everything else (casting, the CLI,
@@ -390,33 +410,35 @@ export function settingBySnake(key: string): SettingSpec | undefined {
   return BY_SNAKE.get(key);
 }
 
-/** What a caller may pass for each setting: the typed value, or its string form as the
- * CLI and config files give it.
+/** What `serve()` takes for each setting: typed values only, so editors complete them and `tsc`
+ * catches typos (`threads: "four"`, `logLevel: "verbose"`). The string forms of the command line
+ * and config files go through {@link RawSettingOptions} instead.
  *
  * @example
  * ```ts
- * const port: SettingInputs["port"] = "8080"; // or 8080
+ * const port: SettingInputs["port"] = 8080;
+ * const level: SettingInputs["logLevel"] = "info";
  * ```
  */
 export interface SettingInputs {
   /** Host name or IP address to listen on; "0.0.0.0" means all IPv4 interfaces, "*" all interfaces of the enabled families. Not combinable with listen, unixSocket or sockets. */
   host: string;
   /** TCP port to listen on; 0 picks a free port. Not combinable with listen, unixSocket or sockets. */
-  port: number | string;
+  port: number;
   /** Space-separated HOST:PORT entries to listen on, e.g. "127.0.0.1:8080 [::1]:8080" or "*:6543" ("*" = all interfaces of the enabled families). IPv6 addresses go in brackets; an entry without a port uses 8080. On the command line, repeat --listen. */
   listen: string | readonly (string | ListenAddress)[];
   /** Use IPv4 addresses when binding ("*" and host names); IPv4 literals are refused when off. */
-  ipv4: boolean | string;
+  ipv4: boolean;
   /** Use IPv6 addresses when binding ("*" and host names); IPv6 literals are refused when off. */
-  ipv6: boolean | string;
+  ipv6: boolean;
   /** Path of a Unix domain socket to listen on instead of TCP. Not combinable with host, port, listen or sockets. */
   unixSocket: string | null;
   /** Permissions of the Unix socket file, in octal. */
-  unixSocketPerms: number | string;
+  unixSocketPerms: number;
   /** Pre-bound listening sockets (socket activation); programmatic only. Not combinable with host, port, listen or unixSocket. */
   sockets: readonly unknown[];
   /** Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs handlers inline on the I/O thread. Threads need the app as a module (serve("./app.ts") or the CLI). */
-  threads: number | string;
+  threads: number;
   /** Default scheme of request URLs (lower-cased); a trusted proxy may override it per request. */
   urlScheme: string;
   /** Path prefix the application is mounted under (Waitress: SCRIPT_NAME); written as "/prefix". */
@@ -426,82 +448,95 @@ export interface SettingInputs {
   /** Server name reported to the application (Waitress: SERVER_NAME); never taken from the Host header, only from a trusted proxy header. */
   serverName: string;
   /** Put the error stack of unhandled handler errors into the 500 response. Development only. */
-  exposeTracebacks: boolean | string;
+  exposeTracebacks: boolean;
   /** Peers allowed to set proxy headers: IP addresses and CIDR ranges separated by spaces or commas, "*" for any peer, "localhost" for Unix-socket peers. */
   trustedProxy: string | readonly string[] | null;
   /** Number of proxies in front of the server: how many right-most entries of X-Forwarded-For, X-Forwarded-Host and Forwarded are trusted. Requires trustedProxy. */
-  trustedProxyCount: number | string | null;
+  trustedProxyCount: number | null;
   /** Proxy headers trusted from trustedProxy: any of x-forwarded-for, x-forwarded-host, x-forwarded-proto, x-forwarded-port, x-forwarded-by; or forwarded alone. Requires trustedProxy. */
-  trustedProxyHeaders: string | Iterable<string>;
+  trustedProxyHeaders: ProxyHeaderList | Iterable<ProxyHeader>;
   /** Remove Forwarded and X-Forwarded-* headers that are not trusted before the handler runs. */
-  clearUntrustedProxyHeaders: boolean | string;
+  clearUntrustedProxyHeaders: boolean;
   /** Log a warning naming the untrusted proxy headers that were removed. */
-  logUntrustedProxyHeaders: boolean | string;
+  logUntrustedProxyHeaders: boolean;
   /** Maximum bytes of the request line; longer request lines are rejected. */
-  maxRequestLineSize: number | string;
+  maxRequestLineSize: number;
   /** Maximum bytes of the request line and headers together (431 when exceeded). */
-  maxRequestHeaderSize: number | string;
+  maxRequestHeaderSize: number;
   /** Maximum number of header fields in a request head. */
-  maxHeaderFields: number | string;
+  maxHeaderFields: number;
   /** Maximum bytes of a request body (413 when exceeded). */
-  maxRequestBodySize: number | string;
+  maxRequestBodySize: number;
   /** Maximum bytes of chunk extensions on one chunk of a chunked request body. */
-  maxChunkExtensionSize: number | string;
+  maxChunkExtensionSize: number;
   /** Maximum bytes of the trailer section of a chunked request body. */
-  maxTrailerSize: number | string;
+  maxTrailerSize: number;
   /** Stop accepting new connections while this many client connections are open. */
-  connectionLimit: number | string;
+  connectionLimit: number;
   /** Seconds a client has to send a complete request head (line and headers): for a connection's first request counted from accept (one that sends nothing is closed), for later ones from their first byte. */
-  headerTimeout: number | string;
+  headerTimeout: number;
   /** Seconds without any progress while a request body is being read. */
-  bodyTimeout: number | string;
+  bodyTimeout: number;
   /** Seconds an inactive connection (nothing received, nothing sent) is kept open. */
-  channelTimeout: number | string;
+  channelTimeout: number;
   /** Minimum seconds between sweeps that close inactive connections (see channelTimeout). */
-  cleanupInterval: number | string;
+  cleanupInterval: number;
   /** While clients wait at connectionLimit: seconds after which a connection that serves nobody is closed to make room, oldest first: one awaiting a request head or a first byte, a request body the app waits for, or a response the client does not read. Idle keep-alive connections are closed at once. */
-  reclaimTimeout: number | string;
+  reclaimTimeout: number;
   /** Seconds server.close() waits for in-flight requests before closing their connections. */
-  shutdownTimeout: number | string;
+  shutdownTimeout: number;
   /** Length of the OS queue of connections waiting to be accepted (listen backlog). */
-  backlog: number | string;
+  backlog: number;
   /** Bytes to read from a socket at a time. */
-  recvBytes: number | string;
+  recvBytes: number;
   /** Deprecated in Waitress; accepted and ignored. */
-  sendBytes: number | string;
+  sendBytes: number;
   /** Bytes of pending response data per output buffer before it overflows (Waitress: to a temp file). */
-  outbufOverflow: number | string;
+  outbufOverflow: number;
   /** Pending response bytes per connection above which the response body is paused (backpressure). */
-  outbufHighWatermark: number | string;
+  outbufHighWatermark: number;
   /** Bytes of request body buffered in memory before it overflows (Waitress: to a temp file). */
-  inbufOverflow: number | string;
+  inbufOverflow: number;
   /** Pipelined requests read ahead while a handler runs; enables early detection of client disconnects. */
-  channelRequestLookahead: number | string;
+  channelRequestLookahead: number;
   /** Bytes of pipelined input read ahead while a request is served; beyond it the server stops reading from that client until the request is done. */
-  maxLookaheadBytes: number | string;
+  maxLookaheadBytes: number;
   /** Minimum level of messages the server logs: debug, info, warning or error. */
-  logLevel: LogLevel | string;
+  logLevel: LogLevel;
   /** Log one line per request: true for the server's log output, or a file path. */
   accessLog: string | boolean;
   /** Access log line format: common, combined, or Apache-style directives (%h %t "%r" %>s %b %D ...). */
-  accessLogFormat: string;
+  accessLogFormat: "combined" | "common" | (string & {});
   /** Log socket errors and premature client disconnects. */
-  logSocketErrors: boolean | string;
+  logSocketErrors: boolean;
   /** Accepted for Waitress compatibility; has no effect. */
-  asyncoreLoopTimeout: number | string;
+  asyncoreLoopTimeout: number;
   /** Accepted for Waitress compatibility; has no effect. */
-  asyncoreUsePoll: boolean | string;
+  asyncoreUsePoll: boolean;
 }
 
-/** Options accepted by `serve()`: any subset of the settings, camelCase, as typed values or strings.
+/** Options accepted by `serve()`: any subset of the settings, camelCase, as typed values.
  * `undefined` values mean "not given".
  *
  * @example
  * ```ts
- * const options: ServeOptions = { listen: "127.0.0.1:8080 [::1]:8080", threads: "8" };
+ * const options: ServeOptions = { listen: "127.0.0.1:8080 [::1]:8080", threads: 8 };
  * ```
  */
 export type ServeOptions = Partial<SettingInputs>;
+
+/** Settings as the command line and config files give them: any setting may also be its string
+ * form (`threads: "8"`, `ipv6: "no"`), cast and validated by {@link resolveSettings}. Names stay
+ * checked; values are only checked at run time. `serve()` does not take this type: convert text
+ * yourself (`Number(process.env.PORT)`) or call {@link resolveSettings} to validate it.
+ *
+ * @example
+ * ```ts
+ * const fromCli: RawSettingOptions = { threads: "8", ipv6: "no" };
+ * ```
+ */
+// string[]: a repeated command-line flag (--listen, --trusted-proxy-headers) before it is joined.
+export type RawSettingOptions = { readonly [K in keyof SettingInputs]?: SettingInputs[K] | string | readonly string[] };
 
 // ---------------------------------------------------------------- value helpers
 
@@ -920,7 +955,7 @@ function exclusive(a: keyof Settings, b: keyof Settings, hint: string): TypeErro
  * ```
  */
 export function resolveSettings(
-  options: ServeOptions = {},
+  options: RawSettingOptions = {},
   naming: { name?: (name: keyof Settings) => string } = {},
 ): { settings: Settings; warnings: string[] } {
   const saved = nameOf;
@@ -932,7 +967,7 @@ export function resolveSettings(
   }
 }
 
-function resolve(options: ServeOptions): { settings: Settings; warnings: string[] } {
+function resolve(options: RawSettingOptions): { settings: Settings; warnings: string[] } {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new TypeError(`Invalid options ${show(options)}: expected an object of settings`);
   }

@@ -12,14 +12,15 @@ import {
   settingsMarkdown,
   splitAppSpec,
 } from "../src/adjustments.ts";
-import type { ServeOptions, Settings, SettingSpec } from "../src/adjustments.ts";
+import type { RawSettingOptions, Settings, SettingSpec } from "../src/adjustments.ts";
 import { parseIni, settingsFromIni } from "../src/ini.ts";
 
-const resolve = (options: ServeOptions) => resolveSettings(options).settings;
+// Strings as the CLI and config files give them: resolveSettings() takes the raw type.
+const resolve = (options: RawSettingOptions) => resolveSettings(options).settings;
 
 /** Asserts that resolving `options` throws `type` with a message matching `message`. */
 function rejects(options: Record<string, unknown>, type: typeof TypeError | typeof RangeError, message: RegExp) {
-  assert.throws(() => resolveSettings(options as ServeOptions), (e: unknown) => {
+  assert.throws(() => resolveSettings(options as RawSettingOptions), (e: unknown) => {
     assert.ok(e instanceof type, `expected ${type.name}, got ${String(e)}`);
     assert.match((e as Error).message, message);
     return true;
@@ -171,12 +172,12 @@ describe("SETTINGS", () => {
     for (const spec of SETTINGS) {
       const sample = SAMPLES[spec.name];
       const base = sample.base ?? {};
-      const typed = resolve({ ...base, [spec.name]: sample.typed } as ServeOptions);
+      const typed = resolve({ ...base, [spec.name]: sample.typed } as RawSettingOptions);
       assert.deepEqual(typed[spec.name], sample.expected, `${spec.name} via serve() typed`);
       assert.notDeepEqual(typed[spec.name], defaults[spec.name], `${spec.name} sample differs from the default`);
       if (!spec.cli) continue;
       const values = { ...base, [spec.name]: sample.text };
-      const asString = resolve(values as ServeOptions);
+      const asString = resolve(values as RawSettingOptions);
       assert.deepEqual(asString, typed, `${spec.name} via serve() string`);
       assert.deepEqual(viaCli(values), typed, `${spec.name} via --${spec.flag}`);
       assert.deepEqual(viaIni(values), typed, `${spec.name} via ini ${spec.snake}`);

@@ -6,11 +6,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { exchange, RawClient, sleep, startServer, until } from "./_helpers.ts";
 
-const FAST_SWEEP = { cleanupInterval: "0.05" };
+const FAST_SWEEP = { cleanupInterval: 0.05 };
 
 describe("timeouts", () => {
   it("answers a request head that never completes with 408 and closes (headerTimeout)", async () => {
-    const s = await startServer(() => new Response("x"), { ...FAST_SWEEP, headerTimeout: "0.3" });
+    const s = await startServer(() => new Response("x"), { ...FAST_SWEEP, headerTimeout: 0.3 });
     const client = new RawClient(s.port);
     try {
       await client.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
@@ -27,7 +27,7 @@ describe("timeouts", () => {
   });
 
   it("answers a body that stalls while the handler waits with 408 (bodyTimeout)", async () => {
-    const s = await startServer(async (request: Request) => new Response(await request.text()), { ...FAST_SWEEP, bodyTimeout: "0.3" });
+    const s = await startServer(async (request: Request) => new Response(await request.text()), { ...FAST_SWEEP, bodyTimeout: 0.3 });
     const client = new RawClient(s.port);
     try {
       await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
@@ -44,7 +44,7 @@ describe("timeouts", () => {
     const s = await startServer(async (request: Request) => {
       if (new URL(request.url).pathname === "/slow") await sleep(600);
       return new Response("ok");
-    }, { ...FAST_SWEEP, channelTimeout: "0.3" });
+    }, { ...FAST_SWEEP, channelTimeout: 0.3 });
     const idle = new RawClient(s.port);
     const busy = new RawClient(s.port);
     try {
@@ -174,7 +174,7 @@ describe("pipelining lookahead", () => {
     const s = await startServer(async (request: Request) => {
       if (new URL(request.url).pathname === "/first") await gate;
       return new Response("ok");
-    }, { maxLookaheadBytes: "1000" });
+    }, { maxLookaheadBytes: 1000 });
     const client = new RawClient(s.port);
     try {
       const one = "GET /next HTTP/1.1\r\nHost: x\r\nX-Pad: " + "p".repeat(950) + "\r\n\r\n";
@@ -220,7 +220,7 @@ describe("graceful shutdown", () => {
   });
 
   it("force-closes what is left after shutdownTimeout", async () => {
-    const s = await startServer(() => new Promise<Response>(() => {}), { shutdownTimeout: "0.2" });
+    const s = await startServer(() => new Promise<Response>(() => {}), { shutdownTimeout: 0.2 });
     const client = new RawClient(s.port);
     try {
       await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -97,7 +97,7 @@ describe("unix sockets", () => {
     const dir = mkdtempSync(join(tmpdir(), "waitress-unix-"));
     const path = join(dir, "app.sock");
     const log = captureLog();
-    const server = createServer(hello, { unixSocket: path, unixSocketPerms: "660", logger: log.sink, logLevel: "info" });
+    const server = createServer(hello, { unixSocket: path, unixSocketPerms: 0o660, logger: log.sink, logLevel: "info" });
     try {
       await server.ready;
       assert.equal(statSync(path).mode & 0o777, 0o660);

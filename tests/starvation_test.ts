@@ -171,7 +171,7 @@ describe("no starvation at the connection limit (default settings)", { timeout: 
 
 describe("making room at the connection limit", () => {
   it("closes a connection that sends nothing after headerTimeout, counted from accept, without a response", async () => {
-    const s = await startServer(() => new Response("ok"), { headerTimeout: "0.3", cleanupInterval: "0.05" });
+    const s = await startServer(() => new Response("ok"), { headerTimeout: 0.3, cleanupInterval: 0.05 });
     const silent = new RawClient(s.port);
     try {
       await silent.send("");
@@ -211,7 +211,7 @@ describe("making room at the connection limit", () => {
   });
 
   it("answers a half-sent request head with 408 when a waiting client needs its slot (reclaimTimeout)", async () => {
-    const s = await startServer(() => new Response("ok"), { connectionLimit: 1, reclaimTimeout: "0.2" });
+    const s = await startServer(() => new Response("ok"), { connectionLimit: 1, reclaimTimeout: 0.2 });
     const slow = new RawClient(s.port);
     const next = new RawClient(s.port);
     try {
@@ -231,7 +231,7 @@ describe("making room at the connection limit", () => {
   });
 
   it("ends a request whose body stalls with 408 when a waiting client needs its slot", async () => {
-    const s = await startServer(async (request: Request) => new Response(await request.text()), { connectionLimit: 1, reclaimTimeout: "0.2" });
+    const s = await startServer(async (request: Request) => new Response(await request.text()), { connectionLimit: 1, reclaimTimeout: 0.2 });
     const slow = new RawClient(s.port);
     const next = new RawClient(s.port);
     try {
@@ -251,7 +251,7 @@ describe("making room at the connection limit", () => {
     const s = await startServer(async (request: Request) => {
       if (new URL(request.url).pathname === "/slow") await sleep(700);
       return new Response("done");
-    }, { connectionLimit: 1, reclaimTimeout: "0.1" });
+    }, { connectionLimit: 1, reclaimTimeout: 0.1 });
     const busy = new RawClient(s.port);
     const next = new RawClient(s.port);
     try {
@@ -302,7 +302,7 @@ describe("unread request bodies", () => {
   });
 
   it("closes the connection when the announced body never arrives (bodyTimeout)", async () => {
-    const s = await startServer(app, { bodyTimeout: "0.3", cleanupInterval: "0.05" });
+    const s = await startServer(app, { bodyTimeout: 0.3, cleanupInterval: 0.05 });
     const client = new RawClient(s.port);
     try {
       await client.send("POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234");
