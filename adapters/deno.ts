@@ -58,6 +58,13 @@ const HIGH_WATER = 64 * 1024;
  */
 const READ_SIZE_MIN = 4 * 1024;
 const READ_SIZE_MAX = 64 * 1024;
+/**
+ * Read buffers (of READ_SIZE_MIN) of connections that closed, for the next ones: under churn a new
+ * 4 KiB buffer per connection is external memory that only a GC frees, and its growth makes V8
+ * collect more often. At most this many wait here (256 KiB).
+ */
+const SPARE_BUFFERS_MAX = 64;
+const spareBuffers: Uint8Array[] = [];
 
 /** Closing connections waiting for their peer; each entry is the connection's close function. */
 const lingering = new Lingering<() => void>((close) => close(), (timer) => deno().unrefTimer(timer as unknown as number));
@@ -102,6 +109,8 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
     }
   };
 
+  // Never rejects (what the core throws in onDrain goes to fault): called without a .catch, which
+  // would cost one more promise per response.
   const writeLoop = async (): Promise<void> => {
     writing = true;
     try {
@@ -110,31 +119,32 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
         const chunk = queue.length === 1 ? queue[0] : concatBytes(queue, queued);
         queue.length = 0;
         queued = 0;
-        let rest = chunk;
-        while (rest.length > 0) {
-          const n = await conn.write(rest);
-          rest = rest.subarray(n);
-        }
+        let n = 0;
+        while (n < chunk.length) n += await conn.write(n === 0 ? chunk : chunk.subarray(n));
         pending -= chunk.length;
       }
     } catch (error) {
       lastError = error;
+      writing = false;
       close();
       return;
-    } finally {
-      writing = false;
     }
+    writing = false;
     if (closed) return;
-    if (congested) {
-      congested = false;
-      events!.onDrain();
-    }
-    if (ending && queue.length === 0) {
-      if (peerEnded) return close(); // both sides are done
-      try {
-        await conn.closeWrite();
-      } catch { /* peer already gone */ }
-      if (!closed) lingering.add(close);
+    try {
+      if (congested) {
+        congested = false;
+        events!.onDrain();
+      }
+      if (ending && queue.length === 0) {
+        if (peerEnded) return close(); // both sides are done
+        try {
+          await conn.closeWrite();
+        } catch { /* peer already gone */ }
+        if (!closed) lingering.add(close);
+      }
+    } catch (error) {
+      fault(error);
     }
   };
 
@@ -144,7 +154,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
       queue.push(data);
       queued += data.length;
       pending += data.length;
-      if (!writing) writeLoop().catch(fault);
+      if (!writing) void writeLoop();
       if (pending < HIGH_WATER) return true;
       congested = true;
       return false;
@@ -154,7 +164,7 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
       ending = true;
       paused = false;
       wake?.();
-      if (!writing) writeLoop().catch(fault);
+      if (!writing) void writeLoop();
     },
     destroy(): void {
       close();
@@ -183,28 +193,34 @@ function serveConn(conn: DenoConn, onAccept: AcceptHandler, unixPath: string | u
   events = onAccept(handle, peer);
   const sink = events;
 
-  let readBuffer = new Uint8Array(READ_SIZE_MIN);
+  let readBuffer = spareBuffers.pop() ?? new Uint8Array(READ_SIZE_MIN);
   (async () => {
-    for (;;) {
-      while (paused && !closed && !ending) await new Promise<void>((resolve) => (wake = resolve));
-      if (closed) return;
-      let n: number | null;
-      try {
-        n = await conn.read(readBuffer);
-      } catch (error) {
-        // A socket error (a reset): the core hears of it in onClose.
-        lastError = error;
-        return close();
+    try {
+      for (;;) {
+        while (paused && !closed && !ending) await new Promise<void>((resolve) => (wake = resolve));
+        if (closed) return;
+        let n: number | null;
+        try {
+          n = await conn.read(readBuffer);
+        } catch (error) {
+          // A socket error (a reset): the core hears of it in onClose.
+          lastError = error;
+          return close();
+        }
+        if (n === null) {
+          peerEnded = true;
+          if (ending) return close();
+          sink.onEnd();
+          return;
+        }
+        // Hand the core a copy: the read buffer is reused for the next read.
+        if (!ending) sink.onData(readBuffer.slice(0, n));
+        if (n === readBuffer.length && n < READ_SIZE_MAX) readBuffer = new Uint8Array(n * 4);
       }
-      if (n === null) {
-        peerEnded = true;
-        if (ending) return close();
-        sink.onEnd();
-        return;
-      }
-      // Hand the core a copy: the read buffer is reused for the next read.
-      if (!ending) sink.onData(readBuffer.slice(0, n));
-      if (n === readBuffer.length && n < READ_SIZE_MAX) readBuffer = new Uint8Array(n * 4);
+    } finally {
+      // No read is pending on it any more (every exit is after a read ended or before one began),
+      // and the core only ever got copies: the next connection may have it.
+      if (readBuffer.length === READ_SIZE_MIN && spareBuffers.length < SPARE_BUFFERS_MAX) spareBuffers.push(readBuffer);
     }
   })().catch(fault); // what the core threw
 }

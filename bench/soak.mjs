@@ -11,7 +11,8 @@
 //
 // Usage: node bench/soak.mjs [--runtime node,deno,bun] [--servers ours,native] [--requests 2000000]
 //                            [--connections 100000] [--reset-fraction 0.1] [--quick] [--settle 5]
-//                            [--warmup 10] [--wrk-connections 50] [--concurrency 16] [--phase-timeout 900]
+//                            [--warmup 10] [--warmup-max 90] [--wrk-connections 50] [--concurrency 16]
+//                            [--phase-timeout 900]
 //
 // Servers run pinned to CPU 0, wrk and the churn client to CPU 1 (taskset), on 127.0.0.1 only.
 // Everything it starts (servers, wrk, the churn client) is stopped by its pid, on every path.
@@ -39,6 +40,8 @@ const SERVERS = [
   { runtime: "bun", kind: "native", label: "Bun.serve", script: "bun_serve.mjs" },
   { runtime: "bun", kind: "ours", label: "ours (mod.ts)", script: "ours_bun.mjs" },
 ];
+/** Extra warm-up rounds: seconds of wrk, churn connections, and the peak-RSS rise (bytes) that asks for another round. */
+const WARMUP_ROUND = { seconds: 10, connections: 2000, rise: 2 * 1024 * 1024 };
 /** Connections the churn client makes during the warm-up. */
 const warmupConnections = (opts) => Math.min(opts.quick ? 1000 : 5000, opts.connections);
 const TARGET = { rssGrowth: 10 * MiB, fdGrowth: 0, failed: 0 };
@@ -71,6 +74,9 @@ function usage(code) {
   --quick               a smoke run: 100000 requests, 5000 connections, 2 s warm-up, 3 s settle
                         (explicit --requests/--connections/--warmup/--settle still win)
   --warmup N            seconds of wrk warm-up, with 5000 churn connections (1000 with --quick), before the start figures (default 10)
+  --warmup-max N        then more warm-up rounds (10 s of wrk + 2000 connections) while the server's peak RSS
+                        still rose by more than 2 MiB in the last round, up to N seconds of warm-up in all
+                        (default 90; 0 or --quick: no extra rounds)
   --settle N            seconds of quiet before the start figures and before the end figures (default 5)
   --wrk-connections N   wrk -c (default 50)
   --concurrency N       connections the churn client keeps in flight (default 16)
@@ -86,7 +92,7 @@ function fail(message) {
 
 function parseOptions(argv) {
   const opts = { runtimes: [...RUNTIMES], kinds: ["native", "ours"], quick: false, given: new Set() };
-  const defaults = { requests: 2_000_000, connections: 100_000, resetFraction: 0.1, warmup: 10, settle: 5, wrkConnections: 50, concurrency: 16, phaseTimeout: 900 };
+  const defaults = { requests: 2_000_000, connections: 100_000, resetFraction: 0.1, warmup: 10, warmupMax: 90, settle: 5, wrkConnections: 50, concurrency: 16, phaseTimeout: 900 };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value;
@@ -116,6 +122,7 @@ function parseOptions(argv) {
       case "--connections": num("connections", 0); break;
       case "--reset-fraction": num("resetFraction", 0, false); if (opts.resetFraction > 1) fail("--reset-fraction: give a number from 0 to 1"); break;
       case "--warmup": num("warmup", 0); break;
+      case "--warmup-max": num("warmupMax", 0); break;
       case "--settle": num("settle", 0); break;
       case "--wrk-connections": num("wrkConnections", 1); break;
       case "--concurrency": num("concurrency", 1); break;
@@ -125,7 +132,7 @@ function parseOptions(argv) {
       default: fail(`Unknown option ${JSON.stringify(argv[i])}`);
     }
   }
-  const quick = { requests: 100_000, connections: 5_000, warmup: 2, settle: 3 };
+  const quick = { requests: 100_000, connections: 5_000, warmup: 2, warmupMax: 0, settle: 3 };
   for (const [key, value] of Object.entries(defaults)) {
     if (!opts.given.has(key)) opts[key] = opts.quick && key in quick ? quick[key] : value;
   }
@@ -557,6 +564,25 @@ async function soakOne(server, opts, pin) {
       opts.warmup > 0 ? wrkOnce(state.port, opts.warmup, opts, pin, live) : undefined,
       churnLoad(state.port, warmupConnections(opts), opts, pin, warmDeadline, live),
     ]);
+    // A heap grows in steps with the work done, not with time: V8's young generation doubles (up to
+    // 2 x 32 MiB on Deno 2.9) each time enough objects survived its collections. Ours on Deno makes
+    // ~5 KiB of garbage per request, so 10 s on a busy machine left it halfway (bench/README.md,
+    // "Soak"). More rounds of the same mix while the peak RSS (VmHWM, which does not fall back
+    // when a collection hands memory back) still rises: the start figures then show the working size.
+    row.warmupSeconds = opts.warmup;
+    let peak = sample(state.pid).hwm;
+    while (row.warmupSeconds + WARMUP_ROUND.seconds <= opts.warmupMax && state.exit === undefined) {
+      await Promise.all([
+        wrkOnce(state.port, WARMUP_ROUND.seconds, opts, pin, live),
+        churnLoad(state.port, Math.min(WARMUP_ROUND.connections, opts.connections), opts, pin, Date.now() + 60_000, live),
+      ]);
+      row.warmupSeconds += WARMUP_ROUND.seconds;
+      const now = sample(state.pid).hwm;
+      const rose = now - peak;
+      peak = now;
+      if (!(rose > WARMUP_ROUND.rise)) break;
+    }
+    row.warmupPeak = peak;
     await sleep(opts.settle * 1000);
     if (state.exit !== undefined) {
       row.error = `died during the warm-up (${state.exit})${state.stderr ? `; stderr: ${state.stderr.trim().slice(-600)}` : ""}`;
@@ -564,7 +590,7 @@ async function soakOne(server, opts, pin) {
     }
     row.start = sample(state.pid);
     const logBefore = state.stderrLines;
-    console.log(`  ${name}: start RSS ${mib(row.start.rss)}, ${row.start.fds} fds; load: ${int(opts.requests)} keep-alive requests + ${int(opts.connections)} connections (${pct(opts.resetFraction)} reset)`);
+    console.log(`  ${name}: start RSS ${mib(row.start.rss)} (warm-up ${row.warmupSeconds} s, peak ${mib(row.warmupPeak)}), ${row.start.fds} fds; load: ${int(opts.requests)} keep-alive requests + ${int(opts.connections)} connections (${pct(opts.resetFraction)} reset)`);
 
     // The load: wrk and the churn client at once; a watcher samples the server and stops the
     // load if the server dies.
@@ -656,7 +682,8 @@ function markdown(env, opts, rows) {
   lines.push(`- Machine: ${env.cores} cores, ${env.model}, ${env.kernel}; load average ${env.load.toFixed(2)} at the start`);
   lines.push(`- Versions: ${Object.entries(env.versions).map(([k, v]) => `${k} \`${v}\``).join(", ")}`);
   lines.push(`- Load per server, at once: \`wrk -t1 -c${opts.wrkConnections} --timeout 5s\` (keep-alive \`GET /\`) until ${int(opts.requests)} requests, and a churn client (node:net, ${opts.concurrency} in flight) opening and closing ${int(opts.connections)} connections, ${pct(opts.resetFraction)} of them reset mid-request (SO_LINGER 0 after part of a request line, a head, or a body); the others send one \`GET /\` (alternately \`Connection: close\` and keep-alive closed by the client) and check the answer. ${env.pin}.`);
-  lines.push(`- Start: after a warm-up of the same mix (wrk for ${opts.warmup} s while the churn client makes ${int(warmupConnections(opts))} connections, resets included) and ${opts.settle} s of quiet. End: ${opts.settle} s after the load stopped. RSS: VmRSS of /proc/PID/status; fds: entries in /proc/PID/fd (the server process alone).`);
+  const extra = opts.warmupMax >= opts.warmup + WARMUP_ROUND.seconds ? `, then rounds of ${WARMUP_ROUND.seconds} s of wrk + ${int(WARMUP_ROUND.connections)} connections while the server's peak RSS still rose by more than ${WARMUP_ROUND.rise / MiB} MiB in a round, up to ${opts.warmupMax} s of warm-up in all (the details say how long each server took)` : "";
+  lines.push(`- Start: after a warm-up of the same mix (wrk for ${opts.warmup} s while the churn client makes ${int(warmupConnections(opts))} connections, resets included${extra}) and ${opts.settle} s of quiet. End: ${opts.settle} s after the load stopped. RSS: VmRSS of /proc/PID/status; fds: entries in /proc/PID/fd (the server process alone).`);
   lines.push(`- Targets: RSS growth < ${TARGET.rssGrowth / MiB} MiB, descriptor growth ${TARGET.fdGrowth}, failed responses ${TARGET.failed}.`);
   lines.push("");
   lines.push("| runtime | server | RSS start | RSS end | growth | fds start | fds end | growth | failed responses | keep-alive req/s | churn conn/s | targets met |");
@@ -676,8 +703,8 @@ function markdown(env, opts, rows) {
   }
   lines.push("");
   lines.push("## Details", "");
-  lines.push("| runtime | server | keep-alive requests | wrk errors | connections (ok / reset) | churn failures | RSS at ¼ ½ ¾ of the load | peak RSS | peak fds | load time | stderr lines | after the soak |");
-  lines.push("|---|---|---:|---|---:|---|---:|---:|---:|---:|---:|---|");
+  lines.push("| runtime | server | warm-up | keep-alive requests | wrk errors | connections (ok / reset) | churn failures | RSS at ¼ ½ ¾ of the load | peak RSS | peak fds | load time | stderr lines | after the soak |");
+  lines.push("|---|---|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---|");
   for (const row of rows) {
     const s = row.server;
     if (!row.wrk) continue;
@@ -686,7 +713,7 @@ function markdown(env, opts, rows) {
     const c = row.churn;
     let churnErr = c.error ? "no result" : Object.entries(c.kinds).map(([k, n]) => `${int(n)} ${k}`).join(", ") || "0";
     if (c.noClose) churnErr += ` (and ${int(c.noClose)} answered but not closed by the server within 10 s of the client's FIN)`;
-    lines.push(`| ${runtimeLabel(env, s.runtime)} | ${s.label} | ${int(w.requests)} (${w.runs} wrk run${w.runs === 1 ? "" : "s"}, ${w.seconds.toFixed(0)} s) | ${wrkErr} | ${int(c.started)} (${int(c.ok)} / ${int(c.resets)}) | ${churnErr} | ${quarters(row)} | ${mib(row.peakRss)} | ${row.peakFds ?? "—"} | ${row.loadSeconds.toFixed(0)} s | ${row.logLines ?? "—"} | ${row.after === undefined ? "—" : row.after === "ok" ? "answers" : `**${row.after}**`} |`);
+    lines.push(`| ${runtimeLabel(env, s.runtime)} | ${s.label} | ${row.warmupSeconds ?? "—"} s | ${int(w.requests)} (${w.runs} wrk run${w.runs === 1 ? "" : "s"}, ${w.seconds.toFixed(0)} s) | ${wrkErr} | ${int(c.started)} (${int(c.ok)} / ${int(c.resets)}) | ${churnErr} | ${quarters(row)} | ${mib(row.peakRss)} | ${row.peakFds ?? "—"} | ${row.loadSeconds.toFixed(0)} s | ${row.logLines ?? "—"} | ${row.after === undefined ? "—" : row.after === "ok" ? "answers" : `**${row.after}**`} |`);
   }
   lines.push("");
   const notes = [];
