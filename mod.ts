@@ -19,10 +19,11 @@ import { Server, type Runtime } from "./src/server.ts";
 import { createDispatcher, type Dispatcher, forwardRequest, type ThreadStats } from "./src/dispatcher.ts";
 import { handlerFromModule } from "./src/worker_main.ts";
 import { currentRuntime } from "./adapters/auto.ts";
-import { createTempFile, openFile } from "./adapters/node_file.ts";
+import { createTempFile, dirFiles, openFile } from "./adapters/node_file.ts";
 import { type RequestBodyAccess, spoolingHandler } from "./src/spool.ts";
 import type { RequestParts } from "./src/request.ts";
-import { responseForFile } from "./src/file_response.ts";
+import { type FileResponseOptions, responseForFile } from "./src/file_response.ts";
+import { type ServeDirOptions, serveDirWith } from "./src/serve_dir.ts";
 
 export { Server } from "./src/server.ts";
 export { FastResponse } from "./src/fast_response.ts";
@@ -266,19 +267,51 @@ const forwardedBody: RequestBodyAccess = {
   },
 };
 
+export type { FileRequest, FileResponseOptions } from "./src/file_response.ts";
+export type { ServeDirOptions } from "./src/serve_dir.ts";
+
 /**
  * A `Response` that streams a file from disk (Waitress's `wsgi.file_wrapper`): `Content-Length`,
- * `Content-Type` (from the extension unless `init.headers` sets one) and `Last-Modified` are set, and
- * the file is read in 64 KiB chunks only as fast as the client takes them. Rejects when the file does
- * not exist or is not a regular file (answer 404 yourself).
+ * `Content-Type` (from the extension unless `init.headers` sets one), `Last-Modified` and a strong
+ * `ETag` (from size and modification time) are set, and the file is read in 64 KiB chunks only as
+ * fast as the client takes them. Rejects when the file does not exist or is not a regular file
+ * (answer 404 yourself, or use {@linkcode serveDir}).
+ *
+ * Pass the request as `init.request` and the response follows it (RFC 9110 §13, §14): 304 for a
+ * matching `If-None-Match` or an unchanged `If-Modified-Since`, 412 for a failed `If-Match` or
+ * `If-Unmodified-Since`, 206 for a single byte range (`bytes=0-499`, `bytes=500-`, `bytes=-500`;
+ * overlapping ranges are merged; several disjoint ones get the whole file with 200), 416 with
+ * `Content-Range` naming the size when no range overlaps the file, and the whole file when `Range`
+ * is malformed or `If-Range` does not match. `Accept-Ranges: bytes` is announced. HEAD gets the
+ * headers without the file being read.
  *
  * @example
  * ```ts ignore
  * import { fileResponse, serve } from "@waitress/core";
- * serve(() => fileResponse("./public/index.html"));
+ * serve((request) => fileResponse("./public/video.mp4", { request, headers: { "cache-control": "max-age=3600" } }));
  * ```
  */
-export async function fileResponse(path: string, init?: ResponseInit): Promise<Response> {
+export async function fileResponse(path: string, init?: FileResponseOptions): Promise<Response> {
   const file = await openFile(path);
   return responseForFile(file, path, init);
+}
+
+/**
+ * Answers a request from the files of a directory: a safe static file server. The URL path (below
+ * `urlPrefix`) is decoded once per segment and refused (404) when a segment is `.`, `..`, contains
+ * `/`, `\`, NUL or another control character, or names a dotfile; symbolic links are followed only
+ * when they end inside the root (checked on the canonical path, so `..` through a link cannot escape
+ * either). A directory redirects (301) to its address with a trailing `/` and is answered by its
+ * `index.html` (404 without one); files go through {@linkcode fileResponse} with the request, so
+ * ranges, `ETag`, `Last-Modified` and 304 work, and `Content-Type` comes from the extension.
+ * Methods other than GET and HEAD get 405. Missing and refused paths both get 404.
+ *
+ * @example
+ * ```ts ignore
+ * import { serve, serveDir } from "@waitress/core";
+ * serve((request) => serveDir(request, { root: "./public", urlPrefix: "/static" }));
+ * ```
+ */
+export function serveDir(request: Request, options: ServeDirOptions): Promise<Response> {
+  return serveDirWith(dirFiles, request, options);
 }

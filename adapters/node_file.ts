@@ -1,15 +1,16 @@
 /**
  * Reading files in bounded chunks through `node:fs/promises`, which Node, Deno and Bun all provide.
- * Used by `fileResponse()` and by the temp-file spool.
+ * Used by `fileResponse()`, `serveDir()` and the temp-file spool.
  *
  * @module
  */
 
-import { open, unlink } from "node:fs/promises";
+import { open, realpath, stat, unlink } from "node:fs/promises";
 import type { AccessLogSink } from "../src/access_log.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileSource } from "../src/file_response.ts";
+import type { DirFiles } from "../src/serve_dir.ts";
 import type { TempFile } from "../src/spool.ts";
 
 /** Temp files currently open (for tests and shutdown: none may be left behind). */
@@ -82,10 +83,13 @@ export async function openFile(path: string): Promise<FileSource> {
     return {
       size,
       mtimeMs: info.mtimeMs,
-      stream(): ReadableStream<Uint8Array> {
+      stream(start = 0, end = size): ReadableStream<Uint8Array> {
         if (used) throw new TypeError(`The file stream of "${path}" was already taken`);
+        if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end <= size)) {
+          throw new RangeError(`Cannot stream bytes ${start} to ${end} of "${path}" (${size} bytes)`);
+        }
         used = true;
-        let position = 0;
+        let position = start;
         let closed = false;
         const close = async () => {
           if (!closed) {
@@ -96,7 +100,7 @@ export async function openFile(path: string): Promise<FileSource> {
         return new ReadableStream<Uint8Array>({
           async pull(controller) {
             try {
-              const want = Math.min(CHUNK, size - position);
+              const want = Math.min(CHUNK, end - position);
               if (want <= 0) {
                 await close();
                 controller.close();
@@ -147,3 +151,24 @@ export async function openAppend(path: string): Promise<AccessLogSink> {
     close: () => handle.close(),
   };
 }
+
+/**
+ * The file-system port of `serveDir()`: canonical paths, kinds and files through `node:fs/promises`.
+ *
+ * @example
+ * ```ts ignore
+ * const response = await serveDirWith(dirFiles, request, { root: "./public" });
+ * ```
+ */
+export const dirFiles: DirFiles = {
+  realPath: (path) => realpath(path),
+  async kind(path) {
+    try {
+      const info = await stat(path);
+      return info.isFile() ? "file" : info.isDirectory() ? "directory" : "other";
+    } catch {
+      return undefined;
+    }
+  },
+  open: openFile,
+};
