@@ -276,8 +276,8 @@ describe("fileResponse(path, { request }) on the wire", () => {
   it("answers 304 for If-None-Match and If-Modified-Since, with the validators and no body", async () => {
     client = new RawClient(s.port);
     try {
-      for (const fields of <Record<string, string>[]>[{ "if-none-match": etag }, { "if-none-match": `"nope", W/${etag}` }, { "if-none-match": "*" },
-        { "if-modified-since": lastModified }, { "if-modified-since": "Thu, 02 May 2024 00:00:00 GMT" }]) {
+      for (const fields of [{ "if-none-match": etag }, { "if-none-match": `"nope", W/${etag}` }, { "if-none-match": "*" },
+        { "if-modified-since": lastModified }, { "if-modified-since": "Thu, 02 May 2024 00:00:00 GMT" }] as Record<string, string>[]) {
         const response = await ask("/data.bin", fields);
         assert.equal(response.status, 304, JSON.stringify(fields));
         assert.equal(response.header("etag"), etag);
@@ -289,8 +289,8 @@ describe("fileResponse(path, { request }) on the wire", () => {
       // A 304 wins over a Range.
       assert.equal((await ask("/data.bin", { "if-none-match": etag, range: "bytes=0-0" })).status, 304);
       // Modified since, or a different tag: the file.
-      for (const fields of <Record<string, string>[]>[{ "if-modified-since": "Wed, 01 May 2024 10:20:29 GMT" }, { "if-none-match": '"other"' },
-        { "if-none-match": '"other"', "if-modified-since": lastModified }, { "if-modified-since": "not a date" }]) {
+      for (const fields of [{ "if-modified-since": "Wed, 01 May 2024 10:20:29 GMT" }, { "if-none-match": '"other"' },
+        { "if-none-match": '"other"', "if-modified-since": lastModified }, { "if-modified-since": "not a date" }] as Record<string, string>[]) {
         const response = await ask("/data.bin", fields);
         assert.equal(response.status, 200, JSON.stringify(fields));
         assert.deepEqual(response.body, data);
@@ -303,7 +303,7 @@ describe("fileResponse(path, { request }) on the wire", () => {
   it("answers 412 for a failed If-Match or If-Unmodified-Since", async () => {
     client = new RawClient(s.port);
     try {
-      for (const fields of <Record<string, string>[]>[{ "if-match": '"other"' }, { "if-match": `W/${etag}` }, { "if-unmodified-since": "Wed, 01 May 2024 10:20:29 GMT" }]) {
+      for (const fields of [{ "if-match": '"other"' }, { "if-match": `W/${etag}` }, { "if-unmodified-since": "Wed, 01 May 2024 10:20:29 GMT" }] as Record<string, string>[]) {
         const response = await ask("/data.bin", fields);
         assert.equal(response.status, 412, JSON.stringify(fields));
         assert.equal(response.header("content-length"), "0");
