@@ -9,9 +9,12 @@
  */
 
 import { FastResponse } from "../src/fast_response.ts";
+import { typedNativeResponse } from "../src/content_type.ts";
 
 /**
- * Replaces the global `Response` with {@linkcode FastResponse}, once; `nativeResponse: true` keeps it.
+ * Replaces the global `Response` with {@linkcode FastResponse}, once; `nativeResponse: true` keeps
+ * the native class (on Bun, a subclass whose string bodies carry their Content-Type in their
+ * headers, which Bun leaves to `Bun.serve`).
  *
  * @example
  * ```ts ignore
@@ -21,5 +24,7 @@ import { FastResponse } from "../src/fast_response.ts";
 export function installFastResponse({ nativeResponse }: { nativeResponse: boolean }): void {
   if (!nativeResponse && globalThis.Response !== (FastResponse as unknown as typeof Response)) {
     globalThis.Response = FastResponse as unknown as typeof Response;
+  } else if (nativeResponse && globalThis.Response === Object.getPrototypeOf(FastResponse.prototype).constructor) {
+    globalThis.Response = typedNativeResponse();
   }
 }

@@ -15,6 +15,7 @@ import { RequestParser, type ParserLimits, type RequestHead } from "./parser.ts"
 import type { ConnectionEvents, PeerInfo, SocketHandle } from "./transport.ts";
 import type { RequestFactory, RequestInfo, RequestParts } from "./request.ts";
 import { errorResponse, HOP_BY_HOP, isSafeHeader } from "./response_head.ts";
+import { reportHopByHop } from "./hop_by_hop.ts";
 import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, isAscii, utf8Length } from "./bytes.ts";
 import { httpDateNow } from "./http_date.ts";
 import { statusText } from "./status_text.ts";
@@ -74,6 +75,8 @@ interface CollectedHeaders {
   declaredLength: number;
   hasDate: boolean;
   hasServer: boolean;
+  /** The hop-by-hop headers the application set (flat name, value), dropped; usually none. */
+  hopByHop: string[] | undefined;
 }
 
 /** Of the final statuses (200 and up: the only ones sent), 204 and 304 carry no body. */
@@ -828,7 +831,7 @@ export class Connection implements ConnectionEvents {
     if (collected.declaredLength >= 0 && collected.declaredLength !== bodyLength && bodyAllowed && head.method !== "HEAD") return false;
     let lines = collected.lines;
     if (collected.declaredLength < 0 && bodyAllowed) lines += `content-length: ${bodyLength}\r\n`;
-    lines += this.#closingLines(exchange, collected.hasDate, collected.hasServer);
+    lines += this.#closingLines(exchange, collected);
     exchange.responseStarted = true;
     exchange.status = status;
     const reason = fast.statusText ? safeReason(fast.statusText) : statusText(status);
@@ -849,15 +852,15 @@ export class Connection implements ConnectionEvents {
 
   /** The application's headers as head lines, without what the server owns; throws on unsafe ones. */
   #collectHeaders(exchange: Exchange, status: number, bodyAllowed: boolean, flat: string[] | undefined, headers: Headers | undefined): CollectedHeaders {
-    const target = exchange.head.target;
-    const logger = this.#config.logger;
     let lines = "";
     let declaredLength = -1;
     let hasDate = false;
     let hasServer = false;
+    let hopByHop: string[] | undefined;
     const add = (name: string, value: string): void => {
       if (HOP_BY_HOP.has(name)) {
-        logger.warning(`Dropped hop-by-hop header "${name}" set by the application for ${target}`);
+        // Reported once the server has chosen framing and keep-alive (#closingLines).
+        (hopByHop ??= []).push(name, value);
         return;
       }
       if (!isSafeHeader(name, value)) {
@@ -878,15 +881,15 @@ export class Connection implements ConnectionEvents {
     } else if (headers !== undefined) {
       for (const [name, value] of headers) add(name, value);
     }
-    return { lines, declaredLength, hasDate, hasServer };
+    return { lines, declaredLength, hasDate, hasServer, hopByHop };
   }
 
   /** Date, Server and Connection lines; decides whether the connection stays open. */
-  #closingLines(exchange: Exchange, hasDate: boolean, hasServer: boolean): string {
+  #closingLines(exchange: Exchange, collected: CollectedHeaders): string {
     const head = exchange.head;
     let lines = "";
-    if (!hasDate) lines += `date: ${httpDateNow()}\r\n`;
-    if (!hasServer && this.#config.ident) lines += `server: ${this.#config.ident}\r\n`;
+    if (!collected.hasDate) lines += `date: ${httpDateNow()}\r\n`;
+    if (!collected.hasServer && this.#config.ident) lines += `server: ${this.#config.ident}\r\n`;
     // The handler answers without having read the body. If it cannot be discarded cheaply (chunked,
     // large, or never sent because no 100 Continue went out), the connection closes: announce it.
     if (exchange.keepAlive && exchange.hasBody && exchange.bodyOpen && !exchange.bodyTouched && !exchange.discarding &&
@@ -895,6 +898,7 @@ export class Connection implements ConnectionEvents {
     }
     if (!exchange.keepAlive) lines += "connection: close\r\n";
     else if (head.minorVersion === 0) lines += "connection: keep-alive\r\n";
+    if (collected.hopByHop !== undefined) reportHopByHop(this.#config.logger, this.#config, collected.hopByHop, exchange.keepAlive, head.target);
     return lines;
   }
 
@@ -908,6 +912,14 @@ export class Connection implements ConnectionEvents {
     }
     const isHead = head.method === "HEAD";
     const bodyAllowed = bodyAllowedFor(status);
+    // Headers, body, then headers again: Bun's Response computes its body's implicit Content-Type
+    // when its headers are first read (and forgets it once the body was taken); a lookalike (srvx's
+    // NodeResponse, h3's on Node) adds it only when it builds the native Response behind its body.
+    let appBody: ReadableStream<Uint8Array> | null = null;
+    if (fast === undefined) {
+      void response.headers;
+      appBody = response.body;
+    }
 
     // Collect the application's headers (once: #writeWhole may have done it), dropping what the server owns.
     const collected = known ?? this.#collectHeaders(exchange, status, bodyAllowed, fast?.headers, fast?.headers === undefined ? response.headers : undefined);
@@ -939,7 +951,7 @@ export class Connection implements ConnectionEvents {
         wholeLength = typeof whole === "string" ? utf8Length(whole) : whole.length;
       }
     } else {
-      const body = response.body;
+      const body = appBody;
       if (body !== null && bodyAllowed) {
         reader = body.getReader();
         ended = false;
@@ -982,7 +994,7 @@ export class Connection implements ConnectionEvents {
         exchange.keepAlive = false; // HTTP/1.0: the end of the body is the end of the connection
       }
     }
-    lines += this.#closingLines(exchange, collected.hasDate, collected.hasServer);
+    lines += this.#closingLines(exchange, collected);
 
     const appReason = fast ? fast.statusText : response.statusText;
     const reason = appReason ? safeReason(appReason) : statusText(status);

@@ -16,6 +16,7 @@
  */
 
 import { isToken } from "./abnf.ts";
+import { implicitContentType, JSON_TYPE, typeNeedsNative } from "./content_type.ts";
 
 const NativeResponse: typeof Response = globalThis.Response;
 const kFast = Symbol("waitress.fastResponse");
@@ -53,13 +54,6 @@ export interface FastParts {
 }
 
 
-function defaultContentType(body: unknown): string | undefined {
-  if (typeof body === "string") return "text/plain;charset=UTF-8";
-  if (body instanceof URLSearchParams) return "application/x-www-form-urlencoded;charset=UTF-8";
-  if (body instanceof Blob && body.type) return body.type;
-  return undefined;
-}
-
 /** Whether the server can send this body without a native Response. */
 function isSimpleBody(body: unknown): boolean {
   return body === null || body === undefined || typeof body === "string" || body instanceof Uint8Array || body instanceof ArrayBuffer;
@@ -94,12 +88,12 @@ export class FastResponse {
     this[kFast] = { body: body ?? null, status, statusText, init: init?.headers, headers: undefined, native: undefined, used: false };
   }
 
-  /** A JSON response, as `Response.json()`. */
+  /** A JSON response, as `Response.json()` (with the runtime's own Content-Type). */
   static json(data: unknown, init?: ResponseInit): Response {
     const body = JSON.stringify(data);
     if (body === undefined) throw new TypeError("Failed to execute 'json' on 'Response': The data is not JSON serializable");
     const headers = new Headers(init?.headers);
-    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+    if (!headers.has("content-type")) headers.set("content-type", JSON_TYPE);
     return new FastResponse(body, { ...init, headers }) as unknown as Response;
   }
 
@@ -122,7 +116,10 @@ export class FastResponse {
     const state = this[kFast];
     if (state.native === undefined) {
       if (state.used) throw new TypeError("Response body is unusable: body has already been read");
-      state.native = new NativeResponse(state.body as BodyInit | null, { status: state.status, statusText: state.statusText, headers: this.headers });
+      // A FormData body's type (its boundary) comes from the native: give it the init headers only.
+      const headers = state.headers ?? (typeNeedsNative(state.body) ? state.init : this.headers);
+      state.native = new NativeResponse(state.body as BodyInit | null, { status: state.status, statusText: state.statusText, headers });
+      void state.native.headers; // Bun computes the implicit type on this first read, and never once the body was taken
     }
     return state.native;
   }
@@ -152,12 +149,13 @@ export class FastResponse {
   get redirected(): boolean {
     return false;
   }
-  /** The headers (a `Headers` built on first use, with the default Content-Type). */
+  /** The headers (a `Headers` built on first use, with the body's implicit Content-Type). */
   get headers(): Headers {
     const state = this[kFast];
     if (state.headers === undefined) {
+      if (state.native !== undefined || typeNeedsNative(state.body)) return state.headers = this.#native().headers;
       const headers = new Headers(state.init);
-      const contentType = defaultContentType(state.body);
+      const contentType = implicitContentType(state.body);
       if (contentType !== undefined && !headers.has("content-type")) headers.set("content-type", contentType);
       state.headers = headers;
     }
@@ -263,7 +261,7 @@ export function takeFastParts(response: Response): FastParts | undefined {
       }
     }
     if (!hasContentType) {
-      const contentType = defaultContentType(state.body);
+      const contentType = implicitContentType(state.body);
       if (contentType !== undefined) headers.push("content-type", contentType);
     }
   }

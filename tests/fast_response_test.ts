@@ -66,10 +66,12 @@ describe("FastResponse default Content-Type", () => {
 });
 
 describe("FastResponse.json", () => {
-  it("serialises with application/json unless a Content-Type is given", async () => {
+  it("serialises with the native Response.json()'s type (application/json; Bun adds ;charset=utf-8) unless a Content-Type is given", async () => {
     const r = FastResponse.json({ a: 1 }, { status: 202 });
     assert.equal(r.status, 202);
-    assert.equal(r.headers.get("content-type"), "application/json");
+    const native = Object.getPrototypeOf(FastResponse.prototype).constructor as typeof Response;
+    assert.equal(r.headers.get("content-type"), native.json(1).headers.get("content-type"));
+    assert.match(r.headers.get("content-type")!, /^application\/json(;charset=utf-8)?$/);
     assert.deepEqual(await r.json(), { a: 1 });
     assert.equal(FastResponse.json([1], { headers: { "content-type": "application/x" } }).headers.get("content-type"), "application/x");
   });
