@@ -807,7 +807,7 @@ export class Connection implements ConnectionEvents {
       // The hot path: a whole string or byte body, written without a promise in sight.
       let collected: CollectedHeaders | undefined;
       if (fast !== undefined && fast.blob === undefined) {
-        collected = this.#collectHeaders(exchange, fast.status, bodyAllowedFor(fast.status), fast.headers, fast.headers === undefined ? response.headers : undefined);
+        collected = this.#collectHeaders(fast.status, bodyAllowedFor(fast.status), fast.headers, fast.headers === undefined ? response.headers : undefined);
         if (this.#writeWhole(exchange, fast, collected)) return;
       }
       this.#writeResponse(exchange, response, fast, collected).catch(fail);
@@ -851,7 +851,7 @@ export class Connection implements ConnectionEvents {
   }
 
   /** The application's headers as head lines, without what the server owns; throws on unsafe ones. */
-  #collectHeaders(exchange: Exchange, status: number, bodyAllowed: boolean, flat: string[] | undefined, headers: Headers | undefined): CollectedHeaders {
+  #collectHeaders(status: number, bodyAllowed: boolean, flat: string[] | undefined, headers: Headers | undefined): CollectedHeaders {
     let lines = "";
     let declaredLength = -1;
     let hasDate = false;
@@ -922,7 +922,7 @@ export class Connection implements ConnectionEvents {
     }
 
     // Collect the application's headers (once: #writeWhole may have done it), dropping what the server owns.
-    const collected = known ?? this.#collectHeaders(exchange, status, bodyAllowed, fast?.headers, fast?.headers === undefined ? response.headers : undefined);
+    const collected = known ?? this.#collectHeaders(status, bodyAllowed, fast?.headers, fast?.headers === undefined ? response.headers : undefined);
     let lines = collected.lines;
     let declaredLength = collected.declaredLength;
 
