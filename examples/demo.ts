@@ -1,5 +1,5 @@
 /**
- * The demo app: `npm start` (Node), `deno run -A examples/demo.ts`, `bun examples/demo.ts`.
+ * The demo app: `npm start` (Node), `deno task start` or `deno run -A examples/demo.ts`, `bun examples/demo.ts`.
  * Serves on the default address, 0.0.0.0:8080 (override with HOST / PORT).
  */
 import { serve, type RequestInfo } from "../mod.ts";
