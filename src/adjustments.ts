@@ -227,15 +227,6 @@ function row(input: SpecInput): SettingSpec {
   });
 }
 
-const PROXY_HEADERS = [
-  "x-forwarded-for",
-  "x-forwarded-host",
-  "x-forwarded-proto",
-  "x-forwarded-port",
-  "x-forwarded-by",
-  "forwarded",
-] as const;
-
 /** A proxy header name `trustedProxyHeaders` accepts.
  *
  * @example
@@ -243,7 +234,23 @@ const PROXY_HEADERS = [
  * const h: ProxyHeader = "x-forwarded-proto";
  * ```
  */
-export type ProxyHeader = (typeof PROXY_HEADERS)[number];
+export type ProxyHeader =
+  | "x-forwarded-for"
+  | "x-forwarded-host"
+  | "x-forwarded-proto"
+  | "x-forwarded-port"
+  | "x-forwarded-by"
+  | "forwarded";
+
+// In documentation order (error messages list them so).
+const PROXY_HEADERS: readonly ProxyHeader[] = [
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-forwarded-by",
+  "forwarded",
+];
 
 /** `trustedProxyHeaders` as text: one name (completed by editors), or several separated by spaces
  * or commas, in any case (checked at run time).
