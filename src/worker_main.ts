@@ -305,6 +305,13 @@ export class WorkerServer {
     let status = fast ? fast.status : response.status;
     if (status === 0 && response.type === "error") status = 500; // Response.error(), as the connection does
     const statusText = (fast ? fast.statusText : response.statusText) ?? "";
+    // Headers, body, then headers again, as the connection does: Bun computes a body's implicit
+    // Content-Type when headers are first read; a lookalike (srvx's NodeResponse) only once its body is built.
+    let stream: ReadableStream<unknown> | null = null;
+    if (fast === undefined) {
+      void response.headers;
+      stream = response.body;
+    }
     let headers = fast?.headers;
     if (headers === undefined) {
       headers = [];
@@ -317,7 +324,6 @@ export class WorkerServer {
       this.#finish(task, head(body, true), transferOf(body));
       return;
     }
-    const stream = response.body;
     if (stream === null) {
       this.#finish(task, head(null, true));
       return;

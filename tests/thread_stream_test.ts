@@ -16,6 +16,13 @@ for (const threads of [0, 1]) {
     before(async () => (s = await startServer(APP as unknown as Parameters<typeof startServer>[0], { threads })));
     after(() => s.close());
 
+    it("sends the implicit Content-Type of a lookalike response that builds its body lazily (srvx, h3)", async () => {
+      const { response } = await exchange(s.port, "GET /lookalike HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(response.status, 200);
+      assert.equal(response.text, "q=a+b");
+      assert.equal(response.header("content-type"), "application/x-www-form-urlencoded;charset=UTF-8");
+    });
+
     it("sends the head and the first event at once while the app waits 4 s for the next", async () => {
       const client = new RawClient(s.port);
       try {
