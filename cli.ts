@@ -3,7 +3,7 @@
  * The `waitress-serve` command: serves a Fetch handler exported by a module.
  *
  * ```sh
- * npx waitress-serve --listen=127.0.0.1:8080 ./dist/app.js:default   # Node (built JS)
+ * npx waitress-ts --listen=127.0.0.1:8080 ./dist/app.js:default      # Node (built JS)
  * deno run -A <pkg>/cli.ts --port=8080 ./app.ts:app.fetch            # Deno
  * bun <pkg>/cli.ts --config app.ini                                  # Bun
  * ```
@@ -20,18 +20,22 @@
  */
 
 import process from "node:process";
+import { readFileSync } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { runCli, type CliEnv, type ModuleTarget } from "./src/cli_main.ts";
+import { runCli, type CliEnv, type ModuleTarget, type StopSignal } from "./src/cli_main.ts";
 
 /** The slice of the Deno namespace this file uses. */
 interface DenoLike {
   args: string[];
   cwd(): string;
   exit(code: number): never;
-  addSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  addSignalListener(signal: StopSignal, handler: () => void): void;
+  unrefTimer(id: number): void;
+  readonly ppid: number;
+  env: { get(name: string): string | undefined };
   stdout: { writeSync(data: Uint8Array): number };
   stderr: { writeSync(data: Uint8Array): number };
 }
@@ -84,6 +88,52 @@ function importModule(target: ModuleTarget): Promise<Record<string, unknown>> {
   return importPackage(target.specifier, target.fromDir);
 }
 
+/** The parent pid of `pid`, from /proc (Linux); undefined where there is no /proc or it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")".
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 1).trim().split(" ")[1]);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command of `pid` (Linux), its first words only ("npm exec waitress-serve"), or "". */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split(/[\0 ]/).filter((w) => w !== "").slice(0, 3).join(" ");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Calls `handler` once the process that started this one has ended. An orphan is adopted by init (or
+ * a subreaper), so its parent pid changes: polled twice a second. When the parent is the `sh -c` npm
+ * runs the bin through, npm (the grandparent) is watched too: a SIGKILLed npm leaves the shell waiting.
+ */
+function watchParent(handler: (parent: string) => void): void {
+  const ppid = (): number => (deno ? deno.ppid : process.ppid);
+  const parent = ppid();
+  if (parent <= 1) return; // started by init (or a container's PID 1): nothing to outlive
+  const shell = /^(?:\S*\/)?(?:sh|dash|bash|ash|zsh)$/.test(commandOf(parent).split(" ")[0] ?? "");
+  const grandparent = shell ? parentOf(parent) : undefined;
+  const name = commandOf(grandparent !== undefined && grandparent > 1 ? grandparent : parent);
+  const timer = setInterval(() => {
+    const gone = ppid() !== parent ||
+      (grandparent !== undefined && grandparent > 1 && parentOf(parent) !== grandparent);
+    if (!gone) return;
+    clearInterval(timer);
+    const pid = grandparent !== undefined && grandparent > 1 ? grandparent : parent;
+    handler(`pid ${pid}${name ? `, ${name}` : ""}`);
+  }, 500);
+  // The watch alone must not keep the process alive (the server does, while it runs).
+  if (deno) deno.unrefTimer(timer as unknown as number);
+  else (timer as unknown as { unref?(): void }).unref?.();
+}
+
 function exitAfterFlush(code: number): void {
   if (deno) deno.exit(code);
   // Let piped stdout/stderr drain before the process ends.
@@ -106,9 +156,17 @@ const env: CliEnv = {
     try {
       deno.addSignalListener(signal, handler);
     } catch {
-      // Deno on Windows has no SIGTERM; Ctrl-C (SIGINT) still works.
+      // Deno on Windows has no SIGTERM or SIGHUP; Ctrl-C (SIGINT) still works.
     }
   },
+  getEnv: (name) => {
+    try {
+      return deno ? deno.env.get(name) : process.env[name];
+    } catch {
+      return undefined; // Deno without --allow-env
+    }
+  },
+  onParentExit: watchParent,
   logger: console,
 };
 

@@ -240,8 +240,9 @@ function moduleUrlOf(app: AppModule): string {
 
 /**
  * Serves an app (Waitress's `serve`): listens on `host`:`port` (default `0.0.0.0:8080`) or the
- * `listen` list, logs `Serving on http://HOST:PORT` at info level, and keeps the process alive
- * until `server.close()`.
+ * `listen` list, logs `Serving on http://HOST:PORT` (its `logLevel` defaults to `info`, so the line
+ * shows, as Waitress's `serve()` prints it; {@linkcode createServer} defaults to `warning`), and keeps
+ * the process alive until `server.close()`.
  *
  * @example
  * ```ts ignore
@@ -251,7 +252,8 @@ function moduleUrlOf(app: AppModule): string {
  * ```
  */
 export function serve(app: App | AppModule, options: ServeOptions = {}): Server {
-  return createServer(app, options);
+  // A newcomer must see that it listens; createServer() stays quiet for libraries and tests.
+  return createServer(app, options.logLevel === undefined ? { ...options, logLevel: "info" } : options);
 }
 
 

@@ -18,6 +18,7 @@ import { concatBytes, isAscii } from "../src/bytes.ts";
 import { nodeRuntime } from "./node.ts";
 import { Lingering } from "./linger.ts";
 import { ListenerReport, listenerName } from "./accept.ts";
+import { listenError, tcpWhere } from "./listen_error.ts";
 
 interface BunSocket {
   data: BunSocketHandle;
@@ -294,7 +295,13 @@ export const bunRuntime: Runtime = {
   listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
     // Bun accepts in native code: accept errors never reach JavaScript (out of descriptors, it retries by itself).
     const report = new ListenerReport(events, `${host}:${port}`);
-    const listener = bun().listen({ hostname: host, port, socket: handlers(onAccept, undefined, report), allowHalfOpen: true, ipv6Only: host.includes(":"), backlog });
+    let listener: BunListener;
+    try {
+      listener = bun().listen({ hostname: host, port, socket: handlers(onAccept, undefined, report), allowHalfOpen: true, ipv6Only: host.includes(":"), backlog });
+    } catch (error) {
+      // Bun's own words ("Failed to listen at 127.0.0.1") name no port.
+      return Promise.reject(listenError(error, tcpWhere(host, port)));
+    }
     report.where = listenerName({ transport: "tcp", hostname: host, port: listener.port ?? port });
     return Promise.resolve(toListener(listener, "tcp", host, listener.port ?? port));
   },
@@ -302,7 +309,12 @@ export const bunRuntime: Runtime = {
     // Reuse Node's stale-socket check and chmod through Bun's node: compatibility.
     const { removeStaleSocket, chmodPath } = await import("./node_unix.ts");
     await removeStaleSocket(path);
-    const listener = bun().listen({ unix: path, socket: handlers(onAccept, path, new ListenerReport(events, `unix:${path}`)), allowHalfOpen: true });
+    let listener: BunListener;
+    try {
+      listener = bun().listen({ unix: path, socket: handlers(onAccept, path, new ListenerReport(events, `unix:${path}`)), allowHalfOpen: true });
+    } catch (error) {
+      throw listenError(error, `unix:${path}`);
+    }
     await chmodPath(path, perms);
     return toListener(listener, "unix", path, 0);
   },

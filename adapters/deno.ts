@@ -17,6 +17,7 @@ import { openAppend } from "./node_file.ts";
 import { concatBytes } from "../src/bytes.ts";
 import { Lingering } from "./linger.ts";
 import { acceptLoop, ListenerReport, listenerName } from "./accept.ts";
+import { listenError, tcpWhere } from "./listen_error.ts";
 
 interface DenoAddr {
   transport: string;
@@ -270,7 +271,13 @@ export const denoRuntime: Runtime = {
   setup: installFastResponse,
   openAppend,
   listenTcp(host: string, port: number, _backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
-    const listener = deno().listen({ hostname: host, port, transport: "tcp" });
+    let listener: DenoListener;
+    try {
+      listener = deno().listen({ hostname: host, port, transport: "tcp" });
+    } catch (error) {
+      // Deno's own words ("Address already in use (os error 98)") name no address.
+      return Promise.reject(listenError(error, tcpWhere(host, port)));
+    }
     const addr = listener.addr;
     return Promise.resolve(serveListener(listener, { transport: "tcp", hostname: addr.hostname ?? host, port: addr.port ?? port }, onAccept, undefined, events));
   },
@@ -296,7 +303,12 @@ export const denoRuntime: Runtime = {
       if (live) throw new Error(`Cannot listen on unix socket "${path}": another server is listening on it`);
       await api.remove(path);
     }
-    const listener = api.listen({ transport: "unix", path });
+    let listener: DenoListener;
+    try {
+      listener = api.listen({ transport: "unix", path });
+    } catch (error) {
+      throw listenError(error, `unix:${path}`);
+    }
     await api.chmod(path, perms);
     return serveListener(listener, { transport: "unix", hostname: path, port: 0 }, onAccept, path, events);
   },

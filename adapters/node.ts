@@ -17,6 +17,7 @@ import { installFastResponse } from "./fast_globals.ts";
 import { openAppend } from "./node_file.ts";
 import { Lingering } from "./linger.ts";
 import { ListenerReport, listenerName } from "./accept.ts";
+import { listenError, tcpWhere } from "./listen_error.ts";
 
 const lingering = new Lingering<net.Socket>((socket) => socket.destroy(), (timer) => timer.unref());
 
@@ -186,11 +187,13 @@ function onServerError(server: net.Server, report: ListenerReport, error: Error)
   report.failed(error);
 }
 
-function listen(server: net.Server, options: net.ListenOptions, address: () => BoundAddress, report: (bound: BoundAddress) => void): Promise<Listener> {
+function listen(server: net.Server, options: net.ListenOptions, where: string, address: () => BoundAddress, report: (bound: BoundAddress) => void): Promise<Listener> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    // The same words as on Deno and Bun (adapters/listen_error.ts).
+    const fail = (error: unknown) => reject(listenError(error, where));
+    server.once("error", fail);
     server.listen(options, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       const bound = address();
       report(bound);
       resolve({
@@ -221,7 +224,7 @@ export const nodeRuntime: Runtime = {
     const report = new ListenerReport(events, `${host}:${port}`);
     // noDelay here is set by Node on the new handle, before any JavaScript socket code runs.
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => wire(socket, onAccept, bound, report));
-    return listen(server, { host, port, backlog, ipv6Only: host.includes(":") }, () => {
+    return listen(server, { host, port, backlog, ipv6Only: host.includes(":") }, tcpWhere(host, port), () => {
       const a = server.address() as net.AddressInfo;
       bound.host = a.address;
       bound.port = a.port;
@@ -236,7 +239,7 @@ export const nodeRuntime: Runtime = {
     const peer: PeerInfo = { remoteAddress: "", remotePort: 0, localAddress: path, localPort: 0, unix: true };
     const report = new ListenerReport(events, `unix:${path}`);
     const server = net.createServer({ allowHalfOpen: true }, (socket) => wire(socket, onAccept, peer, report));
-    const listener = await listen(server, { path, backlog }, () => ({ transport: "unix", hostname: path, port: 0 }), () => {
+    const listener = await listen(server, { path, backlog }, `unix:${path}`, () => ({ transport: "unix", hostname: path, port: 0 }), () => {
       server.on("error", (error) => onServerError(server, report, error));
     });
     await chmodPath(path, perms);

@@ -386,8 +386,9 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     help: "Bytes of pipelined input read ahead while a request is served; beyond it the server stops " +
       "reading from that client until the request is done." }),
   // ---- Logging
+  // createServer() keeps "warning" (a building block stays quiet); serve() and the CLI use "info".
   row({ name: "logLevel", kind: "choice", default: "warning", choices: LOG_LEVELS, group: "Logging",
-    origin: "extension", help: "Minimum level of messages the server logs: debug, info, warning or error." }),
+    defaultText: "info (createServer(): warning)", origin: "extension", help: "Minimum level of messages the server logs: debug, info, warning or error." }),
   row({ name: "accessLog", kind: "boolOrString", default: false, group: "Logging", origin: "extension",
     help: "Log one line per request: true for the server's log output, or a file path." }),
   row({ name: "accessLogFormat", kind: "string", default: "combined", group: "Logging", origin: "extension",
@@ -581,7 +582,21 @@ function show(value: unknown): string {
 }
 
 /** How error messages name a setting while {@link resolveSettings} runs (it is synchronous). */
-let nameOf: (name: keyof Settings) => string = (name) => JSON.stringify(name);
+const serveName = (name: keyof Settings): string => JSON.stringify(name);
+let nameOf: (name: keyof Settings) => string = serveName;
+
+/** A setting named inside a hint ("set X to ..."): `--flag` on the command line, `"snake_key"` in a
+ * config file, the bare option name for `serve()`. */
+function hintName(name: keyof Settings): string {
+  return nameOf === serveName ? name : nameOf(name);
+}
+
+/** `name` set to `value`, written as the user would write it: `--listen=V`, `listen = V` or `listen: "V"`. */
+function assignment(name: keyof Settings, value: string): string {
+  if (nameOf === serveName) return `${name}: ${JSON.stringify(value)}`;
+  const named = nameOf(name);
+  return named.startsWith("--") ? `${named}=${value}` : `${named.replace(/^"|"$/g, "")} = ${value}`;
+}
 
 function bad(spec: SettingSpec, value: unknown, expected: string): TypeError {
   return new TypeError(`Invalid value ${show(value)} for setting ${nameOf(spec.name)}: expected ${expected}`);
@@ -826,7 +841,7 @@ function castListen(spec: SettingSpec, value: unknown, defaultPort: number): Lis
 
 function trustedProxyEntry(entry: string): string {
   const fail = (why: string) =>
-    new TypeError(`Invalid trustedProxy entry ${JSON.stringify(entry)}: ${why}; use IP addresses, CIDR ` +
+    new TypeError(`Invalid ${hintName("trustedProxy")} entry ${JSON.stringify(entry)}: ${why}; use IP addresses, CIDR ` +
       'ranges such as "10.0.0.0/8" or "fd00::/8", "*" or "localhost"');
   if (entry === "*" || entry === "localhost") return entry;
   const slash = entry.indexOf("/");
@@ -858,7 +873,7 @@ function castTrustedProxy(spec: SettingSpec, value: unknown): string | undefined
     for (const e of item.split(/[\s,]+/)) if (e !== "") entries.push(trustedProxyEntry(e));
   }
   if (entries.length > 1 && entries.includes("*")) {
-    throw new TypeError('Invalid trustedProxy: "*" trusts every peer and cannot be combined with other entries');
+    throw new TypeError(`Invalid ${hintName("trustedProxy")}: "*" trusts every peer and cannot be combined with other entries`);
   }
   return entries.length === 0 ? undefined : [...new Set(entries)].join(" ");
 }
@@ -876,7 +891,7 @@ function castProxyHeaders(spec: SettingSpec, value: unknown): Set<string> {
       if (name === "") continue;
       const lower = name.toLowerCase();
       if (!(PROXY_HEADERS as readonly string[]).includes(lower)) {
-        throw new RangeError(`Unknown trustedProxyHeaders value ${JSON.stringify(name)}: use ` +
+        throw new RangeError(`Unknown ${hintName("trustedProxyHeaders")} value ${JSON.stringify(name)}: use ` +
           `${PROXY_HEADERS.slice(0, -1).join(", ")}, or forwarded`);
       }
       out.add(lower);
@@ -1006,7 +1021,7 @@ function resolve(options: RawSettingOptions): { settings: Settings; warnings: st
   const hostPort: keyof Settings = hostGiven ? "host" : "port";
 
   if (listenGiven && (hostGiven || portGiven)) {
-    throw exclusive("listen", hostPort, 'put the host and port into the listen entries instead, e.g. listen: "127.0.0.1:8080"');
+    throw exclusive("listen", hostPort, `put the host and port into the listen entries instead, e.g. ${assignment("listen", "127.0.0.1:8080")}`);
   }
   if (listenGiven && socketsGiven) {
     throw exclusive("listen", "sockets", "pre-bound sockets replace the listen addresses; pass one or the other");
@@ -1040,23 +1055,23 @@ function resolve(options: RawSettingOptions): { settings: Settings; warnings: st
     const where = listenGiven ? `listen entry for ${JSON.stringify(a.host)}` : `host ${JSON.stringify(a.host)}`;
     if (family === 4 && !s.ipv4) {
       throw new TypeError(`The ${where} is an IPv4 address but setting ${nameOf("ipv4")} is false: use an IPv6 address ` +
-        'such as "::", "*", or enable ipv4');
+        `such as "::", "*", or enable ${hintName("ipv4")}`);
     }
     if (family === 6 && !s.ipv6) {
       throw new TypeError(`The ${where} is an IPv6 address but setting ${nameOf("ipv6")} is false: use an IPv4 address ` +
-        'such as "0.0.0.0", "*", or enable ipv6');
+        `such as "0.0.0.0", "*", or enable ${hintName("ipv6")}`);
     }
   }
 
   // Proxy settings (Waitress semantics, plus address lists and CIDR ranges).
   if (s.trustedProxy === undefined) {
     if (given.has("trustedProxyCount") && s.trustedProxyCount !== undefined) {
-      throw new TypeError(`Setting ${nameOf("trustedProxyCount")} has no meaning without ${nameOf("trustedProxy")}: set trustedProxy ` +
-        "to your proxy's address, or remove trustedProxyCount");
+      throw new TypeError(`Setting ${nameOf("trustedProxyCount")} has no meaning without ${nameOf("trustedProxy")}: set ` +
+        `${hintName("trustedProxy")} to your proxy's address, or remove ${hintName("trustedProxyCount")}`);
     }
     if (s.trustedProxyHeaders.size > 0) {
       throw new TypeError(`Setting ${nameOf("trustedProxyHeaders")} has no meaning without ${nameOf("trustedProxy")}: set ` +
-        "trustedProxy to your proxy's address, or remove trustedProxyHeaders");
+        `${hintName("trustedProxy")} to your proxy's address, or remove ${hintName("trustedProxyHeaders")}`);
     }
   } else {
     s.trustedProxyCount ??= 1;
@@ -1174,6 +1189,8 @@ export interface CliArgs {
   app?: string;
   call: boolean;
   help: boolean;
+  /** `--version` was given. */
+  version: boolean;
   config?: string;
   /** Further applications given; the runner reports "Specify one application only" when non-empty. */
   extraApps: string[];
@@ -1181,7 +1198,7 @@ export interface CliArgs {
 
 const flagTakesNoValue = (spec: SettingSpec) => spec.kind === "bool";
 const flagIsNegatable = (spec: SettingSpec) => spec.kind === "bool" || spec.kind === "boolOrString";
-const RUNNER_FLAGS = ["help", "call", "app", "config"];
+const RUNNER_FLAGS = ["help", "version", "call", "app", "config"];
 
 function unknownFlag(arg: string): CliError {
   const name = arg.replace(/^-+/, "").split("=")[0]!;
@@ -1193,7 +1210,7 @@ function unknownFlag(arg: string): CliError {
 /** Parses `waitress-serve` arguments (without the program name). Pure: no process access.
  * Accepts `--name=value` and `--name value`, booleans as `--flag` / `--no-flag`, repeated list
  * flags (`--listen`) accumulating, `--app=MODULE:EXPORT` or a positional `MODULE:EXPORT`,
- * `--call`, `--help`/`-h`, `--config FILE`, and `--` to end options. Values are not validated
+ * `--call`, `--help`/`-h`, `--version`, `--config FILE`, and `--` to end options. Values are not validated
  * here (that is {@link resolveSettings}'s job); malformed usage throws {@link CliError}.
  *
  * @example
@@ -1207,6 +1224,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const apps: string[] = [];
   let call = false;
   let help = false;
+  let version = false;
   let config: string | undefined;
   let onlyPositional = false;
 
@@ -1249,6 +1267,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
       call = true;
       continue;
     }
+    if (name === "version") {
+      noValue();
+      version = true;
+      continue;
+    }
     if (name === "app") {
       apps.push(takeValue());
       continue;
@@ -1287,7 +1310,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       options[spec.name] = takeValue();
     }
   }
-  const result: CliArgs = { options, call, help, extraApps: apps.slice(1) };
+  const result: CliArgs = { options, call, help, version, extraApps: apps.slice(1) };
   if (apps.length > 0) result.app = apps[0]!;
   if (config !== undefined) result.config = config;
   return result;
@@ -1307,7 +1330,7 @@ export function splitAppSpec(spec: string): { module: string; exportName: string
   const module = at > 0 ? spec.slice(0, at) : "";
   const exportName = at > 0 ? spec.slice(at + 1) : "";
   if (module === "" || !/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(exportName) || /^[A-Za-z]$/.test(module)) {
-    throw new CliError(`Malformed application ${JSON.stringify(spec)}: expected MODULE:EXPORT, e.g. ./app.ts:default`);
+    throw new CliError(`Malformed application ${JSON.stringify(spec)}: expected MODULE[:EXPORT] with EXPORT a name or a dotted path, e.g. ./app.ts or ./app.ts:app.fetch`);
   }
   return { module, exportName };
 }
@@ -1333,8 +1356,35 @@ function flagUsage(spec: SettingSpec): string {
   return `--${spec.flag}=${spec.metavar}`;
 }
 
-/** The `--help` text: usage, runner options, and every CLI setting with its default and help,
- * generated from {@link SETTINGS}.
+/** The log level of `waitress-serve` when neither the command line nor a config file sets one:
+ * `info`, so the `Serving on` lines show (the settings table's default is `createServer()`'s).
+ *
+ * @example
+ * ```ts
+ * CLI_LOG_LEVEL; // "info"
+ * ```
+ */
+export const CLI_LOG_LEVEL: LogLevel = "info";
+
+// Settings named in help text as the command line spells them (`unixSocket` -> `--unix-socket`).
+const CLI_SPECS = SETTINGS.filter((s) => s.cli);
+const CAMEL_NAMES = new RegExp(`\\b(${CLI_SPECS.filter((s) => /[A-Z]/.test(s.name)).map((s) => s.name)
+  .sort((a, b) => b.length - a.length).join("|")})\\b`, "g");
+
+/** A setting's help as `--help` shows it: other settings named by their --flag; in "Not combinable
+ * with ..." lists, settings that have no flag (`sockets`) left out. */
+function helpForCli(text: string): string {
+  const flag = (name: string) => `--${BY_NAME.get(name)!.flag}`;
+  return text
+    .replace(/Not combinable with ([^.]*)\./g, (_, list: string) => {
+      const names = list.split(/, | or /).filter((n) => BY_FLAG.has(BY_NAME.get(n)?.flag ?? "")).map(flag);
+      return `Not combinable with ${names.slice(0, -1).join(", ")}${names.length > 1 ? " or " : ""}${names.at(-1)}.`;
+    })
+    .replace(CAMEL_NAMES, (name) => flag(name));
+}
+
+/** The `--help` text: usage, runner options, every CLI setting with its default and help (other
+ * settings named by their --flag), exit codes and signals; generated from {@link SETTINGS}.
  *
  * @example
  * ```ts
@@ -1342,36 +1392,45 @@ function flagUsage(spec: SettingSpec): string {
  * ```
  */
 export function cliHelp(program = "waitress-serve"): string {
+  const option = (usage: string, text: string) => [`  ${usage}`, wrap(text, 78, "        ")];
   const out: string[] = [
     "Usage:",
     "",
-    `    ${program} [OPTIONS] MODULE:EXPORT`,
+    `    ${program} [OPTIONS] MODULE[:EXPORT]`,
+    `    ${program} --config FILE [OPTIONS] [MODULE[:EXPORT]]`,
     "",
-    "Serves the Fetch handler exported as EXPORT from MODULE (a file path or package name).",
-    `Settings may also come from --config FILE (an ini file with a [server:main] section using the`,
-    "snake_case names); command-line options override the file.",
+    "Serves the Fetch handler exported as EXPORT (default: the default export) from MODULE (a file",
+    "path or package name). Settings may also come from --config FILE (an ini file with a",
+    "[server:main] section using the snake_case names); command-line options override the file.",
     "",
     "Runner options:",
     "",
-    "  --help, -h",
-    wrap("Show this information.", 78, "        "),
-    "  --app=MODULE:EXPORT",
-    wrap("The application; the same as the positional MODULE:EXPORT.", 78, "        "),
-    "  --call",
-    wrap("Call the export (a factory) to get the handler.", 78, "        "),
-    "  --config=FILE",
-    wrap("Read settings from the [server:main] section of an ini file.", 78, "        "),
+    ...option("--help, -h", "Show this information."),
+    ...option("--version", "Print the version and exit."),
+    ...option("--app=MODULE[:EXPORT]", "The application; the same as the positional MODULE[:EXPORT]."),
+    ...option("--call", "Call the export (a factory) to get the handler."),
+    ...option("--config=FILE", "Read settings from the [server:main] section of an ini file."),
   ];
-  let group = "";
-  for (const spec of SETTINGS) {
-    if (!spec.cli) continue;
-    if (spec.group !== group) {
-      group = spec.group;
-      out.push("", `${group}:`, "");
+  // Grouped by heading, each group once, in the order the headings first appear.
+  const groups = [...new Set(CLI_SPECS.map((s) => s.group))];
+  for (const group of groups) {
+    out.push("", `${group}:`, "");
+    for (const spec of CLI_SPECS.filter((s) => s.group === group)) {
+      const dflt = spec.name === "logLevel" ? CLI_LOG_LEVEL
+        : spec.default === true ? "on" : spec.default === false ? "off" : spec.defaultText;
+      out.push(...option(flagUsage(spec), helpForCli(`${spec.help} Default: ${dflt}.`)));
     }
-    const dflt = spec.default === true ? "on" : spec.default === false ? "off" : spec.defaultText;
-    out.push(`  ${flagUsage(spec)}`, wrap(`${spec.help} Default: ${dflt}.`, 78, "        "));
   }
+  out.push(
+    "",
+    "Signals and exit codes:",
+    "",
+    wrap("SIGINT, SIGTERM and SIGHUP stop the server gracefully (in-flight requests get up to " +
+      "--shutdown-timeout seconds) and exit 0; a second signal exits at once with 1. Started by npm " +
+      "(npx, npm exec, npm start), the server also stops gracefully when npm ends, because npm does " +
+      "not pass signals on. Exit 1: a usage error (printed with the usage), an app that fails to " +
+      "import or whose factory fails (printed with its stack), or a listener that cannot be bound.", 78, "  "),
+  );
   return out.join("\n") + "\n";
 }
 

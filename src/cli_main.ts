@@ -10,12 +10,34 @@
 import { createServer, toHandler, type App, type ServeOptions } from "../mod.ts";
 import type { FetchHandler } from "./connection.ts";
 import type { Server } from "./server.ts";
-import { CliError, cliHelp, parseCliArgs, resolveSettings, SETTINGS, splitAppSpec, type Settings } from "./adjustments.ts";
+import { CLI_LOG_LEVEL, CliError, cliHelp, parseCliArgs, resolveSettings, SETTINGS, splitAppSpec, type Settings } from "./adjustments.ts";
 import { parseIni, settingsFromIni } from "./ini.ts";
 import { Logger, type LogLevel, type LogSink } from "./logger.ts";
+import { VERSION } from "./version.ts";
 
 /** The program name used in usage and help text. */
 const PROGRAM = "waitress-serve";
+
+/** The signals that stop the server gracefully. SIGHUP too: Waitress gives it no meaning, and a
+ * server that died at once with 129 and no log line (the runtime's default) was a surprise. */
+export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** A failure of the app itself (its module threw while being imported, its factory threw): not a
+ * usage error, so it is printed with the cause's stack and without the usage lines.
+ *
+ * @example
+ * ```ts
+ * throw new AppFailure('Importing "app.mjs" failed: boom', new Error("boom"));
+ * ```
+ */
+export class AppFailure extends Error {
+  override name = "AppFailure";
+  /** A failure whose one-line `message` says what failed; `cause` is what the app threw. */
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+  }
+}
 
 /** The usage lines printed after every usage error (the full text is `--help`).
  *
@@ -80,7 +102,12 @@ export interface CliEnv {
   /** Ends the program with `code` (a fake may record it and return). */
   exit(code: number): void;
   /** Calls `handler` whenever the process receives `signal`. */
-  onSignal(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  onSignal(signal: StopSignal, handler: () => void): void;
+  /** The value of an environment variable, or undefined (without it: none is set). */
+  getEnv?(name: string): string | undefined;
+  /** Calls `handler` once when the process that started this one has ended (polled; without it:
+   * never). `handler` gets a description of that process for the log, e.g. `pid 4242`. */
+  onParentExit?(handler: (parent: string) => void): void;
   /** Where the server's log lines go (console-like). */
   logger: LogSink;
 }
@@ -95,6 +122,7 @@ export interface CliEnv {
  */
 export type CliPlan =
   | { kind: "help"; text: string }
+  | { kind: "version"; text: string }
   | {
     kind: "serve";
     /** The handler to serve. */
@@ -125,7 +153,7 @@ const LISTENING = ["host", "port", "listen", "unixSocket"] as const;
  */
 export function parseAppRef(ref: string): { module: string; exportPath: string[] } {
   if (ref.trim() === "") {
-    throw new CliError('The application is empty: give MODULE:EXPORT, e.g. ./app.ts:default');
+    throw new CliError("The application is empty: give MODULE[:EXPORT], e.g. ./app.mjs or ./app.ts:handler");
   }
   const at = ref.lastIndexOf(":");
   const before = ref.slice(0, at);
@@ -202,6 +230,35 @@ async function moduleTarget(module: string, baseDir: string, env: CliEnv): Promi
   return { kind: "package", specifier: module, fromDir: baseDir };
 }
 
+/** What an app threw, for the terminal: its stack (which names the file and line), then its causes. */
+export function describeThrown(error: unknown): string {
+  const lines: string[] = [];
+  const seen = new Set<unknown>();
+  for (let e: unknown = error, depth = 0; depth < 5 && !seen.has(e); depth++) {
+    seen.add(e);
+    const prefix = depth === 0 ? "" : "Caused by: ";
+    if (!(e instanceof Error)) {
+      lines.push(`${prefix}${depth === 0 ? "The app threw a non-Error value: " : ""}${describeValueShort(e)}`);
+      break;
+    }
+    const head = `${e.name}: ${e.message}`;
+    const stack = typeof e.stack === "string" && e.stack !== "" ? e.stack.replace(/\s+$/, "") : head;
+    // V8 and JavaScriptCore start the stack with "Name: message"; where it does not, say it first.
+    lines.push(prefix + (stack.includes(e.message) ? stack : `${head}\n${stack}`));
+    if (e.cause === undefined) break;
+    e = e.cause;
+  }
+  return lines.join("\n") + "\n";
+}
+
+function describeValueShort(value: unknown): string {
+  try {
+    return typeof value === "string" ? JSON.stringify(value) : String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "unknown error";
@@ -230,7 +287,8 @@ async function importApp(module: string, target: ModuleTarget, env: CliEnv): Pro
     if (target.kind === "package" && missing) {
       throw new CliError(`Module ${JSON.stringify(module)} not found: ${line}`);
     }
-    throw new CliError(`Importing ${JSON.stringify(module)} failed: ${line}`);
+    // The module was found and its own code failed: the command line is fine, the stack tells where.
+    throw new AppFailure(`Importing ${JSON.stringify(module)} failed: ${line}`, error);
   }
 }
 
@@ -277,7 +335,7 @@ async function loadHandler(ref: string, baseDir: string, call: boolean, env: Cli
     try {
       app = await (exported as () => unknown)();
     } catch (error) {
-      throw new CliError(`Calling ${name.charAt(0).toLowerCase()}${name.slice(1)} (--call) failed: ${firstLine(error)}`);
+      throw new AppFailure(`Calling ${name.charAt(0).toLowerCase()}${name.slice(1)} (--call) failed: ${firstLine(error)}`, error);
     }
     try {
       return toHandler(app as App);
@@ -331,6 +389,7 @@ async function readConfig(
 export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> {
   const cli = parseCliArgs(argv);
   if (cli.help) return { kind: "help", text: cliHelp(PROGRAM) };
+  if (cli.version) return { kind: "version", text: `${PROGRAM} (@waitress/core) ${VERSION}\n` };
   if (cli.extraApps.length > 0) {
     const all = [cli.app!, ...cli.extraApps].map((a) => JSON.stringify(a)).join(", ");
     throw new CliError(`Specify one application only; got ${all}`);
@@ -346,7 +405,7 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
     // Repeated list flags arrive as arrays; settings take space-separated text.
     options[name] = Array.isArray(value) ? value.join(" ") : value;
   }
-  options.logLevel ??= config?.logLevel ?? "info";
+  options.logLevel ??= config?.logLevel ?? CLI_LOG_LEVEL;
 
   // Validate before importing anything: a bad setting is cheaper to report than a bad module.
   // Errors name a setting as the user wrote it: its key when it came from the config file, else
@@ -369,8 +428,8 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
     app = config.app;
     baseDir = config.dir;
   } else {
-    throw new CliError(`No application given: pass MODULE:EXPORT, e.g. ./app.ts:default` +
-      (cli.config !== undefined ? `, or set "app = MODULE:EXPORT" in [server:main] of ${JSON.stringify(cli.config)}` : ""));
+    throw new CliError(`No application given: pass MODULE[:EXPORT], e.g. ./app.mjs or ./app.ts:handler` +
+      (cli.config !== undefined ? `, or set "app = MODULE[:EXPORT]" in [server:main] of ${JSON.stringify(cli.config)}` : ""));
   }
   // Loading it here too validates the export before any worker starts.
   const handler = await loadHandler(app, baseDir, cli.call, env);
@@ -395,11 +454,26 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
   return plan;
 }
 
-/** Runs `waitress-serve`: prints help or serves the app until SIGINT/SIGTERM, then closes the
- * server gracefully and exits 0 (a second signal exits at once with 1). Usage errors print
- * `Error: <reason>` and the usage lines to stderr and exit 1; a listener that cannot be bound
- * prints `Error: <reason>` and exits 1, and so does a server that stops by itself (a listener failed).
- * Resolves to the running server, or `undefined` when the program ended (or is ending) instead.
+/** Whether npm started this process (`npx`, `npm exec`, `npm start`, `npm run`): npm runs the bin
+ * through `sh -c` and does not pass signals on, so a SIGTERM to npm would leave the server running.
+ *
+ * @example
+ * ```ts ignore
+ * startedByNpm(env); // true under `npx waitress-serve app.mjs`
+ * ```
+ */
+export function startedByNpm(env: CliEnv): boolean {
+  return env.getEnv?.("npm_command") !== undefined || env.getEnv?.("npm_lifecycle_event") !== undefined;
+}
+
+/** Runs `waitress-serve`: prints help or the version, or serves the app until SIGINT, SIGTERM or
+ * SIGHUP (or, when npm started it, until npm ends), then closes the server gracefully and exits 0
+ * (a second signal exits at once with 1). Usage errors print `Error: <reason>` and the usage lines
+ * to stderr and exit 1; an app that fails to import (or whose `--call` factory fails) prints
+ * `Error: <reason>` and what it threw, with the stack, and exits 1; a listener that cannot be bound
+ * prints `Error: Cannot listen on HOST:PORT: <reason>` and exits 1, and so does a server that stops
+ * by itself (a listener failed). Resolves to the running server, or `undefined` when the program
+ * ended (or is ending) instead.
  *
  * @example
  * ```ts ignore
@@ -412,11 +486,12 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
   try {
     plan = await prepareCli(argv, env);
   } catch (error) {
-    env.stderr(`Error: ${firstLine(error)}\n${CLI_USAGE}`);
+    if (error instanceof AppFailure) env.stderr(`Error: ${error.message}\n${describeThrown(error.cause)}`);
+    else env.stderr(`Error: ${firstLine(error)}\n${CLI_USAGE}`);
     env.exit(1);
     return undefined;
   }
-  if (plan.kind === "help") {
+  if (plan.kind === "help" || plan.kind === "version") {
     env.stdout(plan.text);
     env.exit(0);
     return undefined;
@@ -435,26 +510,30 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
   }
 
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (why: string, signal?: StopSignal) => {
     if (stopping) {
+      // A second signal means "now"; the parent ending during a shutdown changes nothing.
+      if (signal === undefined) return;
       env.stderr(`Error: ${signal} received again while shutting down: exiting without waiting\n`);
       env.exit(1);
       return;
     }
     stopping = true;
-    logger.info(`Received ${signal}: shutting down`);
+    logger.info(`${why}: shutting down`);
     server.close().then(() => env.exit(0), (error) => {
       env.stderr(`Error: shutting down failed: ${firstLine(error)}\n`);
       env.exit(1);
     });
   };
-  env.onSignal("SIGINT", () => stop("SIGINT"));
-  env.onSignal("SIGTERM", () => stop("SIGTERM"));
+  for (const signal of STOP_SIGNALS) env.onSignal(signal, () => stop(`Received ${signal}`, signal));
+  if (startedByNpm(env)) env.onParentExit?.((parent) => stop(`The process that started this server (${parent}) ended`));
 
   try {
     await server.ready;
   } catch (error) {
-    env.stderr(`Error: cannot listen: ${firstLine(error)}\n`);
+    const line = firstLine(error);
+    // The adapters say "Cannot listen on HOST:PORT: <reason>" (adapters/listen_error.ts).
+    env.stderr(`Error: ${/^cannot listen\b/i.test(line) ? line : `cannot listen: ${line}`}\n`);
     env.exit(1);
     return undefined;
   }

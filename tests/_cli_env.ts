@@ -74,3 +74,17 @@ export async function usageError(argv: string[], options: Parameters<typeof fake
   assert.match(line, /^Error: /);
   return line.slice("Error: ".length);
 }
+
+/** Runs the CLI expecting an app failure (not a usage error): exit 1, no usage lines. Returns the
+ * error line (without "Error: ") and what follows it (the thrown value, with its stack). */
+export async function appFailure(argv: string[], options: Parameters<typeof fakeEnv>[0] = {}): Promise<{ line: string; detail: string }> {
+  const fake = fakeEnv(options);
+  const server = await runCli(argv, fake.env);
+  assert.equal(server, undefined);
+  assert.deepEqual(fake.exits, [1]);
+  assert.equal(fake.out, "");
+  assert.ok(!fake.err.includes(CLI_USAGE), `no usage after an app failure: ${JSON.stringify(fake.err)}`);
+  assert.match(fake.err, /^Error: /);
+  const cut = fake.err.indexOf("\n");
+  return { line: fake.err.slice("Error: ".length, cut), detail: fake.err.slice(cut + 1) };
+}

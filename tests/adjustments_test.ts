@@ -549,13 +549,13 @@ describe("parseCliArgs", () => {
     });
 
   it("parseCliArgs() returns empty options for no arguments", () => {
-    assert.deepEqual(parseCliArgs([]), { options: {}, call: false, help: false, extraApps: [] });
+    assert.deepEqual(parseCliArgs([]), { options: {}, call: false, help: false, version: false, extraApps: [] });
   });
 
   it("parseCliArgs() reads --help, -h and --call", () => {
-    assert.deepEqual(parseCliArgs(["--help"]), { options: {}, call: false, help: true, extraApps: [] });
+    assert.deepEqual(parseCliArgs(["--help"]), { options: {}, call: false, help: true, version: false, extraApps: [] });
     assert.equal(parseCliArgs(["-h"]).help, true);
-    assert.deepEqual(parseCliArgs(["--call"]), { options: {}, call: true, help: false, extraApps: [] });
+    assert.deepEqual(parseCliArgs(["--call"]), { options: {}, call: true, help: false, version: false, extraApps: [] });
     const both = parseCliArgs(["--call", "--help"]);
     assert.equal(both.call && both.help, true);
   });
@@ -698,8 +698,8 @@ describe("splitAppSpec", () => {
 describe("cliHelp and settingsMarkdown", () => {
   it("cliHelp() lists every CLI option with its default", () => {
     const help = cliHelp();
-    assert.ok(help.startsWith("Usage:\n\n    waitress-serve [OPTIONS] MODULE:EXPORT\n"));
-    for (const flag of ["--help", "--call", "--app=MODULE:EXPORT", "--config=FILE"]) assert.ok(help.includes(flag), flag);
+    assert.ok(help.startsWith("Usage:\n\n    waitress-serve [OPTIONS] MODULE[:EXPORT]\n"));
+    for (const flag of ["--help", "--version", "--call", "--app=MODULE[:EXPORT]", "--config=FILE"]) assert.ok(help.includes(flag), flag);
     for (const spec of SETTINGS) {
       if (!spec.cli) {
         assert.ok(!help.includes(`--${spec.flag}`), spec.flag);

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { dirnameOf, prepareCli, resolvePath, runCli, type CliEnv } from "../src/cli_main.ts";
-import { fakeEnv, fixtures, usageError } from "./_cli_env.ts";
+import { appFailure, fakeEnv, fixtures, usageError } from "./_cli_env.ts";
 import { resolveSettings } from "../src/adjustments.ts";
 
 const handler = () => new Response("ok");
@@ -44,8 +44,17 @@ describe("runCli() names settings as the user wrote them", () => {
     assert.equal(await usageError(["--unix-socket=/tmp/w.sock", "--port=1", "x.mjs"], ini("")),
       "Settings --unix-socket and --port cannot be used together: a Unix socket has no host or port; remove them");
     assert.equal(await usageError(["--trusted-proxy-count=2", "x.mjs"], ini("")),
-      "Setting --trusted-proxy-count has no meaning without --trusted-proxy: set trustedProxy to your proxy's " +
-        "address, or remove trustedProxyCount");
+      "Setting --trusted-proxy-count has no meaning without --trusted-proxy: set --trusted-proxy to your proxy's " +
+        "address, or remove --trusted-proxy-count");
+    assert.equal(await usageError(["--listen=127.0.0.1:1", "--port=2", "x.mjs"], ini("")),
+      'Settings --listen and --port cannot be used together: put the host and port into the listen entries instead, ' +
+        "e.g. --listen=127.0.0.1:8080");
+    assert.equal(await usageError(["--trusted-proxy=10.0.0.256", "x.mjs"], ini("")),
+      'Invalid --trusted-proxy entry "10.0.0.256": not an IP address; use IP addresses, CIDR ranges such as ' +
+        '"10.0.0.0/8" or "fd00::/8", "*" or "localhost"');
+    assert.equal(await usageError(["--trusted-proxy=*", "--trusted-proxy-headers=x-forwarded-nope", "x.mjs"], ini("")),
+      'Unknown --trusted-proxy-headers value "x-forwarded-nope": use x-forwarded-for, x-forwarded-host, ' +
+        "x-forwarded-proto, x-forwarded-port, x-forwarded-by, or forwarded");
     assert.equal(await usageError(["--no-ipv4", "--no-ipv6", "x.mjs"], ini("")),
       "Settings --ipv4 and --ipv6 are both false: enable at least one address family");
   });
@@ -56,11 +65,14 @@ describe("runCli() names settings as the user wrote them", () => {
     assert.equal(await usageError(["--config=w.ini", "x.mjs"], ini("unix_socket_perms = 1000")),
       'Setting "unix_socket_perms" must be from 0 to 777 (octal); got "1000" (octal 1000)');
     assert.equal(await usageError(["--config=w.ini", "x.mjs"], ini("trusted_proxy_headers = x-forwarded-for")),
-      'Setting "trusted_proxy_headers" has no meaning without --trusted-proxy: set trustedProxy to your proxy\'s ' +
-        "address, or remove trustedProxyHeaders");
+      'Setting "trusted_proxy_headers" has no meaning without --trusted-proxy: set --trusted-proxy to your proxy\'s ' +
+        'address, or remove "trusted_proxy_headers"');
     assert.equal(await usageError(["--config=w.ini", "x.mjs"], ini("ipv4 = no\nlisten = 127.0.0.1:0")),
       'The listen entry for "127.0.0.1" is an IPv4 address but setting "ipv4" is false: use an IPv6 address such as ' +
-        '"::", "*", or enable ipv4');
+        '"::", "*", or enable "ipv4"');
+    assert.equal(await usageError(["--config=w.ini", "x.mjs"], ini("listen = 127.0.0.1:1\nport = 2")),
+      'Settings "listen" and "port" cannot be used together: put the host and port into the listen entries instead, ' +
+        "e.g. listen = 127.0.0.1:8080");
     assert.equal(await usageError(["--config=w.ini", "x.mjs"], ini("[logger_waitress]\nlevel = LOUD")),
       'Invalid value "LOUD" for setting "level" in [logger_waitress]: use one of debug, info, warning, error');
     // The command line wins, and is named as such, over the file.
@@ -71,6 +83,9 @@ describe("runCli() names settings as the user wrote them", () => {
   it("resolveSettings() outside the CLI still names serve() options, and the naming does not leak", async () => {
     await usageError(["--port=x", "x.mjs"], ini(""));
     assert.throws(() => resolveSettings({ maxRequestBodySize: "lots" }), /for setting "maxRequestBodySize"/);
+    assert.throws(() => resolveSettings({ trustedProxyCount: 2 }),
+      /^TypeError: Setting "trustedProxyCount" has no meaning without "trustedProxy": set trustedProxy to your proxy's address, or remove trustedProxyCount$/);
+    assert.throws(() => resolveSettings({ listen: "127.0.0.1:1", port: 2 }), /e\.g\. listen: "127\.0\.0\.1:8080"$/);
   });
 });
 
@@ -84,15 +99,19 @@ describe("prepareCli() and runCli() edge cases", () => {
 
   it("runCli() reports import failures that are not Errors, have no message, or name an unknown file extension", async () => {
     const files = X;
-    assert.equal(await usageError(["x.mjs"], { files, importModule: failing("plain text") }), 'Importing "x.mjs" failed: plain text');
-    assert.equal(await usageError(["x.mjs"], { files, importModule: failing(new Error("\n  \n")) }),
-      'Importing "x.mjs" failed: unknown error');
-    assert.equal(await usageError(["x.mjs"], { files, importModule: failing(null) }), 'Importing "x.mjs" failed: null');
+    assert.deepEqual(await appFailure(["x.mjs"], { files, importModule: failing("plain text") }),
+      { line: 'Importing "x.mjs" failed: plain text', detail: 'The app threw a non-Error value: "plain text"\n' });
+    const blank = new Error("\n  \n");
+    const failed = await appFailure(["x.mjs"], { files, importModule: failing(blank) });
+    assert.equal(failed.line, 'Importing "x.mjs" failed: unknown error');
+    assert.equal(failed.detail, `${blank.stack!.trimEnd()}\n`);
+    assert.deepEqual(await appFailure(["x.mjs"], { files, importModule: failing(null) }),
+      { line: 'Importing "x.mjs" failed: null', detail: "The app threw a non-Error value: null\n" });
     const unknownExt = new TypeError('Unknown file extension ".ts" for /srv/x.ts');
     assert.equal(await usageError(["x.mjs"], { files, importModule: failing(unknownExt) }),
       'Cannot import "x.mjs": Unknown file extension ".ts" for /srv/x.ts; this runtime cannot load that file type ' +
         "directly, so build it to JavaScript (.js/.mjs) first");
-    assert.equal(await usageError(["some-pkg"], { importModule: failing(unknownExt) }),
+    assert.equal((await appFailure(["some-pkg"], { importModule: failing(unknownExt) })).line,
       'Importing "some-pkg" failed: Unknown file extension ".ts" for /srv/x.ts');
     assert.equal(await usageError(["some-pkg"], { importModule: failing(new Error("Module not found \"x\"")) }),
       'Module "some-pkg" not found: Module not found "x"');
@@ -122,9 +141,12 @@ describe("prepareCli() and runCli() edge cases", () => {
         `Export "make" of "x.mjs", called with --call, returned ${shown}, not a handler: the factory must return a ` +
           "function (request, info) => Response or an object with a fetch method");
     }
-    const importModule = serving({ make: () => Promise.reject(new Error("no database\nat line 3")) });
-    assert.equal(await usageError(["--call", "x.mjs:make"], { files: X, importModule }),
-      'Calling export "make" of "x.mjs" (--call) failed: no database');
+    const thrown = new Error("no database\nat line 3", { cause: new RangeError("port 99999") });
+    const importModule = serving({ make: () => Promise.reject(thrown) });
+    const failed = await appFailure(["--call", "x.mjs:make"], { files: X, importModule });
+    assert.equal(failed.line, 'Calling export "make" of "x.mjs" (--call) failed: no database');
+    // The stack (where it was thrown), then its cause's.
+    assert.equal(failed.detail, `${thrown.stack!.trimEnd()}\nCaused by: ${(thrown.cause as Error).stack!.trimEnd()}\n`);
   });
 
   it("runCli() refuses --call with threads, and threads for a package, naming --threads", async () => {
