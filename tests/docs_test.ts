@@ -79,7 +79,8 @@ describe("README waitress-serve, config and logging sections", () => {
     for (const option of ["--help", "-h", "--app", "--call", "--config", "--listen", "--log-level", "--"]) {
       assert.ok(text.includes(`\`${option}`), `the waitress-serve section mentions ${option}`);
     }
-    for (const word of ["MODULE[:EXPORT]", ":app.fetch", "default export", "SIGTERM", "SIGINT", "npx waitress-serve",
+    for (const word of ["MODULE[:EXPORT]", ":app.fetch", "default export", "SIGTERM", "SIGINT", "SIGHUP", "`--version`",
+      "Cannot listen on 127.0.0.1:8080", "no usage", "npm_lifecycle_event", "npx waitress-serve",
       "deno run -A", "bunx --bun waitress-serve"]) {
       assert.ok(text.includes(word), `the waitress-serve section mentions ${word}`);
     }
@@ -109,13 +110,13 @@ describe("README waitress-serve, config and logging sections", () => {
       "`--log-level`", "[logger_waitress]", "Serving on"]) {
       assert.ok(text.includes(word), `the Logging section mentions ${word}`);
     }
-    assert.match(text, /default is `warning` for\s+`serve\(\)`/);
-    assert.match(text, /`info` for `waitress-serve`/);
+    assert.match(text, /default is `info` for\s+`serve\(\)` and `waitress-serve`/);
+    assert.match(text, /`warning` for `createServer\(\)`/);
   });
 
   it("every --option in the README's command lines and prose is a real waitress-serve option", () => {
     const cli = SETTINGS.filter((s) => s.cli);
-    const known = new Set(["help", "app", "call", "config", ...cli.map((s) => s.flag),
+    const known = new Set(["help", "version", "app", "call", "config", ...cli.map((s) => s.flag),
       ...cli.filter((s) => s.kind === "bool" || s.kind === "boolOrString").map((s) => `no-${s.flag}`)]);
     // Options of other programs that appear in the same command lines.
     const foreign = new Set(["bun"]);
