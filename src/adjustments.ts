@@ -1006,8 +1006,9 @@ function resolve(options: RawSettingOptions): { settings: Settings; warnings: st
     if (!given.has(spec.name) || spec.name === "listen") continue; // listen needs the final port
     const v = given.get(spec.name);
     out[spec.name] = castOne(spec, v);
-    if (spec.deprecated) warnings.push(spec.deprecated);
-    if (spec.origin === "compat") warnings.push(`${spec.name} has no effect in this server (it only exists for Waitress compatibility); remove it.`);
+    // Named as the user wrote them (--send-bytes on the command line), like the errors.
+    if (spec.deprecated) warnings.push(spec.deprecated.replace(spec.name, hintName(spec.name)));
+    if (spec.origin === "compat") warnings.push(`${hintName(spec.name)} has no effect in this server (it only exists for Waitress compatibility); remove it.`);
   }
   const s = out as unknown as Settings;
 
@@ -1084,8 +1085,8 @@ function resolve(options: RawSettingOptions): { settings: Settings; warnings: st
     }
     if (s.trustedProxyHeaders.size === 0) {
       s.trustedProxyHeaders.add("x-forwarded-proto");
-      warnings.push('trustedProxy is set but trustedProxyHeaders is empty: implicitly trusting ' +
-        "X-Forwarded-Proto only (as Waitress does). Set trustedProxyHeaders to silence this warning.");
+      warnings.push(`${hintName("trustedProxy")} is set but ${hintName("trustedProxyHeaders")} is empty: implicitly trusting ` +
+        `X-Forwarded-Proto only (as Waitress does). Set ${hintName("trustedProxyHeaders")} to silence this warning.`);
     }
   }
   return { settings: s, warnings };

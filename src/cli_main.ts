@@ -135,6 +135,9 @@ export type CliPlan =
     logLevel: LogLevel;
     /** With `threads` > 0: the module each worker imports, and the export to serve. */
     module?: { url: string; exportName: string };
+    /** Settings warnings as `createServer()` words them (camelCase), each with the words of the
+     * command line or config file, for the log. */
+    warnings?: [serveWords: string, userWords: string][];
   };
 
 // Scheme prefixes that make `x:y` a module specifier rather than `MODULE:EXPORT`.
@@ -417,7 +420,8 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
     if (setting === "logLevel" && config?.logLevel !== undefined) return '"level" in [logger_waitress]';
     return `--${spec.flag}`;
   };
-  const { settings } = resolveSettings(options as ServeOptions, { name });
+  const { settings, warnings } = resolveSettings(options as ServeOptions, { name });
+  const serveWarnings = resolveSettings(options as ServeOptions).warnings;
 
   let app: string;
   let baseDir: string;
@@ -434,6 +438,7 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
   // Loading it here too validates the export before any worker starts.
   const handler = await loadHandler(app, baseDir, cli.call, env);
   const plan: CliPlan = { kind: "serve", handler, options: options as ServeOptions, app, logLevel: settings.logLevel };
+  if (warnings.length > 0) plan.warnings = serveWarnings.map((text, i) => [text, warnings[i]!]);
   if (settings.threads > 0) {
     // Workers import the module themselves: a function cannot cross threads.
     if (cli.call) throw new CliError(`--call cannot be used with threads (${settings.threads}): export the app itself, or use --threads=0`);
@@ -498,11 +503,19 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
   }
 
   const logger = new Logger(plan.logLevel, env.logger);
+  // createServer() words settings warnings for serve() users (sendBytes); say them as they were given.
+  const renamed = new Map((plan.warnings ?? []).map(([from, to]) => [`waitress WARNING: ${from}`, `waitress WARNING: ${to}`]));
+  const sink: LogSink = renamed.size === 0 ? env.logger : {
+    debug: (...args) => env.logger.debug(...args),
+    info: (...args) => env.logger.info(...args),
+    warn: (line, ...rest) => env.logger.warn(renamed.get(line as string) ?? line, ...rest),
+    error: (...args) => env.logger.error(...args),
+  };
   let server: Server;
   try {
     server = plan.module
-      ? createServer(new URL(plan.module.url), { ...plan.options, export: plan.module.exportName, logger: env.logger })
-      : createServer(plan.handler, { ...plan.options, logger: env.logger });
+      ? createServer(new URL(plan.module.url), { ...plan.options, export: plan.module.exportName, logger: sink })
+      : createServer(plan.handler, { ...plan.options, logger: sink });
   } catch (error) {
     env.stderr(`Error: ${firstLine(error)}\n${CLI_USAGE}`);
     env.exit(1);

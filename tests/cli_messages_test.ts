@@ -13,8 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { captureLog, runtime, startServer } from "./_helpers.ts";
 import { spawnCli, stopChild, within } from "./_child.ts";
-import { CLI_USAGE } from "../src/cli_main.ts";
-import { cliHelp, SETTINGS } from "../src/adjustments.ts";
+import { CLI_USAGE, runCli } from "../src/cli_main.ts";
+import { cliHelp, resolveSettings, SETTINGS } from "../src/adjustments.ts";
+import { fakeEnv, fixtures } from "./_cli_env.ts";
 import { VERSION } from "../src/version.ts";
 import { listenError, tcpWhere } from "../adapters/listen_error.ts";
 import { createServer, serve } from "../mod.ts";
@@ -181,6 +182,33 @@ describe("waitress-serve --help and --version", () => {
     const { code, output } = await runToEnd(["--version"], await dirWith({}));
     assert.equal(code, 0);
     assert.equal(output, `waitress-serve (@waitress/core) ${VERSION}\n`);
+  });
+});
+
+describe("settings warnings name settings as the user wrote them", () => {
+  const app = "data:text/javascript,export default () => new Response('ok')";
+  const warningsOf = async (argv: string[], files: Record<string, string> = {}) => {
+    const fake = fakeEnv({ files });
+    const server = await runCli(argv, fake.env);
+    assert.ok(server, fake.err);
+    await server.close();
+    return fake.logs.filter((line) => line.startsWith("waitress WARNING: "));
+  };
+
+  it("on the command line as --flags", async () => {
+    assert.deepEqual(await warningsOf(["--send-bytes=2", "--asyncore-use-poll", "--trusted-proxy=127.0.0.1", "--listen=127.0.0.1:0", app]), [
+      "waitress WARNING: --send-bytes is deprecated (as in Waitress) and has no effect; remove it.",
+      "waitress WARNING: --asyncore-use-poll has no effect in this server (it only exists for Waitress compatibility); remove it.",
+      "waitress WARNING: --trusted-proxy is set but --trusted-proxy-headers is empty: implicitly trusting X-Forwarded-Proto " +
+        "only (as Waitress does). Set --trusted-proxy-headers to silence this warning.",
+    ]);
+  });
+
+  it("in a config file as its keys; for serve() as option names", async () => {
+    const ini = join(fixtures, "warn.ini");
+    assert.deepEqual(await warningsOf(["--config", ini, "--listen=127.0.0.1:0", app], { [ini]: "[server:main]\nsend_bytes = 2\n" }),
+      ['waitress WARNING: "send_bytes" is deprecated (as in Waitress) and has no effect; remove it.']);
+    assert.deepEqual(resolveSettings({ sendBytes: 2 }).warnings, ["sendBytes is deprecated (as in Waitress) and has no effect; remove it."]);
   });
 });
 
