@@ -26,6 +26,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runCli, type CliEnv, type ModuleTarget, type StopSignal } from "./src/cli_main.ts";
+import { currentRuntime } from "./adapters/auto.ts";
 
 /** The slice of the Deno namespace this file uses. */
 interface DenoLike {
@@ -83,6 +84,9 @@ async function importPackage(specifier: string, fromDir: string): Promise<Record
 }
 
 function importModule(target: ModuleTarget): Promise<Record<string, unknown>> {
+  // The server's Response before the app's import: apps and frameworks that keep `Response` at import
+  // (srvx, h3 v2 on Bun) then build responses that carry their implicit Content-Type.
+  currentRuntime().setup?.({ nativeResponse: false });
   if (target.kind === "file") return import(pathToFileURL(target.path).href);
   if (target.kind === "url") return import(target.url);
   return importPackage(target.specifier, target.fromDir);

@@ -11,8 +11,8 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { captureLog, runtime, startServer } from "./_helpers.ts";
-import { spawnCli, stopChild, within } from "./_child.ts";
+import { captureLog, exchange, runtime, startServer } from "./_helpers.ts";
+import { servingPort, spawnCli, stopChild, within } from "./_child.ts";
 import { CLI_USAGE, runCli } from "../src/cli_main.ts";
 import { cliHelp, resolveSettings, SETTINGS } from "../src/adjustments.ts";
 import { fakeEnv, fixtures } from "./_cli_env.ts";
@@ -229,6 +229,21 @@ describe("serve() says where it listens", () => {
       } finally {
         await server.close();
       }
+    }
+  });
+});
+
+describe("waitress-serve: the server's Response is in place before the app is imported", () => {
+  it("a string body through a Response class the app kept at import carries text/plain", async () => {
+    const app = `${repoRoot()}/${runtime === "node" ? "dist/" : ""}tests/fixtures/kept_response_app.${runtime === "node" ? "js" : "ts"}`;
+    const c = spawnCli(["--listen=127.0.0.1:0", app], repoRoot());
+    try {
+      const port = await servingPort(c);
+      const { response } = await exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(response.text, "kept");
+      assert.equal(response.header("content-type"), "text/plain;charset=UTF-8");
+    } finally {
+      await stopChild(c);
     }
   });
 });
