@@ -2,13 +2,15 @@
  * The `waitress-serve` CLI (src/cli_main.ts with a fake environment), the less common paths:
  * paths without a directory or on a UNC share, a bare module name that is a file, import failures
  * of every shape, exports and factory results of every type, threads with --call, a package or a
- * URL, and a server closed by its owner rather than by a signal.
+ * URL, a server closed by its owner rather than by a signal, a server that cannot start for a reason
+ * other than listening, and describeThrown() for errors of odd shapes.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { dirnameOf, prepareCli, resolvePath, runCli, type CliEnv } from "../src/cli_main.ts";
+import { describeThrown, dirnameOf, prepareCli, resolvePath, runCli, type CliEnv } from "../src/cli_main.ts";
+import { exchange } from "./_helpers.ts";
 import { appFailure, fakeEnv, fixtures, usageError } from "./_cli_env.ts";
 import { resolveSettings } from "../src/adjustments.ts";
 
@@ -176,5 +178,53 @@ describe("prepareCli() and runCli() edge cases", () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(fake.exits, []);
     assert.equal(fake.err, "");
+  });
+
+  it("runCli() says the server could not start when `ready` fails for another reason than listening", async () => {
+    const fake = fakeEnv({ files: X, importModule: serving({ default: handler }) });
+    const log = join(fixtures, "no-such-dir", "sub", "access.log");
+    assert.equal(await runCli([`--access-log=${log}`, "--listen=127.0.0.1:0", "x.mjs"], fake.env), undefined);
+    assert.deepEqual(fake.exits, [1]);
+    assert.match(fake.err, /^Error: cannot start the server: .*no-such-dir/);
+    assert.doesNotMatch(fake.err, /cannot listen/i);
+  });
+
+  it("runCli() passes on, unchanged, warnings that are not settings warnings while it renames those", async () => {
+    const app = () => new Response("ok", { headers: { upgrade: "h2c" } });
+    const fake = fakeEnv({ files: X, importModule: serving({ default: app }) });
+    const server = await runCli(["--send-bytes=2", "--listen=127.0.0.1:0", "x.mjs"], fake.env);
+    assert.ok(server !== undefined, fake.err);
+    try {
+      const { response } = await exchange(server.addresses[0]!.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(response.status, 200);
+    } finally {
+      await server.close();
+    }
+    assert.deepEqual(fake.logs.filter((line) => line.startsWith("waitress WARNING: ")), [
+      "waitress WARNING: --send-bytes is deprecated (as in Waitress) and has no effect; remove it.",
+      'waitress WARNING: Dropped hop-by-hop header "upgrade" ("h2c") set by the application for /: ' +
+        "the connection is the server's (warned once per header name; later ones at debug level)",
+    ]);
+  });
+});
+
+describe("describeThrown() for errors of odd shapes", () => {
+  it("names a cause that is not an Error, and a value String() cannot convert", () => {
+    const error = new Error("boom", { cause: "disk full" });
+    assert.equal(describeThrown(error), `${error.stack!.trimEnd()}\nCaused by: "disk full"\n`);
+    assert.equal(describeThrown(Object.create(null)), "The app threw a non-Error value: [object Object]\n");
+    assert.equal(describeThrown(new Error("outer", { cause: Object.create(null) })).split("\n").at(-2), "Caused by: [object Object]");
+  });
+
+  it("starts with `Name: message` when the stack is missing, empty, or does not hold the message", () => {
+    const missing = new TypeError("no stack");
+    missing.stack = undefined;
+    assert.equal(describeThrown(missing), "TypeError: no stack\n");
+    const empty = new RangeError("empty stack");
+    empty.stack = "";
+    assert.equal(describeThrown(empty), "RangeError: empty stack\n");
+    const bare = new Error("not in the stack");
+    bare.stack = "    at app (file:///srv/app.mjs:1:7)\n";
+    assert.equal(describeThrown(bare), "Error: not in the stack\n    at app (file:///srv/app.mjs:1:7)\n");
   });
 });
