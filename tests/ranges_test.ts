@@ -1,6 +1,7 @@
 /**
  * Range requests and conditional requests for file bodies (RFC 9110 §13, §14): the parsers, the order
- * of precedence, and fileResponse(path, { request }) over real sockets, byte for byte.
+ * of precedence, validators without an entity tag, responseForFile() given a plain request object, and
+ * fileResponse(path, { request }) over real sockets, byte for byte.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -8,6 +9,7 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileResponse } from "../mod.ts";
+import { type FileSource, responseForFile } from "../src/file_response.ts";
 import { parseRange } from "../src/ranges.ts";
 import { etagFor, evaluatePreconditions, ifRangeAllows, parseHttpDate } from "../src/conditional.ts";
 import { formatHttpDate } from "../src/http_date.ts";
@@ -133,10 +135,46 @@ describe("evaluatePreconditions() and ifRangeAllows()", () => {
     assert.equal(ifRangeAllows('"abc', v, now), false);
   });
 
+  it("without a current entity tag: If-Match fails, If-None-Match and an If-Range tag never match", () => {
+    const untagged = { etag: null, lastModified };
+    assert.equal(evaluatePreconditions("GET", new Headers({ "if-match": '"abc"' }), untagged), 412);
+    assert.equal(evaluatePreconditions("GET", new Headers({ "if-match": "*" }), untagged), 0);
+    assert.equal(evaluatePreconditions("GET", new Headers({ "if-none-match": '"abc"' }), untagged), 0);
+    assert.equal(evaluatePreconditions("GET", new Headers({ "if-none-match": "*" }), untagged), 304);
+    assert.equal(ifRangeAllows('"abc"', untagged, lastModified + 10_000), false);
+    assert.equal(ifRangeAllows(at(0), untagged, lastModified + 10_000), true);
+  });
+
   it("etagFor() changes with the size and with the modification time", () => {
     assert.equal(etagFor(10, 1000.7), '"a-3e8"');
     assert.notEqual(etagFor(10, 1000), etagFor(11, 1000));
     assert.notEqual(etagFor(10, 1000), etagFor(10, 1001));
+  });
+});
+
+describe("responseForFile() with a request that is not a Request", () => {
+  const bytes = new TextEncoder().encode("0123456789");
+  const file = (): FileSource => ({
+    size: bytes.length, mtimeMs: Date.UTC(2024, 0, 1),
+    stream: (start = 0, end = bytes.length) => new Response(bytes.slice(start, end)).body!,
+    close: () => Promise.resolve(),
+  });
+
+  it("takes plain-object or array header fields, and a missing method as GET", async () => {
+    const ranged = responseForFile(file(), "digits.txt", { request: { headers: { range: "bytes=2-4" } } });
+    assert.equal(ranged.status, 206);
+    assert.equal(ranged.headers.get("content-range"), "bytes 2-4/10");
+    assert.equal(await ranged.text(), "234");
+    const etag = etagFor(bytes.length, Date.UTC(2024, 0, 1));
+    assert.equal(responseForFile(file(), "digits.txt", { request: { headers: [["If-None-Match", etag]] } }).status, 304);
+  });
+
+  it("reads the method in any case", async () => {
+    const post = responseForFile(file(), "digits.txt", { request: { method: "post", headers: { "if-none-match": "*" } } });
+    assert.equal(post.status, 412);
+    const get = responseForFile(file(), "digits.txt", { request: { method: "get", headers: { range: "bytes=0-0" } } });
+    assert.equal(get.status, 206);
+    assert.equal(await get.text(), "0");
   });
 });
 
