@@ -143,7 +143,8 @@ export async function serveDirWith(files: DirFiles, request: Request, options: S
   if (kind === "file") {
     // "/file.txt/" names a directory that does not exist.
     if (slash) return notFound();
-    return serveFile(files, real, segments[segments.length - 1] ?? "", request, options);
+    // A root that is a file is served at the prefix itself: its own name gives the type.
+    return serveFile(files, real, segments[segments.length - 1] ?? real, request, options);
   }
   if (kind !== "directory") return notFound();
   if (!slash) {

@@ -1,7 +1,8 @@
 /**
  * serveDir(): a directory served over real sockets without traversal (plain, encoded, double-encoded,
  * backslashes, NUL, absolute paths), dotfiles or symlinks out of the root; index files, redirects,
- * urlPrefix, and ranges / 304 through fileResponse.
+ * urlPrefix (with or without its leading slash), a root that is a file, ranges / 304 through fileResponse;
+ * and serveDirWith() on a fake file system (a drive root, a file that cannot be opened, a FIFO).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -9,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveDir, type ServeDirOptions } from "../mod.ts";
+import { type DirFiles, serveDirWith } from "../src/serve_dir.ts";
 import { RawClient, type RawResponse, startServer, type TestServer } from "./_helpers.ts";
 
 const SECRET = "TOP-SECRET-OUTSIDE";
@@ -170,6 +172,18 @@ describe("serveDir()", () => {
     assert.equal(bare.status, 301);
     assert.equal(bare.header("location"), "/static/");
     assert.equal((await get(s, "/static/")).text, "<h1>root index</h1>");
+    const relative = await server({ urlPrefix: "static" }); // as if it began with "/"
+    assert.equal((await get(relative, "/static/a.txt")).text, "file a");
+    assert.equal((await get(relative, "/a.txt")).status, 404);
+  });
+
+  it("serves a root that is a file at the prefix itself, and nothing below it", async () => {
+    const s = await server({ root: join(root, "a.txt"), urlPrefix: "/only" });
+    const only = await get(s, "/only");
+    assert.equal(only.status, 200);
+    assert.equal(only.text, "file a");
+    assert.equal(only.header("content-type"), "text/plain; charset=utf-8"); // the root's own name gives the type
+    for (const target of ["/only/", "/only/a.txt", "/"]) assert.equal((await get(s, target)).status, 404, target);
   });
 
   it("answers ranges, 304 and HEAD through fileResponse, and 405 for other methods", async () => {
@@ -188,5 +202,46 @@ describe("serveDir()", () => {
     const post = await get(s, "/a.txt", { "content-length": "0" }, "POST");
     assert.equal(post.status, 405);
     assert.equal(post.header("allow"), "GET, HEAD");
+  });
+});
+
+describe("serveDirWith() on a fake file system", () => {
+  type Entry = { kind: "file" | "directory" | "other"; real?: string; text?: string; unopenable?: boolean };
+  /** Windows-like paths: a drive root ends with a backslash; "/" and "\\" both separate. */
+  const fake = (entries: Record<string, Entry>): DirFiles => {
+    const canonical = (path: string) => path.replace(/[/\\]+/g, "\\");
+    const find = (path: string) => entries[canonical(path)];
+    return {
+      realPath: (path) => find(path) ? Promise.resolve(find(path)!.real ?? canonical(path)) : Promise.reject(new Error("ENOENT")),
+      kind: (path) => Promise.resolve(find(path)?.kind),
+      open: (path) => {
+        const entry = find(path)!;
+        if (entry.unopenable) return Promise.reject(new Error("EACCES"));
+        const bytes = new TextEncoder().encode(entry.text ?? "");
+        return Promise.resolve({ size: bytes.length, mtimeMs: 0, stream: () => new Response(bytes).body!, close: () => Promise.resolve() });
+      },
+    };
+  };
+  const files = fake({
+    "C:\\": { kind: "directory" },
+    "C:\\a.txt": { kind: "file", text: "drive a" },
+    "C:\\out.txt": { kind: "file", real: "D:\\secret.txt" },
+    "D:\\secret.txt": { kind: "file", text: SECRET },
+    "C:\\locked.txt": { kind: "file", unopenable: true },
+    "C:\\fifo": { kind: "other" },
+  });
+  const get = async (target: string) => {
+    const response = await serveDirWith(files, new Request(`http://x${target}`), { root: "C:\\" });
+    return { status: response.status, text: await response.text() };
+  };
+
+  it("serves below a root that ends with a separator (a drive root), and nothing a link takes out of it", async () => {
+    assert.deepEqual(await get("/a.txt"), { status: 200, text: "drive a" });
+    assert.equal((await get("/out.txt")).status, 404);
+  });
+
+  it("answers 404 for a file that cannot be opened after all, and for what is neither a file nor a directory", async () => {
+    assert.deepEqual(await get("/locked.txt"), { status: 404, text: "Not Found" });
+    assert.deepEqual(await get("/fifo"), { status: 404, text: "Not Found" });
   });
 });
