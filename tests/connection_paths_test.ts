@@ -160,6 +160,9 @@ describe("the application's bodies", () => {
         return new Response(chunks(enc.encode("1"), new Uint8Array(0), "2é", ab, new DataView(enc.encode("xyz").buffer, 1, 1)) as ReadableStream<Uint8Array>);
       }
       if (p === "/exact") return new Response(chunks(enc.encode("a"), enc.encode("b"), enc.encode("c")) as ReadableStream<Uint8Array>, { headers: { "content-length": "3" } });
+      // The Content-Length is reached at the end of a chunk read after the read-ahead; more chunks follow.
+      if (p === "/stream-long") return new Response(chunks(enc.encode("a"), enc.encode("b"), enc.encode("c"), enc.encode("def")) as ReadableStream<Uint8Array>, { headers: { "content-length": "3" } });
+      if (p === "/stream-empty-after") return new Response(chunks(enc.encode("a"), enc.encode("b"), enc.encode("c"), new Uint8Array(0)) as ReadableStream<Uint8Array>, { headers: { "content-length": "3" } });
       if (p === "/bytes-short") return new Response(enc.encode("12345"), { headers: { "content-length": "3" } });
       if (p === "/error") return Response.error();
       if (p === "/null") return null as unknown as Response;
@@ -185,6 +188,16 @@ describe("the application's bodies", () => {
     const { response } = await exchange(s.port, GET("/bytes-short"));
     assert.equal(response.text, "123");
     await until(() => s.log.lines.some((l) => l.includes("more bytes than its Content-Length (3) for /bytes-short")), "the warning");
+  });
+
+  it("cuts a stream that goes on after its Content-Length was reached at a chunk's end, with a warning unless what follows is empty", async () => {
+    const long = await exchange(s.port, GET("/stream-long"));
+    assert.equal(long.response.text, "abc");
+    await until(() => s.log.lines.some((l) => l.includes("more bytes than its Content-Length (3) for /stream-long")), "the warning");
+    const empty = await exchange(s.port, GET("/stream-empty-after"));
+    assert.equal(empty.response.text, "abc");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(s.log.lines.some((l) => l.includes("/stream-empty-after")), false);
   });
 
   it("answers Response.error() with 500", async () => {
