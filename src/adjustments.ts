@@ -1378,7 +1378,7 @@ function helpForCli(text: string): string {
   const flag = (name: string) => `--${BY_NAME.get(name)!.flag}`;
   return text
     .replace(/Not combinable with ([^.]*)\./g, (_, list: string) => {
-      const names = list.split(/, | or /).filter((n) => BY_FLAG.has(BY_NAME.get(n)?.flag ?? "")).map(flag);
+      const names = list.split(/, | or /).filter((n) => BY_NAME.get(n)!.cli).map(flag);
       return `Not combinable with ${names.slice(0, -1).join(", ")}${names.length > 1 ? " or " : ""}${names.at(-1)}.`;
     })
     .replace(CAMEL_NAMES, (name) => flag(name));
