@@ -529,10 +529,11 @@ export class Connection implements ConnectionEvents {
     if (exchange.discarding) {
       exchange.discarded += data.length;
       if (exchange.discarded > this.#config.maxDiscardBytes) {
-        // Only a body the handler cancelled can get here (after the response, the rest is discarded
-        // only when it fits the bound): stop reading it; the response, once sent, closes the connection.
+        // Over the bound (a body the handler cancelled, or a chunked one it never read): stop reading it;
+        // the response, once sent, closes the connection.
         exchange.keepAlive = false;
         exchange.discarding = false;
+        if (exchange.responseDone) this.#finishExchange(exchange);
       }
       return;
     }
@@ -890,10 +891,11 @@ export class Connection implements ConnectionEvents {
     let lines = "";
     if (!collected.hasDate) lines += `date: ${httpDateNow()}\r\n`;
     if (!collected.hasServer && this.#config.ident) lines += `server: ${this.#config.ident}\r\n`;
-    // The handler answers without having read the body. If it cannot be discarded cheaply (chunked,
-    // large, or never sent because no 100 Continue went out), the connection closes: announce it.
+    // The handler answers without having read the body. If it cannot be discarded cheaply (a length
+    // over the bound, or never sent because no 100 Continue went out), the connection closes: announce it.
+    // A chunked body's length is unknown: it is discarded up to the bound, past which the connection closes.
     if (exchange.keepAlive && exchange.hasBody && exchange.bodyOpen && !exchange.bodyTouched && !exchange.discarding &&
-      (head.chunked || head.contentLength > this.#config.maxDiscardBytes || (head.expectContinue && !exchange.continueSent))) {
+      ((!head.chunked && head.contentLength > this.#config.maxDiscardBytes) || (head.expectContinue && !exchange.continueSent))) {
       exchange.keepAlive = false;
     }
     if (!exchange.keepAlive) lines += "connection: close\r\n";
@@ -1100,8 +1102,8 @@ export class Connection implements ConnectionEvents {
     this.#record(exchange);
     if (exchange.bodyOpen && exchange.hasBody) {
       // The handler did not read the whole body. Discard a bounded amount to keep the connection.
-      const remaining = exchange.head.chunked ? Infinity : exchange.head.contentLength;
-      if (!exchange.keepAlive || remaining > this.#config.maxDiscardBytes || (exchange.head.expectContinue && !exchange.continueSent)) {
+      const head = exchange.head;
+      if (!exchange.keepAlive || (!head.chunked && head.contentLength > this.#config.maxDiscardBytes) || (head.expectContinue && !exchange.continueSent)) {
         exchange.keepAlive = false;
       } else {
         exchange.discarding = true;
