@@ -7,7 +7,7 @@
  * `FormData` a multipart type whose boundary only the native encoder knows; bytes and streams have
  * none. An explicit Content-Type always wins.
  *
- * Bun's `Response` does not put a string body's type in its headers: `Bun.serve` adds it when
+ * Bun's `Response` does not put a string body's type in its headers: Bun's own server adds it when
  * sending, and nothing a server written in JavaScript can read tells that body from bytes.
  * {@linkcode typedNativeResponse} is the cure: the native class, with the type set at construction.
  *
@@ -16,7 +16,7 @@
 
 const NativeResponse: typeof Response = globalThis.Response;
 
-/** A string body's type, as Node's and Deno's constructors spell it (`Bun.serve` sends `charset=utf-8`: the same, RFC 9110 8.3.2). */
+/** A string body's type, as Node's and Deno's constructors spell it (Bun's own server sends `charset=utf-8`: the same, RFC 9110 8.3.2). */
 export const TEXT_TYPE = "text/plain;charset=UTF-8";
 /** What the runtime's `Response.json()` sets (Bun adds `;charset=utf-8`). */
 export const JSON_TYPE: string = NativeResponse.json(null).headers.get("content-type") ?? "application/json";

@@ -463,7 +463,8 @@ export class Server {
    *
    * @example
    * ```ts ignore
-   * Deno.addSignalListener("SIGTERM", () => void server.close());
+   * // On SIGTERM: answer what was read, then stop.
+   * await server.close();
    * ```
    */
   close(): Promise<void> {
