@@ -12,10 +12,11 @@
 //                           [--only node,deno,bun,python,hono,raw] [--workload hello|pipelined|close|echo|big|all]
 //                           [--python /usr/bin/python3]
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureBuild } from "./build.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const apps = join(root, "bench", "apps");
@@ -247,34 +248,6 @@ function pinning() {
   const hasTaskset = spawnSync("taskset", ["-V"]).error === undefined;
   if (hasTaskset && count >= 2) return { server: ["taskset", "-c", "0"], wrk: ["taskset", "-c", "1"], note: "server `taskset -c 0`, wrk `taskset -c 1`" };
   return { server: [], wrk: [], note: hasTaskset ? "not pinned (only one CPU)" : "not pinned (taskset not found)" };
-}
-
-/** Every source file Node runs from dist/, paired with its built file. */
-function buildPairs() {
-  const pairs = [];
-  const walk = (dir) => {
-    if (!existsSync(join(root, dir))) return;
-    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
-      const rel = join(dir, entry.name);
-      if (entry.isDirectory()) walk(rel);
-      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) pairs.push([rel, join("dist", rel.replace(/\.ts$/, ".js"))]);
-    }
-  };
-  for (const file of ["mod.ts", "cli.ts"]) if (existsSync(join(root, file))) pairs.push([file, join("dist", file.replace(/\.ts$/, ".js"))]);
-  walk("src");
-  walk("adapters");
-  return pairs;
-}
-
-function ensureBuild() {
-  const stale = buildPairs().filter(([src, out]) => !existsSync(join(root, out)) || statSync(join(root, out)).mtimeMs < statSync(join(root, src)).mtimeMs);
-  if (stale.length === 0) return;
-  console.log(`dist/ is missing or stale (${stale.length} file${stale.length === 1 ? "" : "s"}, e.g. ${stale[0][0]}): npm run build`);
-  const r = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
-  if (r.status !== 0) {
-    console.error("bench: `npm run build` failed (see the tsc errors above); Node runs ours from dist/, so fix the build or pass --only deno,bun");
-    process.exit(1);
-  }
 }
 
 function firstLine(cmd, argv) {
@@ -863,7 +836,7 @@ async function main() {
   const opts = parseOptions(process.argv.slice(2));
   ensureWrk();
   const pin = pinning();
-  if (opts.only.includes("node") || opts.only.includes("hono")) ensureBuild();
+  if (opts.only.includes("node") || opts.only.includes("hono")) ensureBuild(root, "bench", "pass --only deno,bun");
   for (const r of ["deno", "bun"]) {
     if (usesRuntime(opts, r) && !existsSync(bin(r))) fail(`${bin(r)} is missing: run \`npm ci\` (or pass --only without ${r}${opts.only.includes("raw") ? " and raw" : ""})`);
   }

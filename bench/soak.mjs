@@ -18,11 +18,12 @@
 // Everything it starts (servers, wrk, the churn client) is stopped by its pid, on every path.
 // The churn client is this same file run as `node bench/soak.mjs --churn-client ...`.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { cpus, loadavg, release } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureBuild } from "./build.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const apps = join(root, "bench", "apps");
@@ -275,34 +276,6 @@ Install it, then run again:
   Fedora:         sudo dnf install wrk
   macOS:          brew install wrk`);
   process.exit(1);
-}
-
-/** Every source file Node runs from dist/, paired with its built file (as bench/run.mjs). */
-function buildPairs() {
-  const pairs = [];
-  const walk = (dir) => {
-    if (!existsSync(join(root, dir))) return;
-    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
-      const rel = join(dir, entry.name);
-      if (entry.isDirectory()) walk(rel);
-      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) pairs.push([rel, join("dist", rel.replace(/\.ts$/, ".js"))]);
-    }
-  };
-  for (const file of ["mod.ts", "cli.ts"]) if (existsSync(join(root, file))) pairs.push([file, join("dist", file.replace(/\.ts$/, ".js"))]);
-  walk("src");
-  walk("adapters");
-  return pairs;
-}
-
-function ensureBuild() {
-  const stale = buildPairs().filter(([src, out]) => !existsSync(join(root, out)) || statSync(join(root, out)).mtimeMs < statSync(join(root, src)).mtimeMs);
-  if (stale.length === 0) return;
-  console.log(`dist/ is missing or stale (${stale.length} file${stale.length === 1 ? "" : "s"}, e.g. ${stale[0][0]}): npm run build`);
-  const r = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
-  if (r.status !== 0) {
-    console.error("soak: `npm run build` failed (see the tsc errors above); Node runs ours from dist/, so fix the build or pass --runtime deno,bun");
-    process.exit(1);
-  }
 }
 
 function firstLine(cmd, argv) {
@@ -761,7 +734,7 @@ async function main() {
     console.error("soak: needs Linux's /proc (VmRSS and /proc/PID/fd of the server)");
     process.exit(1);
   }
-  if (opts.runtimes.includes("node") && opts.kinds.includes("ours")) ensureBuild();
+  if (opts.runtimes.includes("node") && opts.kinds.includes("ours")) ensureBuild(root, "soak", "pass --runtime deno,bun");
   for (const r of ["deno", "bun"]) {
     if (opts.runtimes.includes(r) && !existsSync(bin(r))) fail(`${bin(r)} is missing: run \`npm ci\` (or leave ${r} out of --runtime)`);
   }
