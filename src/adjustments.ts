@@ -2,7 +2,8 @@
  * Settings ("adjustments" in Waitress): one table that defines every setting once and
  * drives the `serve()` options (camelCase), the CLI flags (`--kebab-case`) and the
  * PasteDeploy-style config-file keys (`snake_case`), plus the generated `--help` text
- * and README table.
+ * and README table. Address parsing lives in `addresses.ts`; the command-line parser, the
+ * `--help` text and the README table in `cli_args.ts`.
  *
  * Pure: no I/O, no DNS. Host names are validated for shape only; the adapters resolve them.
  *
@@ -10,21 +11,17 @@
  */
 
 import { compileAccessFormat } from "./access_log.ts";
-
-/** A TCP listen address. `host` is `"*"` for "all interfaces of the enabled families";
- * IPv6 hosts are written without brackets (`"::1"`).
- *
- * @example
- * ```ts
- * const a: ListenAddress = { host: "::1", port: 8080 };
- * ```
- */
-export interface ListenAddress {
-  /** IP literal (IPv6 without brackets), host name, or `"*"`. */
-  host: string;
-  /** TCP port; 0 picks a free one. */
-  port: number;
-}
+import {
+  addressFamily,
+  type CastContext,
+  castListen,
+  castProxyHeaders,
+  castTrustedProxy,
+  checkHost,
+  type ListenAddress,
+  type ProxyHeader,
+} from "./addresses.ts";
+export type { ListenAddress, ProxyHeader };
 
 import type { LogLevel } from "./logger.ts";
 export type { LogLevel };
@@ -227,31 +224,6 @@ function row(input: SpecInput): SettingSpec {
   });
 }
 
-/** A proxy header name `trustedProxyHeaders` accepts.
- *
- * @example
- * ```ts
- * const h: ProxyHeader = "x-forwarded-proto";
- * ```
- */
-export type ProxyHeader =
-  | "x-forwarded-for"
-  | "x-forwarded-host"
-  | "x-forwarded-proto"
-  | "x-forwarded-port"
-  | "x-forwarded-by"
-  | "forwarded";
-
-// In documentation order (error messages list them so).
-const PROXY_HEADERS: readonly ProxyHeader[] = [
-  "x-forwarded-for",
-  "x-forwarded-host",
-  "x-forwarded-proto",
-  "x-forwarded-port",
-  "x-forwarded-by",
-  "forwarded",
-];
-
 /** `trustedProxyHeaders` as text: one name (completed by editors), or several separated by spaces
  * or commas, in any case (checked at run time).
  *
@@ -404,7 +376,6 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
 ]);
 
 const BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.map((s) => [s.name, s]));
-const BY_FLAG: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.filter((s) => s.cli).map((s) => [s.flag, s]));
 const BY_SNAKE: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.filter((s) => s.cli).map((s) => [s.snake, s]));
 
 /** Looks a setting up by its config-file (snake_case) key; undefined when unknown or programmatic-only.
@@ -602,6 +573,17 @@ function bad(spec: SettingSpec, value: unknown, expected: string): TypeError {
   return new TypeError(`Invalid value ${show(value)} for setting ${nameOf(spec.name)}: expected ${expected}`);
 }
 
+/** What the cast functions of `addresses.ts` need to name `spec` in their error messages. */
+function castContext(spec: SettingSpec): CastContext {
+  return {
+    bad: (value, expected) => bad(spec, value, expected),
+    show,
+    get hint() {
+      return hintName(spec.name);
+    },
+  };
+}
+
 function rangeText(spec: SettingSpec): string {
   const { min, max, minExclusive } = spec;
   if (min !== undefined && max !== undefined) return `from ${min} to ${max}`;
@@ -687,222 +669,16 @@ function castString(spec: SettingSpec, value: unknown): string {
   return value;
 }
 
-// ---------------------------------------------------------------- addresses (shape only)
-
-const V4_PART = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
-const IPV4_RE = new RegExp(`^${V4_PART}(?:\\.${V4_PART}){3}$`);
-const HEX4 = /^[0-9A-Fa-f]{1,4}$/;
-const HOSTNAME_RE =
-  /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
-
-function isIPv4(s: string): boolean {
-  return IPV4_RE.test(s);
-}
-
-function isIPv6(input: string, allowZone = false): boolean {
-  let s = input;
-  const pct = s.indexOf("%");
-  if (pct >= 0) {
-    if (!allowZone || !/^%[A-Za-z0-9_.-]+$/.test(s.slice(pct))) return false;
-    s = s.slice(0, pct);
-  }
-  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(":")) return false;
-  if (s.includes(".")) {
-    // Embedded IPv4 in the last 32 bits counts as two groups.
-    const last = s.lastIndexOf(":");
-    if (!isIPv4(s.slice(last + 1))) return false;
-    s = s.slice(0, last + 1) + "0:0";
-  }
-  const dbl = s.indexOf("::");
-  if (dbl >= 0) {
-    if (s.indexOf("::", dbl + 1) >= 0) return false;
-    const head = s.slice(0, dbl);
-    const tail = s.slice(dbl + 2);
-    const h = head === "" ? [] : head.split(":");
-    const t = tail === "" ? [] : tail.split(":");
-    return h.every((g) => HEX4.test(g)) && t.every((g) => HEX4.test(g)) && h.length + t.length <= 7;
-  }
-  const groups = s.split(":");
-  return groups.length === 8 && groups.every((g) => HEX4.test(g));
-}
-
-function addressFamily(host: string): 4 | 6 | undefined {
-  if (isIPv4(host)) return 4;
-  if (isIPv6(host, true)) return 6;
-  return undefined;
-}
-
-/** Validates a bind host (no port); returns it without IPv6 brackets, or an error reason. */
-function checkHost(raw: string): { host: string } | { reason: string } {
-  let host = raw;
-  if (host.startsWith("[") && host.endsWith("]")) {
-    host = host.slice(1, -1);
-    if (!isIPv6(host, true)) return { reason: `${JSON.stringify(host)} is not an IPv6 address` };
-    return { host };
-  }
-  if (host === "") return { reason: 'the host is empty: use "*" (all interfaces) or an address' };
-  if (host === "*") return { host };
-  if (host.includes(":")) {
-    return isIPv6(host, true) ? { host } : { reason: `${JSON.stringify(host)} is not an IPv6 address` };
-  }
-  if (/^[0-9.]+$/.test(host)) {
-    return isIPv4(host) ? { host } : { reason: `${JSON.stringify(host)} is not a valid IPv4 address` };
-  }
-  if (!HOSTNAME_RE.test(host)) return { reason: `${JSON.stringify(host)} is not a valid host name or address` };
-  return { host };
-}
-
-function parsePortText(text: string): number | undefined {
-  if (!/^[0-9]{1,5}$/.test(text)) return undefined;
-  const n = Number(text);
-  return n <= 65535 ? n : undefined;
-}
-
-/** Parses one `listen` entry: `host:port`, `[v6]:port`, `*:port`, `host`, `[v6]`, bare `v6`. */
-function parseListenEntry(entry: string, defaultPort: number): ListenAddress {
-  const where = `listen entry ${JSON.stringify(entry)}`;
-  let hostText: string;
-  let portText: string | undefined;
-  if (entry.startsWith("[")) {
-    const close = entry.indexOf("]");
-    if (close < 0) throw new TypeError(`Invalid ${where}: missing "]" after the IPv6 address`);
-    hostText = entry.slice(0, close + 1);
-    const rest = entry.slice(close + 1);
-    if (rest.startsWith(":")) portText = rest.slice(1);
-    else if (rest !== "") throw new TypeError(`Invalid ${where}: expected ":PORT" after "]"`);
-  } else {
-    const colons = entry.split(":").length - 1;
-    if (colons === 0) {
-      if (/^[0-9]+$/.test(entry)) {
-        throw new TypeError(`Invalid ${where}: it has no host; write "*:${entry}" (all interfaces) or ` +
-          `"127.0.0.1:${entry}"`);
-      }
-      hostText = entry;
-    } else if (colons === 1) {
-      const at = entry.indexOf(":");
-      hostText = entry.slice(0, at);
-      portText = entry.slice(at + 1);
-    } else if (isIPv6(entry, true)) {
-      hostText = entry; // a bare IPv6 address without a port
-    } else {
-      throw new TypeError(`Invalid ${where}: IPv6 addresses must be in brackets when a port is given, ` +
-        `e.g. "[::1]:8080"`);
-    }
-  }
-  const checked = checkHost(hostText);
-  if ("reason" in checked) throw new TypeError(`Invalid ${where}: ${checked.reason}`);
-  let port = defaultPort;
-  if (portText !== undefined) {
-    const p = parsePortText(portText);
-    if (p === undefined) {
-      throw new RangeError(`Invalid port ${JSON.stringify(portText)} in ${where}: expected a number from 0 ` +
-        "to 65535 (service names are not supported)");
-    }
-    port = p;
-  }
-  return { host: checked.host, port };
-}
-
-function castListen(spec: SettingSpec, value: unknown, defaultPort: number): ListenAddress[] {
-  if (typeof value !== "string" && !Array.isArray(value)) {
-    throw bad(spec, value, 'a space-separated string such as "127.0.0.1:8080 [::1]:8080", or an array');
-  }
-  const items: unknown[] = typeof value === "string" ? [value] : value;
-  const out: ListenAddress[] = [];
-  const seen = new Set<string>();
-  const add = (a: ListenAddress) => {
-    const key = `${a.host}\u0000${a.port}`;
-    // Port 0 twice means two different free ports, so only fixed ports are de-duplicated.
-    if (a.port !== 0 && seen.has(key)) return;
-    seen.add(key);
-    out.push(a);
-  };
-  for (const item of items) {
-    if (typeof item === "string") {
-      for (const entry of item.split(/\s+/)) if (entry !== "") add(parseListenEntry(entry, defaultPort));
-    } else if (item !== null && typeof item === "object" && "host" in item && "port" in item) {
-      const { host, port } = item as { host: unknown; port: unknown };
-      if (typeof host !== "string") throw bad(spec, item, "{ host: string, port: number } entries");
-      const checked = checkHost(host);
-      if ("reason" in checked) throw new TypeError(`Invalid listen entry ${show(host)}: ${checked.reason}`);
-      const p = typeof port === "number" ? (Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined)
-        : typeof port === "string" ? parsePortText(port.trim()) : undefined;
-      if (p === undefined) {
-        throw new RangeError(`Invalid port ${show(port)} in listen entry for host ${JSON.stringify(host)}: ` +
-          "expected a number from 0 to 65535");
-      }
-      add({ host: checked.host, port: p });
-    } else {
-      throw bad(spec, item, 'listen entries as "host:port" strings or { host, port } objects');
-    }
-  }
-  return out;
-}
-
-function trustedProxyEntry(entry: string): string {
-  const fail = (why: string) =>
-    new TypeError(`Invalid ${hintName("trustedProxy")} entry ${JSON.stringify(entry)}: ${why}; use IP addresses, CIDR ` +
-      'ranges such as "10.0.0.0/8" or "fd00::/8", "*" or "localhost"');
-  if (entry === "*" || entry === "localhost") return entry;
-  const slash = entry.indexOf("/");
-  let addr = slash >= 0 ? entry.slice(0, slash) : entry;
-  if (slash < 0 && addr.startsWith("[") && addr.endsWith("]")) addr = addr.slice(1, -1);
-  const family = isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : undefined;
-  if (family === undefined) {
-    throw fail(HOSTNAME_RE.test(addr) && !/^[0-9.]+$/.test(addr)
-      ? "host names are not resolved (only addresses are compared)"
-      : "not an IP address");
-  }
-  const normal = family === 6 ? addr.toLowerCase() : addr;
-  if (slash < 0) return normal;
-  const bitsText = entry.slice(slash + 1);
-  const maxBits = family === 4 ? 32 : 128;
-  if (!/^(?:0|[1-9][0-9]{0,2})$/.test(bitsText) || Number(bitsText) > maxBits) {
-    throw fail(`the prefix length must be 0 to ${maxBits}`);
-  }
-  return `${normal}/${bitsText}`;
-}
-
-function castTrustedProxy(spec: SettingSpec, value: unknown): string | undefined {
-  if (value === null) return undefined;
-  const items = typeof value === "string" ? [value] : Array.isArray(value) ? value : undefined;
-  if (items === undefined) throw bad(spec, value, "a string of addresses or an array of strings");
-  const entries: string[] = [];
-  for (const item of items) {
-    if (typeof item !== "string") throw bad(spec, item, "address strings");
-    for (const e of item.split(/[\s,]+/)) if (e !== "") entries.push(trustedProxyEntry(e));
-  }
-  if (entries.length > 1 && entries.includes("*")) {
-    throw new TypeError(`Invalid ${hintName("trustedProxy")}: "*" trusts every peer and cannot be combined with other entries`);
-  }
-  return entries.length === 0 ? undefined : [...new Set(entries)].join(" ");
-}
-
-function castProxyHeaders(spec: SettingSpec, value: unknown): Set<string> {
-  let items: unknown[];
-  if (typeof value === "string") items = [value];
-  else if (value !== null && typeof value === "object" && Symbol.iterator in value) {
-    items = [...(value as Iterable<unknown>)];
-  } else throw bad(spec, value, "a space-separated string or a list of header names");
-  const out = new Set<string>();
-  for (const item of items) {
-    if (typeof item !== "string") throw bad(spec, item, "header name strings");
-    for (const name of item.split(/[\s,]+/)) {
-      if (name === "") continue;
-      const lower = name.toLowerCase();
-      if (!(PROXY_HEADERS as readonly string[]).includes(lower)) {
-        throw new RangeError(`Unknown ${hintName("trustedProxyHeaders")} value ${JSON.stringify(name)}: use ` +
-          `${PROXY_HEADERS.slice(0, -1).join(", ")}, or forwarded`);
-      }
-      out.add(lower);
-    }
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------- suggestions
 
-function editDistance(a: string, b: string): number {
+/** The Levenshtein distance between two strings (insertions, deletions, substitutions).
+ *
+ * @example
+ * ```ts
+ * editDistance("treads", "threads"); // 1
+ * ```
+ */
+export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0]!;
@@ -1015,7 +791,7 @@ function resolve(options: RawSettingOptions): { settings: Settings; warnings: st
   // "Given" means present and meaningful; defaults never conflict with anything.
   const hostGiven = given.has("host");
   const portGiven = given.has("port");
-  const listenValue = given.has("listen") ? castListen(BY_NAME.get("listen")!, given.get("listen"), s.port) : [];
+  const listenValue = given.has("listen") ? castListen(given.get("listen"), s.port, castContext(BY_NAME.get("listen")!)) : [];
   const listenGiven = listenValue.length > 0;
   const socketsGiven = s.sockets.length > 0;
   const unixGiven = s.unixSocket !== undefined;
@@ -1115,9 +891,9 @@ function castOne(spec: SettingSpec, v: unknown): unknown {
       return text === "" ? "" : "/" + text;
     }
     case "trustedProxy":
-      return castTrustedProxy(spec, v);
+      return castTrustedProxy(v, castContext(spec));
     case "trustedProxyHeaders":
-      return castProxyHeaders(spec, v);
+      return castProxyHeaders(v, castContext(spec));
     case "trustedProxyCount":
       return v === null ? undefined : castInt(spec, v);
     case "sockets":
@@ -1162,301 +938,3 @@ function castOne(spec: SettingSpec, v: unknown): unknown {
       return castString(spec, v);
   }
 }
-
-// ---------------------------------------------------------------- CLI
-
-/** A command-line usage error; the message is one line, suitable for `Error: <message>`.
- *
- * @example
- * ```ts
- * try { parseCliArgs(["--bad-opt"]); } catch (e) { if (e instanceof CliError) console.error(`Error: ${e.message}`); }
- * ```
- */
-export class CliError extends Error {
-  override name = "CliError";
-}
-
-/** The result of {@link parseCliArgs}. `options` is keyed by camelCase setting name, ready for
- * {@link resolveSettings}.
- *
- * @example
- * ```ts
- * const { options, app, extraApps }: CliArgs = parseCliArgs(["--port=80", "app.ts:default"]);
- * ```
- */
-export interface CliArgs {
-  options: Record<string, string | boolean | string[]>;
-  /** The first application given (positional `MODULE:EXPORT` or `--app`). */
-  app?: string;
-  call: boolean;
-  help: boolean;
-  /** `--version` was given. */
-  version: boolean;
-  config?: string;
-  /** Further applications given; the runner reports "Specify one application only" when non-empty. */
-  extraApps: string[];
-}
-
-const flagTakesNoValue = (spec: SettingSpec) => spec.kind === "bool";
-const flagIsNegatable = (spec: SettingSpec) => spec.kind === "bool" || spec.kind === "boolOrString";
-const RUNNER_FLAGS = ["help", "version", "call", "app", "config"];
-
-function unknownFlag(arg: string): CliError {
-  const name = arg.replace(/^-+/, "").split("=")[0]!;
-  const runner = RUNNER_FLAGS.find((f) => editDistance(f, name.toLowerCase()) <= 1);
-  const near = runner ?? closestSetting(name, SETTINGS.filter((s) => s.cli))?.flag;
-  return new CliError(`option ${arg.split("=")[0]} not recognized${near ? `; did you mean --${near}?` : ""}`);
-}
-
-/** Parses `waitress-serve` arguments (without the program name). Pure: no process access.
- * Accepts `--name=value` and `--name value`, booleans as `--flag` / `--no-flag`, repeated list
- * flags (`--listen`) accumulating, `--app=MODULE:EXPORT` or a positional `MODULE:EXPORT`,
- * `--call`, `--help`/`-h`, `--version`, `--config FILE`, and `--` to end options. Values are not validated
- * here (that is {@link resolveSettings}'s job); malformed usage throws {@link CliError}.
- *
- * @example
- * ```ts
- * const cli = parseCliArgs(["--port=8041", "--listen", "[::1]:8041", "--no-ipv4", "app.ts:default"]);
- * // cli.options: { port: "8041", listen: ["[::1]:8041"], ipv4: false }; cli.app: "app.ts:default"
- * ```
- */
-export function parseCliArgs(argv: string[]): CliArgs {
-  const options: Record<string, string | boolean | string[]> = {};
-  const apps: string[] = [];
-  let call = false;
-  let help = false;
-  let version = false;
-  let config: string | undefined;
-  let onlyPositional = false;
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (onlyPositional || arg === "-" || !arg.startsWith("-")) {
-      apps.push(arg);
-      continue;
-    }
-    if (arg === "--") {
-      onlyPositional = true;
-      continue;
-    }
-    if (arg === "-h") {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith("--")) throw unknownFlag(arg);
-    const eq = arg.indexOf("=");
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    const takeValue = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--")) throw new CliError(`option --${name} requires a value`);
-      i++;
-      return next;
-    };
-    const noValue = () => {
-      if (inline !== undefined) throw new CliError(`option --${name} does not take a value`);
-    };
-
-    if (name === "help") {
-      noValue();
-      help = true;
-      continue;
-    }
-    if (name === "call") {
-      noValue();
-      call = true;
-      continue;
-    }
-    if (name === "version") {
-      noValue();
-      version = true;
-      continue;
-    }
-    if (name === "app") {
-      apps.push(takeValue());
-      continue;
-    }
-    if (name === "config") {
-      config = takeValue();
-      continue;
-    }
-
-    let spec = BY_FLAG.get(name);
-    if (spec === undefined && name.startsWith("no-")) {
-      const positive = BY_FLAG.get(name.slice(3));
-      if (positive !== undefined) {
-        if (!flagIsNegatable(positive)) {
-          throw new CliError(`option --${name} not recognized: --${positive.flag} is not a boolean flag`);
-        }
-        if (inline !== undefined) throw new CliError(`option --${name} does not take a value`);
-        options[positive.name] = false;
-        continue;
-      }
-    }
-    if (spec === undefined) throw unknownFlag(eq >= 0 ? arg.slice(0, eq) : arg);
-
-    if (flagTakesNoValue(spec)) {
-      if (inline !== undefined) {
-        throw new CliError(`option --${name} does not take a value; use --${name} or --no-${name}`);
-      }
-      options[spec.name] = true;
-    } else if (spec.kind === "boolOrString") {
-      // Only the inline form takes a value, so `--access-log app.ts:x` keeps the positional app.
-      options[spec.name] = inline ?? true;
-    } else if (spec.kind === "list") {
-      const prev = options[spec.name];
-      options[spec.name] = [...(Array.isArray(prev) ? prev : []), takeValue()];
-    } else {
-      options[spec.name] = takeValue();
-    }
-  }
-  const result: CliArgs = { options, call, help, version, extraApps: apps.slice(1) };
-  if (apps.length > 0) result.app = apps[0]!;
-  if (config !== undefined) result.config = config;
-  return result;
-}
-
-/** Splits an application reference `MODULE:EXPORT` at its last colon (so Windows drive letters
- * and `file:` URLs survive). Throws {@link CliError} "Malformed application ..." when either side
- * is empty or there is no colon.
- *
- * @example
- * ```ts
- * splitAppSpec("./app.ts:handler"); // { module: "./app.ts", exportName: "handler" }
- * ```
- */
-export function splitAppSpec(spec: string): { module: string; exportName: string } {
-  const at = spec.lastIndexOf(":");
-  const module = at > 0 ? spec.slice(0, at) : "";
-  const exportName = at > 0 ? spec.slice(at + 1) : "";
-  if (module === "" || !/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(exportName) || /^[A-Za-z]$/.test(module)) {
-    throw new CliError(`Malformed application ${JSON.stringify(spec)}: expected MODULE[:EXPORT] with EXPORT a name or a dotted path, e.g. ./app.ts or ./app.ts:app.fetch`);
-  }
-  return { module, exportName };
-}
-
-function wrap(text: string, width: number, indent: string): string {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(/\s+/)) {
-    if (line !== "" && indent.length + line.length + 1 + word.length > width) {
-      lines.push(indent + line);
-      line = word;
-    } else {
-      line = line === "" ? word : `${line} ${word}`;
-    }
-  }
-  if (line !== "") lines.push(indent + line);
-  return lines.join("\n");
-}
-
-function flagUsage(spec: SettingSpec): string {
-  if (spec.kind === "bool") return `--[no-]${spec.flag}`;
-  if (spec.kind === "boolOrString") return `--[no-]${spec.flag}[=${spec.metavar}]`;
-  return `--${spec.flag}=${spec.metavar}`;
-}
-
-/** The log level of `waitress-serve` when neither the command line nor a config file sets one:
- * `info`, so the `Serving on` lines show (the settings table's default is `createServer()`'s).
- *
- * @example
- * ```ts
- * CLI_LOG_LEVEL; // "info"
- * ```
- */
-export const CLI_LOG_LEVEL: LogLevel = "info";
-
-// Settings named in help text as the command line spells them (`unixSocket` -> `--unix-socket`).
-const CLI_SPECS = SETTINGS.filter((s) => s.cli);
-const CAMEL_NAMES = new RegExp(`\\b(${CLI_SPECS.filter((s) => /[A-Z]/.test(s.name)).map((s) => s.name)
-  .sort((a, b) => b.length - a.length).join("|")})\\b`, "g");
-
-/** A setting's help as `--help` shows it: other settings named by their --flag; in "Not combinable
- * with ..." lists, settings that have no flag (`sockets`) left out. */
-function helpForCli(text: string): string {
-  const flag = (name: string) => `--${BY_NAME.get(name)!.flag}`;
-  return text
-    .replace(/Not combinable with ([^.]*)\./g, (_, list: string) => {
-      const names = list.split(/, | or /).filter((n) => BY_NAME.get(n)!.cli).map(flag);
-      return `Not combinable with ${names.slice(0, -1).join(", ")}${names.length > 1 ? " or " : ""}${names.at(-1)}.`;
-    })
-    .replace(CAMEL_NAMES, (name) => flag(name));
-}
-
-/** The `--help` text: usage, runner options, every CLI setting with its default and help (other
- * settings named by their --flag), exit codes and signals; generated from {@link SETTINGS}.
- *
- * @example
- * ```ts
- * console.log(cliHelp());
- * ```
- */
-export function cliHelp(program = "waitress-serve"): string {
-  const option = (usage: string, text: string) => [`  ${usage}`, wrap(text, 78, "        ")];
-  const out: string[] = [
-    "Usage:",
-    "",
-    `    ${program} [OPTIONS] MODULE[:EXPORT]`,
-    `    ${program} --config FILE [OPTIONS] [MODULE[:EXPORT]]`,
-    "",
-    "Serves the Fetch handler exported as EXPORT (default: the default export) from MODULE (a file",
-    "path or package name). Settings may also come from --config FILE (an ini file with a",
-    "[server:main] section using the snake_case names); command-line options override the file.",
-    "",
-    "Runner options:",
-    "",
-    ...option("--help, -h", "Show this information."),
-    ...option("--version", "Print the version and exit."),
-    ...option("--app=MODULE[:EXPORT]", "The application; the same as the positional MODULE[:EXPORT]."),
-    ...option("--call", "Call the export (a factory) to get the handler."),
-    ...option("--config=FILE", "Read settings from the [server:main] section of an ini file."),
-  ];
-  // Grouped by heading, each group once, in the order the headings first appear.
-  const groups = [...new Set(CLI_SPECS.map((s) => s.group))];
-  for (const group of groups) {
-    out.push("", `${group}:`, "");
-    for (const spec of CLI_SPECS.filter((s) => s.group === group)) {
-      const dflt = spec.name === "logLevel" ? CLI_LOG_LEVEL
-        : spec.default === true ? "on" : spec.default === false ? "off" : spec.defaultText;
-      out.push(...option(flagUsage(spec), helpForCli(`${spec.help} Default: ${dflt}.`)));
-    }
-  }
-  out.push(
-    "",
-    "Signals and exit codes:",
-    "",
-    wrap("SIGINT, SIGTERM and SIGHUP stop the server gracefully (in-flight requests get up to " +
-      "--shutdown-timeout seconds) and exit 0; a second signal exits at once with 1. Started by npm " +
-      "(npx, npm exec, npm start), the server also stops gracefully when npm ends, because npm does " +
-      "not pass signals on. Exit 1: a usage error (printed with the usage), an app that fails to " +
-      "import or whose factory fails (printed with its stack), or a listener that cannot be bound.", 78, "  "),
-  );
-  return out.join("\n") + "\n";
-}
-
-/** A Markdown table of every setting (name, CLI flag, ini key, default, meaning), generated from
- * {@link SETTINGS} for the README.
- *
- * @example
- * ```ts
- * const table = settingsMarkdown(); // "| Setting | CLI flag | ini key | Default | Meaning |\n|---|..."
- * ```
- */
-export function settingsMarkdown(): string {
-  const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  const lines = [
-    "| Setting | CLI flag | ini key | Default | Meaning |",
-    "|---|---|---|---|---|",
-  ];
-  for (const spec of SETTINGS) {
-    const flag = !spec.cli ? "—" : spec.kind === "bool" ? `\`--${spec.flag}\` / \`--no-${spec.flag}\``
-      : spec.kind === "boolOrString" ? `\`--${spec.flag}[=${spec.metavar}]\` / \`--no-${spec.flag}\``
-      : `\`--${spec.flag}=${spec.metavar}\``;
-    const key = spec.cli ? `\`${spec.snake}\`` : "—";
-    const note = spec.origin === "extension" ? " *(not in Waitress)*" : "";
-    lines.push(`| \`${spec.name}\` | ${flag} | ${key} | \`${cell(spec.defaultText)}\` | ${cell(spec.help)}${note} |`);
-  }
-  return lines.join("\n") + "\n";
-}
-

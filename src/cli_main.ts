@@ -10,7 +10,8 @@
 import { createServer, toHandler, type App, type ServeOptions } from "../mod.ts";
 import type { FetchHandler } from "./connection.ts";
 import type { Server } from "./server.ts";
-import { CLI_LOG_LEVEL, CliError, cliHelp, parseCliArgs, resolveSettings, SETTINGS, splitAppSpec, type Settings } from "./adjustments.ts";
+import { resolveSettings, SETTINGS, type Settings } from "./adjustments.ts";
+import { CLI_LOG_LEVEL, CliError, cliHelp, parseCliArgs, splitAppSpec } from "./cli_args.ts";
 import { parseIni, settingsFromIni } from "./ini.ts";
 import { Logger, type LogLevel, type LogSink } from "./logger.ts";
 import { VERSION } from "./version.ts";

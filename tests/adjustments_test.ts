@@ -1,17 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  asBool,
-  CliError,
-  cliHelp,
-  closestSetting,
-  parseCliArgs,
-  resolveSettings,
-  SETTINGS,
-  settingBySnake,
-  settingsMarkdown,
-  splitAppSpec,
-} from "../src/adjustments.ts";
+import { asBool, closestSetting, resolveSettings, SETTINGS, settingBySnake } from "../src/adjustments.ts";
+import { CliError, cliHelp, parseCliArgs, settingsMarkdown, splitAppSpec } from "../src/cli_args.ts";
 import type { RawSettingOptions, Settings, SettingSpec } from "../src/adjustments.ts";
 import { parseIni, settingsFromIni } from "../src/ini.ts";
 

@@ -13,7 +13,8 @@ import { exchange, runtime, sleep, startServer, until } from "./_helpers.ts";
 import { servingPort, signalChild, spawnCli, stopChild, within } from "./_child.ts";
 import { appFailure, fakeEnv, fixtures, usageError } from "./_cli_env.ts";
 import type { RequestInfo } from "../mod.ts";
-import { cliHelp, SETTINGS } from "../src/adjustments.ts";
+import { SETTINGS } from "../src/adjustments.ts";
+import { cliHelp } from "../src/cli_args.ts";
 import {
   CLI_USAGE,
   dirnameOf,

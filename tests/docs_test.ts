@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { cliHelp, resolveSettings, SETTINGS, settingsMarkdown } from "../src/adjustments.ts";
+import { resolveSettings, SETTINGS } from "../src/adjustments.ts";
+import { cliHelp, settingsMarkdown } from "../src/cli_args.ts";
 import { parseIni, settingsFromIni } from "../src/ini.ts";
 import { repoRoot } from "./_root.ts";
 

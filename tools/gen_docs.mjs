@@ -6,7 +6,7 @@
 //        node tools/gen_docs.mjs --check    exit 1 (and say so) when README.md is out of date
 //        node tools/gen_docs.mjs --no-build use the dist/ already built
 //
-// Node 20 cannot import .ts, so the table is read from the built dist/src/adjustments.js.
+// Node 20 cannot import .ts, so the table is read from the built dist/src/cli_args.js.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -72,10 +72,10 @@ async function main(argv) {
       return 2;
     }
     const r = spawnSync(tsc, ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
-    // tsc still emits on type errors elsewhere; the table only needs adjustments.js.
+    // tsc still emits on type errors elsewhere; the table only needs cli_args.js (and adjustments.js).
     if (r.status !== 0) console.error("warning: tsc reported errors (above); using what it emitted");
   }
-  const built = join(root, "dist", "src", "adjustments.js");
+  const built = join(root, "dist", "src", "cli_args.js");
   if (!existsSync(built)) {
     console.error(`${built} does not exist: run \`npm run build\` first (or drop --no-build)`);
     return 2;
