@@ -117,6 +117,10 @@ export function toHandler(app: App): FetchHandler {
 export function createServer(app: App | AppModule, options: ServeOptions = {}): Server {
   const { logger: sink, nativeResponse = false, export: exportName, ...rest } = options;
   const { settings, warnings } = resolveSettings(rest);
+  if (settings.sockets.length > 0) {
+    // Accepted by the settings table for Waitress compatibility, but no adapter can serve a pre-bound socket yet.
+    throw new TypeError("Setting \"sockets\" (pre-bound listening sockets) is not supported yet: listen with host and port, listen or unixSocket instead");
+  }
   const logger = new Logger(settings.logLevel, sink ?? console);
   // Access lines are their own stream: always at info, so logLevel "warning" does not hide them.
   const accessLogger = new Logger("info", sink ?? console, "waitress.access");

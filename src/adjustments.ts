@@ -50,7 +50,7 @@ export interface Settings {
   unixSocket: string | undefined;
   /** Permissions of the Unix socket file, in octal. */
   unixSocketPerms: number;
-  /** Pre-bound listening sockets (socket activation); programmatic only. Not combinable with host, port, listen or unixSocket. */
+  /** Pre-bound listening sockets (socket activation); programmatic only. Not supported yet: serve() refuses a non-empty list. Not combinable with host, port, listen or unixSocket. */
   sockets: unknown[];
   // Application
   /** Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs handlers inline on the I/O thread. Threads need the app as a module (serve("./app.ts") or the CLI). */
@@ -268,8 +268,8 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   row({ name: "unixSocketPerms", kind: "octal", default: 0o600, defaultText: "600", min: 0, max: 0o777,
     group: "Listening", help: "Permissions of the Unix socket file, in octal." }),
   row({ name: "sockets", kind: "sockets", default: [], defaultText: "[]", cli: false, group: "Listening",
-    help: "Pre-bound listening sockets (socket activation); programmatic only. Not combinable " +
-      "with host, port, listen or unixSocket." }),
+    help: "Pre-bound listening sockets (socket activation); programmatic only. Not supported yet: " +
+      "serve() refuses a non-empty list. Not combinable with host, port, listen or unixSocket." }),
   // ---- Application
   // Default 0 (Waitress: 4): inline is the fast path for async handlers, and only a module
   // specifier can move to worker threads; a plain function passed to serve() must just work.
@@ -414,7 +414,7 @@ export interface SettingInputs {
   unixSocket: string | null;
   /** Permissions of the Unix socket file, in octal. */
   unixSocketPerms: number;
-  /** Pre-bound listening sockets (socket activation); programmatic only. Not combinable with host, port, listen or unixSocket. */
+  /** Pre-bound listening sockets (socket activation); programmatic only. Not supported yet: serve() refuses a non-empty list. Not combinable with host, port, listen or unixSocket. */
   sockets: readonly unknown[];
   /** Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs handlers inline on the I/O thread. Threads need the app as a module (serve("./app.ts") or the CLI). */
   threads: number;

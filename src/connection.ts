@@ -47,6 +47,8 @@ export interface ConnectionConfig {
   logSocketErrors: boolean;
   /** Bytes of pipelined input buffered while a request is served before reading pauses. */
   lookaheadBytes: number;
+  /** Reported to the app as `info.serverName` unless a trusted proxy forwarded a host. */
+  serverName: string;
   /** Unread request body (bytes) the server discards to keep a connection alive; more closes it. */
   maxDiscardBytes: number;
   /** Milliseconds allowed for a request head: from accept for the first, from the first byte for later ones. */
@@ -649,6 +651,7 @@ export class Connection implements ConnectionEvents {
       pathInfo: split ? split.pathInfo : path,
       rawTarget: head.target,
       httpVersion: head.minorVersion === 1 ? "HTTP/1.1" : "HTTP/1.0",
+      serverName: proxied.host !== undefined ? hostWithoutPort(proxied.host) : config.serverName,
     };
 
     const exchange = new Exchange(head, this.#bodySource);
@@ -1279,4 +1282,14 @@ function canonicalOrigin(scheme: string, host: string): string {
     hostCache.set(key, origin);
   }
   return origin;
+}
+
+/** `example.com` of `example.com:8443`, `[::1]` of `[::1]:8080`: a forwarded host as SERVER_NAME. */
+function hostWithoutPort(host: string): string {
+  if (host.startsWith("[")) {
+    const end = host.indexOf("]");
+    return end < 0 ? host : host.slice(0, end + 1);
+  }
+  const colon = host.lastIndexOf(":");
+  return colon < 0 ? host : host.slice(0, colon);
 }

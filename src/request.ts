@@ -31,6 +31,11 @@ export interface RequestInfo {
   rawTarget: string;
   /** `"HTTP/1.0"` or `"HTTP/1.1"`. */
   httpVersion: string;
+  /**
+   * The server's name (WSGI's SERVER_NAME): the host a trusted proxy forwarded (without its port), else
+   * the `serverName` setting; never the client's own `Host` header.
+   */
+  serverName: string;
 }
 
 /** Everything needed to build a request object. */

@@ -172,6 +172,7 @@ export class Server {
         maxTrailerSize: settings.maxTrailerSize,
       },
       ident: settings.ident,
+      serverName: settings.serverName,
       urlScheme: settings.urlScheme,
       urlPrefix: settings.urlPrefix,
       proxy: proxyConfigFromSettings(settings),

@@ -40,7 +40,7 @@ async function iniText(): Promise<string> {
 
 const INFO: RequestInfo = {
   remoteAddress: "127.0.0.1", remotePort: 1, localAddress: "127.0.0.1", localPort: 2, scheme: "http",
-  scriptName: "", pathInfo: "/x", rawTarget: "/x", httpVersion: "HTTP/1.1",
+  scriptName: "", pathInfo: "/x", rawTarget: "/x", httpVersion: "HTTP/1.1", serverName: "waitress.invalid",
 };
 
 async function respond(plan: CliPlan, path = "/x"): Promise<string> {

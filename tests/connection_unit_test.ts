@@ -41,7 +41,7 @@ function setup(handler: FetchHandler, peer = TCP, over: Partial<ConnectionConfig
   const socket = new FakeSocket();
   const config: ConnectionConfig = {
     handler, createRequest: lazyRequest, logger: new Logger("debug", log.sink), limits: DEFAULT_PARSER_LIMITS,
-    ident: "waitress", urlScheme: "http", urlPrefix: "", proxy: proxyConfigFromSettings(resolveSettings({}).settings),
+    ident: "waitress", serverName: "waitress.invalid", urlScheme: "http", urlPrefix: "", proxy: proxyConfigFromSettings(resolveSettings({}).settings),
     exposeTracebacks: false, logSocketErrors: true, lookaheadBytes: 65536, maxDiscardBytes: 65536,
     headerTimeoutMs: 1000, bodyTimeoutMs: 1000, channelTimeoutMs: 1000, ...over,
   };

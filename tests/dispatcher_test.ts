@@ -11,7 +11,7 @@ import { type FromWorker, REQUEST_WINDOW, RESPONSE_WINDOW, type ToWorker } from 
 import type { RequestInfo } from "../src/request.ts";
 import { until } from "./_helpers.ts";
 
-const INFO: RequestInfo = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/t", httpVersion: "HTTP/1.1" };
+const INFO: RequestInfo = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/t", httpVersion: "HTTP/1.1", serverName: "waitress.invalid" };
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 /** One fake worker thread. */

@@ -331,7 +331,7 @@ describe("Dispatcher (with a fake thread)", () => {
       },
     }, { highWaterMark: 0 });
     const request = new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit);
-    const info = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/", httpVersion: "HTTP/1.1" };
+    const info = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/", httpVersion: "HTTP/1.1", serverName: "waitress.invalid" };
     const responding = dispatcher.handler(request, info) as Promise<Response>;
     const id = (posted[0] as ToWorker & { type: "request" }).id;
     const sent = () => posted.reduce((n, m) => n + (m.type === "body" ? m.chunk.length : 0), 0);
@@ -370,7 +370,7 @@ describe("Dispatcher (with a fake thread)", () => {
     });
     spawned[0].message({ type: "ready" } satisfies FromWorker);
     await dispatcher.ready;
-    const info = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/", httpVersion: "HTTP/1.1" };
+    const info = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/", httpVersion: "HTTP/1.1", serverName: "waitress.invalid" };
     const first = dispatcher.handler(new Request("http://x/a"), info) as Promise<Response>;
     const second = dispatcher.handler(new Request("http://x/b"), info) as Promise<Response>;
     assert.equal(dispatcher.stats().queued, 1);

@@ -11,7 +11,7 @@ import { lazyRequest, nativeRequest, type RequestFactory, type RequestInfo } fro
 import { FastResponse } from "../src/fast_response.ts";
 import { until } from "./_helpers.ts";
 
-const INFO: RequestInfo = { remoteAddress: "127.0.0.1", remotePort: 1, localAddress: "127.0.0.1", localPort: 2, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/", httpVersion: "HTTP/1.1" };
+const INFO: RequestInfo = { remoteAddress: "127.0.0.1", remotePort: 1, localAddress: "127.0.0.1", localPort: 2, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/", httpVersion: "HTTP/1.1", serverName: "waitress.invalid" };
 const text = (bytes: Uint8Array | null) => (bytes === null ? null : new TextDecoder().decode(bytes));
 type Handler = (request: Request, info: RequestInfo) => unknown;
 
