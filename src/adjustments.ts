@@ -107,7 +107,7 @@ export interface Settings {
   // Tuning
   /** Length of the OS queue of connections waiting to be accepted (listen backlog). */
   backlog: number;
-  /** Bytes to read from a socket at a time. */
+  /** Accepted for Waitress compatibility; has no effect (setting it logs a warning). */
   recvBytes: number;
   /** Deprecated in Waitress; accepted and ignored. */
   sendBytes: number;
@@ -117,7 +117,7 @@ export interface Settings {
   outbufHighWatermark: number;
   /** Bytes of request body buffered in memory before it overflows (Waitress: to a temp file). */
   inbufOverflow: number;
-  /** Pipelined requests read ahead while a handler runs; enables early detection of client disconnects. */
+  /** Accepted for Waitress compatibility; has no effect (setting it logs a warning). */
   channelRequestLookahead: number;
   /** Bytes of pipelined input read ahead while a request is served; beyond it the server stops reading from that client until the request is done. */
   maxLookaheadBytes: number;
@@ -340,8 +340,9 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   // ---- Tuning
   row({ name: "backlog", kind: "int", default: 1024, min: 0, group: "Tuning",
     help: "Length of the OS queue of connections waiting to be accepted (listen backlog)." }),
-  row({ name: "recvBytes", kind: "int", default: 8192, min: 1, group: "Tuning",
-    help: "Bytes to read from a socket at a time." }),
+  row({ name: "recvBytes", kind: "int", default: 8192, min: 1, group: "Tuning", origin: "compat",
+    help: "Accepted for Waitress compatibility; has no effect: each runtime reads what the socket has " +
+      "(up to 64 KiB at a time), and setting it logs a warning." }),
   row({ name: "sendBytes", kind: "int", default: 1, min: 1, group: "Tuning",
     deprecated: "sendBytes is deprecated (as in Waitress) and has no effect; remove it.",
     help: "Deprecated in Waitress; accepted and ignored." }),
@@ -351,9 +352,9 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     help: "Pending response bytes per connection above which the response body is paused (backpressure)." }),
   row({ name: "inbufOverflow", kind: "int", default: 524288, min: 0, group: "Tuning",
     help: "Bytes of request body buffered in memory before it overflows (Waitress: to a temp file)." }),
-  row({ name: "channelRequestLookahead", kind: "int", default: 0, min: 0, group: "Tuning",
-    help: "Accepted for Waitress compatibility: this server always reads ahead (up to " +
-      "maxLookaheadBytes) while a handler runs, so client disconnects are always detected." }),
+  row({ name: "channelRequestLookahead", kind: "int", default: 0, min: 0, group: "Tuning", origin: "compat",
+    help: "Accepted for Waitress compatibility; has no effect (setting it logs a warning): this server " +
+      "always reads ahead (up to maxLookaheadBytes) while a handler runs, so client disconnects are always detected." }),
   row({ name: "maxLookaheadBytes", kind: "int", default: 65536, min: 0, group: "Limits", origin: "extension",
     help: "Bytes of pipelined input read ahead while a request is served; beyond it the server stops " +
       "reading from that client until the request is done." }),
@@ -466,7 +467,7 @@ export interface SettingInputs {
   shutdownTimeout: number;
   /** Length of the OS queue of connections waiting to be accepted (listen backlog). */
   backlog: number;
-  /** Bytes to read from a socket at a time. */
+  /** Accepted for Waitress compatibility; has no effect (setting it logs a warning). */
   recvBytes: number;
   /** Deprecated in Waitress; accepted and ignored. */
   sendBytes: number;
@@ -476,7 +477,7 @@ export interface SettingInputs {
   outbufHighWatermark: number;
   /** Bytes of request body buffered in memory before it overflows (Waitress: to a temp file). */
   inbufOverflow: number;
-  /** Pipelined requests read ahead while a handler runs; enables early detection of client disconnects. */
+  /** Accepted for Waitress compatibility; has no effect (setting it logs a warning). */
   channelRequestLookahead: number;
   /** Bytes of pipelined input read ahead while a request is served; beyond it the server stops reading from that client until the request is done. */
   maxLookaheadBytes: number;

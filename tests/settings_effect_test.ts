@@ -52,3 +52,16 @@ describe("sockets", () => {
       /^TypeError: Setting "sockets" \(pre-bound listening sockets\) is not supported yet: listen with host and port, listen or unixSocket instead$/);
   });
 });
+
+describe("settings that only exist for Waitress compatibility", () => {
+  for (const [name, value] of [["recvBytes", 4096], ["channelRequestLookahead", 5]] as const) {
+    it(`${name}: accepted, and setting it logs that it has no effect`, async () => {
+      const s = await startServer(() => new Response("x"), { [name]: value });
+      try {
+        assert.ok(s.log.lines.some((l) => l.includes(`"${name}" has no effect`) || l.includes(`${name} has no effect`)), s.log.lines.join("\n"));
+      } finally {
+        await s.close();
+      }
+    });
+  }
+});
