@@ -392,7 +392,8 @@ export function settingBySnake(key: string): SettingSpec | undefined {
 
 /** What `serve()` takes for each setting: typed values only, so editors complete them and `tsc`
  * catches typos (`threads: "four"`, `logLevel: "verbose"`). The string forms of the command line
- * and config files go through {@link RawSettingOptions} instead.
+ * and config files go through {@link RawSettingOptions} instead. Settings whose input type differs from
+ * the resolved one are declared here; the others take {@link Settings}' types and descriptions.
  *
  * @example
  * ```ts
@@ -400,99 +401,23 @@ export function settingBySnake(key: string): SettingSpec | undefined {
  * const level: SettingInputs["logLevel"] = "info";
  * ```
  */
-export interface SettingInputs {
-  /** Host name or IP address to listen on; "0.0.0.0" means all IPv4 interfaces, "*" all interfaces of the enabled families. Not combinable with listen, unixSocket or sockets. */
-  host: string;
-  /** TCP port to listen on; 0 picks a free port. Not combinable with listen, unixSocket or sockets. */
-  port: number;
+export interface SettingInputs extends Omit<Settings, "listen" | "unixSocket" | "sockets" | "ident" | "trustedProxy" | "trustedProxyCount" | "trustedProxyHeaders" | "accessLogFormat"> {
   /** Space-separated HOST:PORT entries to listen on, e.g. "127.0.0.1:8080 [::1]:8080" or "*:6543" ("*" = all interfaces of the enabled families). IPv6 addresses go in brackets; an entry without a port uses 8080. On the command line, repeat --listen. */
   listen: string | readonly (string | ListenAddress)[];
-  /** Use IPv4 addresses when binding ("*" and host names); IPv4 literals are refused when off. */
-  ipv4: boolean;
-  /** Use IPv6 addresses when binding ("*" and host names); IPv6 literals are refused when off. */
-  ipv6: boolean;
   /** Path of a Unix domain socket to listen on instead of TCP. Not combinable with host, port, listen or sockets. */
   unixSocket: string | null;
-  /** Permissions of the Unix socket file, in octal. */
-  unixSocketPerms: number;
   /** Pre-bound listening sockets (socket activation); programmatic only. Not supported yet: serve() refuses a non-empty list. Not combinable with host, port, listen or unixSocket. */
   sockets: readonly unknown[];
-  /** Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs handlers inline on the I/O thread. Threads need the app as a module (serve("./app.ts") or the CLI). */
-  threads: number;
-  /** Default scheme of request URLs (lower-cased); a trusted proxy may override it per request. */
-  urlScheme: string;
-  /** Path prefix the application is mounted under (Waitress: SCRIPT_NAME); written as "/prefix". */
-  urlPrefix: string;
   /** Value of the Server response header; an empty string sends no Server header. */
   ident: string | null;
-  /** Server name reported to the application (Waitress: SERVER_NAME); never taken from the Host header, only from a trusted proxy header. */
-  serverName: string;
-  /** Put the error stack of unhandled handler errors into the 500 response. Development only. */
-  exposeTracebacks: boolean;
   /** Peers allowed to set proxy headers: IP addresses and CIDR ranges separated by spaces or commas, "*" for any peer, "localhost" for Unix-socket peers. */
   trustedProxy: string | readonly string[] | null;
   /** Number of proxies in front of the server: how many right-most entries of X-Forwarded-For, X-Forwarded-Host and Forwarded are trusted. Requires trustedProxy. */
   trustedProxyCount: number | null;
   /** Proxy headers trusted from trustedProxy: any of x-forwarded-for, x-forwarded-host, x-forwarded-proto, x-forwarded-port, x-forwarded-by; or forwarded alone. Requires trustedProxy. */
   trustedProxyHeaders: ProxyHeaderList | Iterable<ProxyHeader>;
-  /** Remove Forwarded and X-Forwarded-* headers that are not trusted before the handler runs. */
-  clearUntrustedProxyHeaders: boolean;
-  /** Log a warning naming the untrusted proxy headers that were removed. */
-  logUntrustedProxyHeaders: boolean;
-  /** Maximum bytes of the request line; longer request lines are rejected. */
-  maxRequestLineSize: number;
-  /** Maximum bytes of the request line and headers together (431 when exceeded). */
-  maxRequestHeaderSize: number;
-  /** Maximum number of header fields in a request head. */
-  maxHeaderFields: number;
-  /** Maximum bytes of a request body (413 when exceeded). */
-  maxRequestBodySize: number;
-  /** Maximum bytes of chunk extensions on one chunk of a chunked request body. */
-  maxChunkExtensionSize: number;
-  /** Maximum bytes of the trailer section of a chunked request body. */
-  maxTrailerSize: number;
-  /** Stop accepting new connections while this many client connections are open. */
-  connectionLimit: number;
-  /** Seconds a client has to send a complete request head (line and headers): for a connection's first request counted from accept (one that sends nothing is closed), for later ones from their first byte. */
-  headerTimeout: number;
-  /** Seconds without any progress while a request body is being read. */
-  bodyTimeout: number;
-  /** Seconds an inactive connection (nothing received, nothing sent) is kept open. */
-  channelTimeout: number;
-  /** Minimum seconds between sweeps that close inactive connections (see channelTimeout). */
-  cleanupInterval: number;
-  /** While clients wait at connectionLimit: seconds after which a connection that serves nobody is closed to make room, oldest first: one awaiting a request head or a first byte, a request body the app waits for, or a response the client does not read. Idle keep-alive connections are closed at once. */
-  reclaimTimeout: number;
-  /** Seconds server.close() waits for in-flight requests before closing their connections. */
-  shutdownTimeout: number;
-  /** Length of the OS queue of connections waiting to be accepted (listen backlog). */
-  backlog: number;
-  /** Accepted for Waitress compatibility; has no effect (setting it logs a warning). */
-  recvBytes: number;
-  /** Deprecated in Waitress; accepted and ignored. */
-  sendBytes: number;
-  /** Bytes of pending response data per output buffer before it overflows (Waitress: to a temp file). */
-  outbufOverflow: number;
-  /** Pending response bytes per connection above which the response body is paused (backpressure). */
-  outbufHighWatermark: number;
-  /** Bytes of request body buffered in memory before it overflows (Waitress: to a temp file). */
-  inbufOverflow: number;
-  /** Accepted for Waitress compatibility; has no effect (setting it logs a warning). */
-  channelRequestLookahead: number;
-  /** Bytes of pipelined input read ahead while a request is served; beyond it the server stops reading from that client until the request is done. */
-  maxLookaheadBytes: number;
-  /** Minimum level of messages the server logs: debug, info, warning or error. */
-  logLevel: LogLevel;
-  /** Log one line per request: true for the server's log output, or a file path. */
-  accessLog: string | boolean;
   /** Access log line format: common, combined, or Apache-style directives (%h %t "%r" %>s %b %D ...). */
   accessLogFormat: "combined" | "common" | (string & {});
-  /** Log socket errors and premature client disconnects. */
-  logSocketErrors: boolean;
-  /** Accepted for Waitress compatibility; has no effect. */
-  asyncoreLoopTimeout: number;
-  /** Accepted for Waitress compatibility; has no effect. */
-  asyncoreUsePoll: boolean;
 }
 
 /** Options accepted by `serve()`: any subset of the settings, camelCase, as typed values.
