@@ -9,7 +9,7 @@
  * ```
  *
  * This file is the runtime entry point: it implements {@linkcode CliEnv} for Node, Deno and
- * Bun and hands over to the runtime-free `runCli` in src/cli_main.ts.
+ * Bun and hands over to the runtime-free `runCli` in src/cli/cli_main.ts.
  *
  * @example
  * ```sh
@@ -25,7 +25,7 @@ import { access, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { runCli, type CliEnv, type ModuleTarget, type StopSignal } from "./src/cli_main.ts";
+import { runCli, type CliEnv, type ModuleTarget, type StopSignal } from "./src/cli/cli_main.ts";
 import { currentRuntime } from "./adapters/auto.ts";
 
 /** The slice of the Deno namespace this file uses. */

@@ -12,35 +12,35 @@
  * @module
  */
 
-import { resolveSettings, type ServeOptions as SettingsOptions } from "./src/adjustments.ts";
-import type { FetchHandler } from "./src/connection.ts";
-import { Logger, type LogSink } from "./src/logger.ts";
-import { Server, type Runtime } from "./src/server.ts";
-import { createDispatcher, type Dispatcher, forwardRequest, type ThreadStats } from "./src/dispatcher.ts";
-import { handlerFromModule } from "./src/worker_main.ts";
+import { resolveSettings, type ServeOptions as SettingsOptions } from "./src/settings/adjustments.ts";
+import type { FetchHandler } from "./src/serve/connection.ts";
+import { Logger, type LogSink } from "./src/policy/logger.ts";
+import { Server, type Runtime } from "./src/serve/server.ts";
+import { createDispatcher, type Dispatcher, forwardRequest, type ThreadStats } from "./src/threads/dispatcher.ts";
+import { handlerFromModule } from "./src/threads/worker_main.ts";
 import { currentRuntime } from "./adapters/auto.ts";
 import { createTempFile, dirFiles, openFile } from "./adapters/node_file.ts";
-import { type RequestBodyAccess, spoolingHandler } from "./src/spool.ts";
-import type { RequestParts } from "./src/request.ts";
-import { type FileResponseOptions, responseForFile } from "./src/file_response.ts";
-import { type ServeDirOptions, serveDirWith } from "./src/serve_dir.ts";
+import { type RequestBodyAccess, spoolingHandler } from "./src/serve/spool.ts";
+import type { RequestParts } from "./src/web/request.ts";
+import { type FileResponseOptions, responseForFile } from "./src/web/file_response.ts";
+import { type ServeDirOptions, serveDirWith } from "./src/web/serve_dir.ts";
 
-export { Server } from "./src/server.ts";
-export { FastResponse } from "./src/fast_response.ts";
-export type { ServerStats } from "./src/server.ts";
-export type { AccessRecord } from "./src/access_record.ts";
-export { contentTypeFor } from "./src/file_response.ts";
-export type { FetchHandler } from "./src/connection.ts";
-export type { RequestInfo } from "./src/request.ts";
-export type { BoundAddress } from "./src/transport.ts";
-export type { LogLevel, LogSink } from "./src/logger.ts";
-export { SETTINGS, resolveSettings } from "./src/adjustments.ts";
+export { Server } from "./src/serve/server.ts";
+export { FastResponse } from "./src/web/fast_response.ts";
+export type { ServerStats } from "./src/serve/server.ts";
+export type { AccessRecord } from "./src/policy/access_record.ts";
+export { contentTypeFor } from "./src/web/file_response.ts";
+export type { FetchHandler } from "./src/serve/connection.ts";
+export type { RequestInfo } from "./src/web/request.ts";
+export type { BoundAddress } from "./src/platform.ts";
+export type { LogLevel, LogSink } from "./src/policy/logger.ts";
+export { SETTINGS, resolveSettings } from "./src/settings/adjustments.ts";
 export type {
   ListenAddress, ProxyHeader, ProxyHeaderList, RawSettingOptions, Settings, SettingSpec, SettingKind, SettingInputs,
   ServeOptions as SettingOptions,
-} from "./src/adjustments.ts";
-export type { FastState } from "./src/fast_response.ts";
-export type { ThreadStats } from "./src/dispatcher.ts";
+} from "./src/settings/adjustments.ts";
+export type { FastState } from "./src/web/fast_response.ts";
+export type { ThreadStats } from "./src/threads/dispatcher.ts";
 
 /** An application: a Fetch handler, or an object with a `fetch` handler (`export default { fetch }`). */
 export type App = FetchHandler | { fetch: FetchHandler };
@@ -273,8 +273,8 @@ const forwardedBody: RequestBodyAccess = {
   },
 };
 
-export type { FileRequest, FileResponseOptions } from "./src/file_response.ts";
-export type { ServeDirOptions } from "./src/serve_dir.ts";
+export type { FileRequest, FileResponseOptions } from "./src/web/file_response.ts";
+export type { ServeDirOptions } from "./src/web/serve_dir.ts";
 
 /**
  * A `Response` that streams a file from disk (Waitress's `wsgi.file_wrapper`): `Content-Length`,

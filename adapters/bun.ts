@@ -7,14 +7,14 @@
  * @module
  */
 
-import type { AcceptHandler, Runtime } from "../src/server.ts";
-import type { ThreadEvents, ThreadHandle } from "../src/dispatcher.ts";
-import type { WorkerInit } from "../src/thread_protocol.ts";
-import type { ConnectionEvents, Listener, ListenerEvents, SocketHandle } from "../src/transport.ts";
-import { lazyRequest } from "../src/request.ts";
+import type { AcceptHandler, Runtime } from "../src/serve/server.ts";
+import type { ThreadEvents, ThreadHandle } from "../src/threads/dispatcher.ts";
+import type { WorkerInit } from "../src/threads/thread_protocol.ts";
+import type { ConnectionEvents, Listener, ListenerEvents, SocketHandle } from "../src/platform.ts";
+import { lazyRequest } from "../src/web/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
 import { openAppend } from "./node_file.ts";
-import { concatBytes, isAscii } from "../src/bytes.ts";
+import { concatBytes, isAscii } from "../src/http1/bytes.ts";
 import { nodeRuntime } from "./node.ts";
 import { Lingering } from "./linger.ts";
 import { ListenerReport, listenerName } from "./accept.ts";

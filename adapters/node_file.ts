@@ -6,12 +6,12 @@
  */
 
 import { open, realpath, stat, unlink } from "node:fs/promises";
-import type { AccessLogSink } from "../src/access_log.ts";
+import type { AccessLogSink } from "../src/policy/access_log.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FileSource } from "../src/file_response.ts";
-import type { DirFiles } from "../src/serve_dir.ts";
-import type { TempFile } from "../src/spool.ts";
+import type { FileSource } from "../src/web/file_response.ts";
+import type { DirFiles } from "../src/web/serve_dir.ts";
+import type { TempFile } from "../src/serve/spool.ts";
 
 /** Temp files currently open (for tests and shutdown: none may be left behind). */
 export const openTempFiles: Set<string> = new Set();

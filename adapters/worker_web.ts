@@ -6,9 +6,9 @@
  * @module
  */
 
-import { WorkerServer } from "../src/worker_main.ts";
-import type { FromWorker, ToWorker, WorkerInit } from "../src/thread_protocol.ts";
-import { lazyRequest, nativeRequest } from "../src/request.ts";
+import { WorkerServer } from "../src/threads/worker_main.ts";
+import type { FromWorker, ToWorker, WorkerInit } from "../src/threads/thread_protocol.ts";
+import { lazyRequest, nativeRequest } from "../src/web/request.ts";
 
 interface WorkerScope {
   postMessage(message: unknown, transfer?: Transferable[]): void;

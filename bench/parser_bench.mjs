@@ -2,7 +2,7 @@
 // Parser-only micro-benchmark, for regressions: MB/s and requests/s of RequestParser on a fixed corpus,
 // fed whole and in 64-byte pieces. Usage: node bench/parser_bench.mjs [--seconds 2]
 // (Runs the built JS in dist/; `npm run build` first. Deno/Bun: `deno run -A bench/parser_bench.mjs`.)
-import { RequestParser } from "../dist/src/parser.js";
+import { RequestParser } from "../dist/src/http1/parser.js";
 
 const secondsArg = process.argv.indexOf("--seconds");
 const seconds = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 2;

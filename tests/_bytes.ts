@@ -1,5 +1,5 @@
 /**
- * Byte helpers for the tests, written apart from src/bytes.ts so that a test never checks the
+ * Byte helpers for the tests, written apart from src/http1/bytes.ts so that a test never checks the
  * server's bytes with the server's own code: Latin-1 text to bytes and back (one char = one byte),
  * and concatenation.
  *

@@ -1,12 +1,12 @@
 /**
- * A fake {@link CliEnv} for src/cli_main.ts tests: records output, exits, signals and imports;
+ * A fake {@link CliEnv} for src/cli/cli_main.ts tests: records output, exits, signals and imports;
  * `files` are virtual files seen before the real ones. Shared by tests/cli_test.ts and
  * tests/cli_edges_test.ts.
  */
 import assert from "node:assert/strict";
 import { access, readFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { CLI_USAGE, runCli, type CliEnv, type ModuleTarget } from "../src/cli_main.ts";
+import { CLI_USAGE, runCli, type CliEnv, type ModuleTarget } from "../src/cli/cli_main.ts";
 
 /** tests/fixtures (of dist/tests on Node): the default working directory of a fake environment. */
 export const fixtures: string = fileURLToPath(new URL("./fixtures/", import.meta.url)).replace(/[\\/]$/, "");

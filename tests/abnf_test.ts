@@ -1,11 +1,11 @@
 /**
- * src/abnf.ts used directly, for the inputs no request can carry: the parser decodes bytes as
+ * src/http1/abnf.ts used directly, for the inputs no request can carry: the parser decodes bytes as
  * latin1, so characters above 0xff only reach these functions from other callers. The forms a
  * request can carry are in the parser table (tests/parser_cases_edges.ts), checked on the wire.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { equalsAsciiLower, isToken, isValidAuthority } from "../src/abnf.ts";
+import { equalsAsciiLower, isToken, isValidAuthority } from "../src/http1/abnf.ts";
 
 describe("abnf", () => {
   it("isValidAuthority() rejects characters above 0xff in a host, an IPvFuture literal or an IPv6 literal", () => {

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServeOptions } from "../mod.ts";
-import type { AccessRecord } from "../src/access_record.ts";
+import type { AccessRecord } from "../src/policy/access_record.ts";
 import {
   ACCESS_LOG_FORMATS,
   AccessLog,
@@ -17,7 +17,7 @@ import {
   escapeLogItem,
   formatAccessRecord,
   lineSink,
-} from "../src/access_log.ts";
+} from "../src/policy/access_log.ts";
 import { exchange, sleep, startServer } from "./_helpers.ts";
 
 /** 10 Oct 2000 13:55:36.789 UTC, Apache's example time. */

@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { asBool, closestSetting, resolveSettings, SETTINGS, settingBySnake } from "../src/adjustments.ts";
-import { CliError, cliHelp, parseCliArgs, settingsMarkdown, splitAppSpec } from "../src/cli_args.ts";
-import type { RawSettingOptions, Settings, SettingSpec } from "../src/adjustments.ts";
-import { parseIni, settingsFromIni } from "../src/ini.ts";
+import { asBool, closestSetting, resolveSettings, SETTINGS, settingBySnake } from "../src/settings/adjustments.ts";
+import { CliError, cliHelp, parseCliArgs, settingsMarkdown, splitAppSpec } from "../src/cli/cli_args.ts";
+import type { RawSettingOptions, Settings, SettingSpec } from "../src/settings/adjustments.ts";
+import { parseIni, settingsFromIni } from "../src/settings/ini.ts";
 
 // Strings as the CLI and config files give them: resolveSettings() takes the raw type.
 const resolve = (options: RawSettingOptions) => resolveSettings(options).settings;

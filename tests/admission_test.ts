@@ -1,12 +1,12 @@
 /**
- * Admission at the connection limit (src/admission.ts, src/server.ts): clients that wait, what they
+ * Admission at the connection limit (src/serve/admission.ts, src/serve/server.ts): clients that wait, what they
  * send before and after they are admitted, the waiting room's bound, silent waiters, and the
  * connections closed to make room (a client that does not read its response, a body being discarded).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RawClient, startServer, until, type TestServer } from "./_helpers.ts";
-import { pickReclaimable } from "../src/admission.ts";
+import { pickReclaimable } from "../src/serve/admission.ts";
 
 /** A server whose `/wait` requests wait for `release()`; anything else is answered at once. */
 async function gated(options: Parameters<typeof startServer>[1]): Promise<{ s: TestServer; release: () => void }> {

@@ -1,10 +1,10 @@
 /**
- * The byte helpers of the wire (src/bytes.ts): Latin-1 and UTF-8 encoding, lengths, one-buffer messages
+ * The byte helpers of the wire (src/http1/bytes.ts): Latin-1 and UTF-8 encoding, lengths, one-buffer messages
  * and the slab allocator.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { allocate, concatBytes, encodeLatin1, encodeMessage, encodeUtf8, isAscii, utf8Length } from "../src/bytes.ts";
+import { allocate, concatBytes, encodeLatin1, encodeMessage, encodeUtf8, isAscii, utf8Length } from "../src/http1/bytes.ts";
 
 const list = (bytes: Uint8Array): number[] => [...bytes];
 

@@ -1,5 +1,5 @@
 /**
- * The `waitress-serve` CLI (src/cli_main.ts with a fake environment), the less common paths:
+ * The `waitress-serve` CLI (src/cli/cli_main.ts with a fake environment), the less common paths:
  * paths without a directory or on a UNC share, a bare module name that is a file, import failures
  * of every shape, exports and factory results of every type, threads with --call, a package or a
  * URL, a server closed by its owner rather than by a signal, a server that cannot start for a reason
@@ -9,10 +9,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describeThrown, dirnameOf, prepareCli, resolvePath, runCli, type CliEnv } from "../src/cli_main.ts";
+import { describeThrown, dirnameOf, prepareCli, resolvePath, runCli, type CliEnv } from "../src/cli/cli_main.ts";
 import { exchange } from "./_helpers.ts";
 import { appFailure, fakeEnv, fixtures, usageError } from "./_cli_env.ts";
-import { resolveSettings } from "../src/adjustments.ts";
+import { resolveSettings } from "../src/settings/adjustments.ts";
 
 const handler = () => new Response("ok");
 /** An importModule that yields `namespace` for any target. */

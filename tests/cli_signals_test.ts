@@ -3,7 +3,7 @@
  * is logged; started by npm (npx, npm exec, npm start), which runs the bin through `sh -c` and passes
  * no signal on, it stops gracefully once the process that started it is gone, so a SIGTERM to npx no
  * longer leaves an orphan serving. Real child processes on every runtime (npx on Node only), plus
- * the runtime-free rules in src/cli_main.ts with a fake environment.
+ * the runtime-free rules in src/cli/cli_main.ts with a fake environment.
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -16,7 +16,7 @@ import process from "node:process";
 import { exchange, runtime, sleep } from "./_helpers.ts";
 import { cliEntry, outputMatch, runtimeCommand, servingPort, spawnChild, spawnCli, stopChild, within, type Child } from "./_child.ts";
 import { fakeEnv } from "./_cli_env.ts";
-import { runCli, startedByNpm } from "../src/cli_main.ts";
+import { runCli, startedByNpm } from "../src/cli/cli_main.ts";
 import { repoRoot } from "./_root.ts";
 
 const temps: string[] = [];

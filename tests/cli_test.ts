@@ -1,5 +1,5 @@
 /**
- * The `waitress-serve` CLI: src/cli_main.ts with a fake environment (every error, help, app
+ * The `waitress-serve` CLI: src/cli/cli_main.ts with a fake environment (every error, help, app
  * references, config-file precedence, signals), and cli.ts started as a real child process on the
  * runtime running the tests (Node: dist/cli.js; Deno: `deno run -A cli.ts`; Bun: `bun cli.ts`).
  */
@@ -13,8 +13,8 @@ import { exchange, runtime, sleep, startServer, until } from "./_helpers.ts";
 import { servingPort, signalChild, spawnCli, stopChild, within } from "./_child.ts";
 import { appFailure, fakeEnv, fixtures, usageError } from "./_cli_env.ts";
 import type { RequestInfo } from "../mod.ts";
-import { SETTINGS } from "../src/adjustments.ts";
-import { cliHelp } from "../src/cli_args.ts";
+import { SETTINGS } from "../src/settings/adjustments.ts";
+import { cliHelp } from "../src/cli/cli_args.ts";
 import {
   CLI_USAGE,
   dirnameOf,
@@ -23,7 +23,7 @@ import {
   resolvePath,
   runCli,
   type CliPlan,
-} from "../src/cli_main.ts";
+} from "../src/cli/cli_main.ts";
 
 // On Node the tests run from dist/ (built .js); on Deno and Bun from the .ts sources.
 const ext = runtime === "node" ? ".js" : ".ts";

@@ -1,6 +1,6 @@
 /**
  * Request bodies the handler reads late, cancels or never reads, bodies that fail mid-response, and
- * trusted-proxy outcomes, on the wire (src/connection.ts).
+ * trusted-proxy outcomes, on the wire (src/serve/connection.ts).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";

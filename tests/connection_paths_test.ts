@@ -1,5 +1,5 @@
 /**
- * Paths through the connection (src/connection.ts) that the broader suites do not take, each checked
+ * Paths through the connection (src/serve/connection.ts) that the broader suites do not take, each checked
  * on the wire: request URLs and info, the application's headers and bodies, errors, and request bodies
  * the handler reads late, cancels or never reads.
  */
@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exchange, RawClient, startServer, until, type TestServer } from "./_helpers.ts";
-import type { RequestInfo } from "../src/request.ts";
-import type { AccessRecord } from "../src/access_record.ts";
+import type { RequestInfo } from "../src/web/request.ts";
+import type { AccessRecord } from "../src/policy/access_record.ts";
 
 const enc = new TextEncoder();
 const GET = (path: string, extra = ""): string => `GET ${path} HTTP/1.1\r\nHost: h.test\r\nConnection: close\r\n${extra}\r\n`;

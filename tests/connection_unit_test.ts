@@ -1,17 +1,17 @@
 /**
- * The connection as a sans-IO state machine (src/connection.ts), driven through a fake socket: the
+ * The connection as a sans-IO state machine (src/serve/connection.ts), driven through a fake socket: the
  * orderings a real socket cannot pin down (a FIN while the handler runs), calls on a closed or closing
  * connection, and how socket errors are logged.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Connection, type ConnectionConfig, type FetchHandler } from "../src/connection.ts";
-import { DEFAULT_PARSER_LIMITS } from "../src/parser.ts";
-import { Logger } from "../src/logger.ts";
-import { lazyRequest } from "../src/request.ts";
-import { proxyConfigFromSettings } from "../src/proxy_headers.ts";
-import { resolveSettings } from "../src/adjustments.ts";
-import type { PeerInfo, SocketHandle } from "../src/transport.ts";
+import { Connection, type ConnectionConfig, type FetchHandler } from "../src/serve/connection.ts";
+import { DEFAULT_PARSER_LIMITS } from "../src/http1/parser.ts";
+import { Logger } from "../src/policy/logger.ts";
+import { lazyRequest } from "../src/web/request.ts";
+import { proxyConfigFromSettings } from "../src/policy/proxy_headers.ts";
+import { resolveSettings } from "../src/settings/adjustments.ts";
+import type { PeerInfo, SocketHandle } from "../src/platform.ts";
 import { latin1Bytes, latin1Text } from "./_bytes.ts";
 import { captureLog, until } from "./_helpers.ts";
 

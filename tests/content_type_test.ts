@@ -6,8 +6,8 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { FastResponse } from "../src/fast_response.ts";
-import { typedNativeResponse } from "../src/content_type.ts";
+import { FastResponse } from "../src/web/fast_response.ts";
+import { typedNativeResponse } from "../src/web/content_type.ts";
 import { installFastResponse } from "../adapters/fast_globals.ts";
 import { RawClient, runtime, startServer, type RawResponse, type TestServer } from "./_helpers.ts";
 

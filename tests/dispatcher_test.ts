@@ -1,14 +1,14 @@
 /**
- * The dispatcher (src/dispatcher.ts) with fake threads: the test plays each worker's side of the
- * protocol (src/thread_protocol.ts) and sees what the dispatcher posts, when it replaces workers, and
+ * The dispatcher (src/threads/dispatcher.ts) with fake threads: the test plays each worker's side of the
+ * protocol (src/threads/thread_protocol.ts) and sees what the dispatcher posts, when it replaces workers, and
  * what the connection's handler call resolves or rejects with.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createDispatcher, type Dispatcher, type DispatcherOptions, forwardRequest, type ThreadEvents } from "../src/dispatcher.ts";
-import { Logger } from "../src/logger.ts";
-import { type FromWorker, REQUEST_WINDOW, RESPONSE_WINDOW, type ToWorker } from "../src/thread_protocol.ts";
-import type { RequestInfo } from "../src/request.ts";
+import { createDispatcher, type Dispatcher, type DispatcherOptions, forwardRequest, type ThreadEvents } from "../src/threads/dispatcher.ts";
+import { Logger } from "../src/policy/logger.ts";
+import { type FromWorker, REQUEST_WINDOW, RESPONSE_WINDOW, type ToWorker } from "../src/threads/thread_protocol.ts";
+import type { RequestInfo } from "../src/web/request.ts";
 import { until } from "./_helpers.ts";
 
 const INFO: RequestInfo = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/t", httpVersion: "HTTP/1.1", serverName: "waitress.invalid" };

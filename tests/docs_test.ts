@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { resolveSettings, SETTINGS } from "../src/adjustments.ts";
-import { cliHelp, settingsMarkdown } from "../src/cli_args.ts";
-import { parseIni, settingsFromIni } from "../src/ini.ts";
+import { resolveSettings, SETTINGS } from "../src/settings/adjustments.ts";
+import { cliHelp, settingsMarkdown } from "../src/cli/cli_args.ts";
+import { parseIni, settingsFromIni } from "../src/settings/ini.ts";
 import { repoRoot } from "./_root.ts";
 
 const root = repoRoot();

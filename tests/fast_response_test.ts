@@ -1,10 +1,10 @@
 /**
- * FastResponse (src/fast_response.ts): the same checks and answers as a native `Response`, a body taken
+ * FastResponse (src/web/fast_response.ts): the same checks and answers as a native `Response`, a body taken
  * once, and `takeFastParts` handing the server what it can send without materialising.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { FastResponse, takeFastParts } from "../src/fast_response.ts";
+import { FastResponse, takeFastParts } from "../src/web/fast_response.ts";
 
 /** The runtime's own Response (a test server may have installed FastResponse as the global one). */
 const NativeResponse: typeof Response = Object.getPrototypeOf(FastResponse.prototype).constructor;

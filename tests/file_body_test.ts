@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileResponse } from "../mod.ts";
 import { RawClient, sleep, startServer, type TestServer } from "./_helpers.ts";
-import { contentTypeFor } from "../src/file_response.ts";
+import { contentTypeFor } from "../src/web/file_response.ts";
 
 describe("file bodies", () => {
   let dir: string;

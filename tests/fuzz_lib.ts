@@ -18,7 +18,7 @@
  * @module
  */
 
-import { DEFAULT_PARSER_LIMITS, type ParseEvent, type ParserLimits, RequestParser, type RequestHead } from "../src/parser.ts";
+import { DEFAULT_PARSER_LIMITS, type ParseEvent, type ParserLimits, RequestParser, type RequestHead } from "../src/http1/parser.ts";
 import { concatBytes as concat, latin1Bytes, latin1Text } from "./_bytes.ts";
 
 // Part of this kit's API (tests/fuzz_test.ts imports them from here); written once in tests/_bytes.ts.

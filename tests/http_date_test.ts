@@ -3,7 +3,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { formatHttpDate, httpDate } from "../src/http_date.ts";
+import { formatHttpDate, httpDate } from "../src/http1/http_date.ts";
 import { RawClient, startServer, until } from "./_helpers.ts";
 
 describe("httpDate", () => {

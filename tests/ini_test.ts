@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseIni, settingsFromIni } from "../src/ini.ts";
-import { resolveSettings } from "../src/adjustments.ts";
+import { parseIni, settingsFromIni } from "../src/settings/ini.ts";
+import { resolveSettings } from "../src/settings/adjustments.ts";
 
 function syntaxError(text: string, message: RegExp) {
   assert.throws(() => parseIni(text), (e: unknown) => {

@@ -1,9 +1,9 @@
 /**
- * src/logger.ts: level filtering, the name prefix, and how an error detail is written.
+ * src/policy/logger.ts: level filtering, the name prefix, and how an error detail is written.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Logger, type LogLevel, type LogSink } from "../src/logger.ts";
+import { Logger, type LogLevel, type LogSink } from "../src/policy/logger.ts";
 
 /** A sink recording "method: line" for every call. */
 function recording(): { sink: LogSink; lines: string[] } {

@@ -136,7 +136,7 @@ describe("npm pack", () => {
   it("npm pack ships the built entry points, the README and the licence, and no sources", { skip: NODE_ONLY, timeout: 40000 }, async () => {
     const { files } = await pack();
     for (const path of ["package.json", "README.md", "CHANGELOG.md", "LICENSE", "dist/mod.js", "dist/mod.d.ts",
-      "dist/cli.js", "dist/src/adjustments.js", "dist/src/cli_main.js"]) {
+      "dist/cli.js", "dist/src/settings/adjustments.js", "dist/src/cli/cli_main.js"]) {
       assert.ok(files.includes(path), `the package contains ${path}`);
     }
     const sources = files.filter((f) => /\.[cm]?tsx?$/.test(f) && !/\.d\.[cm]?ts$/.test(f));

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { ParserLimits } from "../src/parser.ts";
+import type { ParserLimits } from "../src/http1/parser.ts";
 import { EDGE_CASES } from "./parser_cases_edges.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_PARSER_LIMITS, type ParseEvent, type ParserLimits, RequestParser, type RequestHead } from "../src/parser.ts";
+import { DEFAULT_PARSER_LIMITS, type ParseEvent, type ParserLimits, RequestParser, type RequestHead } from "../src/http1/parser.ts";
 import { CASES, type ExpectError, type ExpectEvent, type ExpectHead } from "./parser_cases.ts";
 import { latin1Text } from "./_bytes.ts";
 

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { applyProxyHeaders, parseTrustedProxy, type ProxyConfig } from "../src/proxy_headers.ts";
+import { applyProxyHeaders, parseTrustedProxy, type ProxyConfig } from "../src/policy/proxy_headers.ts";
 import { RawClient, startServer, type TestServer } from "./_helpers.ts";
 import type { RequestInfo } from "../mod.ts";
 

@@ -17,8 +17,8 @@ import {
   type ProxyConfig,
   type ProxyError,
   type ProxyOutcome,
-} from "../src/proxy_headers.ts";
-import { resolveSettings } from "../src/adjustments.ts";
+} from "../src/policy/proxy_headers.ts";
+import { resolveSettings } from "../src/settings/adjustments.ts";
 
 interface Case {
   name: string;

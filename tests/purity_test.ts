@@ -24,7 +24,8 @@ function code(text: string): string {
 
 describe("src/ purity", () => {
   const src = join(repoRoot(), "src");
-  const files = readdirSync(src).filter((f) => f.endsWith(".ts"));
+  // Every .ts file under src/, with its path relative to src/ ("http1/parser.ts").
+  const files = (readdirSync(src, { recursive: true }) as string[]).map((f) => f.replaceAll("\\", "/")).filter((f) => f.endsWith(".ts")).sort();
 
   it("finds the core's source files", () => {
     assert.ok(files.length >= 5, `expected the core's .ts files in ${src}`);

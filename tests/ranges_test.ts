@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileResponse } from "../mod.ts";
-import { type FileSource, responseForFile } from "../src/file_response.ts";
-import { parseRange } from "../src/ranges.ts";
-import { etagFor, evaluatePreconditions, ifRangeAllows, parseHttpDate } from "../src/conditional.ts";
-import { formatHttpDate } from "../src/http_date.ts";
+import { type FileSource, responseForFile } from "../src/web/file_response.ts";
+import { parseRange } from "../src/web/ranges.ts";
+import { etagFor, evaluatePreconditions, ifRangeAllows, parseHttpDate } from "../src/web/conditional.ts";
+import { formatHttpDate } from "../src/http1/http_date.ts";
 import { RawClient, type RawResponse, startServer, type TestServer } from "./_helpers.ts";
 
 describe("parseRange()", () => {

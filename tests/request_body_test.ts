@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { exchange, RawClient, sleep, startServer, until, type TestServer } from "./_helpers.ts";
-import { BodyCollector } from "../src/body_collector.ts";
+import { BodyCollector } from "../src/web/body_collector.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,10 +1,10 @@
 /**
- * The request objects a handler sees (src/request.ts): LazyRequest stands in for a native `Request`
+ * The request objects a handler sees (src/web/request.ts): LazyRequest stands in for a native `Request`
  * until something needs one, and behaves the same before and after; nativeRequest builds the real one.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { lazyRequest, nativeRequest, type RequestParts } from "../src/request.ts";
+import { lazyRequest, nativeRequest, type RequestParts } from "../src/web/request.ts";
 
 const enc = new TextEncoder();
 

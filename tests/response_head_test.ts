@@ -1,11 +1,11 @@
 /**
- * The server's own error responses (src/response_head.ts) and reason phrases (src/status_text.ts), as
+ * The server's own error responses (src/http1/response_head.ts) and reason phrases (src/http1/status_text.ts), as
  * bytes and on the wire.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { errorResponse, isSafeHeader } from "../src/response_head.ts";
-import { statusText } from "../src/status_text.ts";
+import { errorResponse, isSafeHeader } from "../src/http1/response_head.ts";
+import { statusText } from "../src/http1/status_text.ts";
 import { latin1Text } from "./_bytes.ts";
 import { exchange, startServer, type TestServer } from "./_helpers.ts";
 

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveDir, type ServeDirOptions } from "../mod.ts";
-import { type DirFiles, serveDirWith } from "../src/serve_dir.ts";
+import { type DirFiles, serveDirWith } from "../src/web/serve_dir.ts";
 import { RawClient, type RawResponse, startServer, type TestServer } from "./_helpers.ts";
 
 const SECRET = "TOP-SECRET-OUTSIDE";

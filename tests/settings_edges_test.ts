@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { resolveSettings, type ServeOptions } from "../src/adjustments.ts";
+import { resolveSettings, type ServeOptions } from "../src/settings/adjustments.ts";
 
 const resolve = (options: Record<string, unknown>) => resolveSettings(options as ServeOptions).settings;
 

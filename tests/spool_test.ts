@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Spool, spoolingHandler, type TempFile } from "../src/spool.ts";
+import { Spool, spoolingHandler, type TempFile } from "../src/serve/spool.ts";
 import { createTempFile, openTempFiles } from "../adapters/node_file.ts";
 import { RawClient, sleep, startServer, until } from "./_helpers.ts";
 

@@ -5,9 +5,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, threadStats, type ServeOptions } from "../mod.ts";
-import { createDispatcher, type ThreadEvents } from "../src/dispatcher.ts";
-import { Logger } from "../src/logger.ts";
-import { REQUEST_WINDOW, type FromWorker, type ToWorker } from "../src/thread_protocol.ts";
+import { createDispatcher, type ThreadEvents } from "../src/threads/dispatcher.ts";
+import { Logger } from "../src/policy/logger.ts";
+import { REQUEST_WINDOW, type FromWorker, type ToWorker } from "../src/threads/thread_protocol.ts";
 import { exchange, RawClient, runtime, sleep, startServer, type TestServer, until } from "./_helpers.ts";
 import { parseEcho } from "./fixtures/apps.ts";
 

@@ -4,8 +4,8 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { splitPrefix } from "../src/url_prefix.ts";
-import { resolveSettings } from "../src/adjustments.ts";
+import { splitPrefix } from "../src/policy/url_prefix.ts";
+import { resolveSettings } from "../src/settings/adjustments.ts";
 
 const CASES: [path: string, prefix: string, scriptName: string, pathInfo: string, why: string][] = [
   // no prefix

@@ -1,14 +1,14 @@
 /**
- * The worker side of thread mode (src/worker_main.ts), driven in-process: a fake host records what the
+ * The worker side of thread mode (src/threads/worker_main.ts), driven in-process: a fake host records what the
  * worker posts to the I/O thread, and the test plays the dispatcher's messages. (In a real worker
  * thread not every runtime's coverage tool sees this code; here every runtime does.)
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { handlerFromModule, WorkerServer } from "../src/worker_main.ts";
-import { type FromWorker, REQUEST_WINDOW, RESPONSE_WINDOW, type ToWorker } from "../src/thread_protocol.ts";
-import { lazyRequest, nativeRequest, type RequestFactory, type RequestInfo } from "../src/request.ts";
-import { FastResponse } from "../src/fast_response.ts";
+import { handlerFromModule, WorkerServer } from "../src/threads/worker_main.ts";
+import { type FromWorker, REQUEST_WINDOW, RESPONSE_WINDOW, type ToWorker } from "../src/threads/thread_protocol.ts";
+import { lazyRequest, nativeRequest, type RequestFactory, type RequestInfo } from "../src/web/request.ts";
+import { FastResponse } from "../src/web/fast_response.ts";
 import { until } from "./_helpers.ts";
 
 const INFO: RequestInfo = { remoteAddress: "127.0.0.1", remotePort: 1, localAddress: "127.0.0.1", localPort: 2, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/", httpVersion: "HTTP/1.1", serverName: "waitress.invalid" };

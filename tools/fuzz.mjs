@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Long-running fuzzer for the request parser (src/parser.ts), with the oracles of tests/fuzz_lib.ts.
+// Long-running fuzzer for the request parser (src/http1/parser.ts), with the oracles of tests/fuzz_lib.ts.
 //
 //   npm run fuzz -- --seconds 60                 run for a minute with a random seed
 //   npm run fuzz -- --seed 1234 --seconds 60     the same run again

@@ -20,8 +20,8 @@
  * @module
  */
 
-import type { Settings } from "./adjustments.ts";
-import { isValidAuthority, QDTEXT, QUOTED_PAIR_CHAR } from "./abnf.ts";
+import type { Settings } from "../settings/adjustments.ts";
+import { isValidAuthority, QDTEXT, QUOTED_PAIR_CHAR } from "../http1/abnf.ts";
 
 /**
  * Decides whether a peer is a trusted proxy. `address` is the peer's IP literal (no brackets),
@@ -332,7 +332,7 @@ export function parseTrustedProxy(spec: string): TrustMatcher {
  *
  * @example
  * ```ts
- * import { resolveSettings } from "./adjustments.ts";
+ * import { resolveSettings } from "../settings/adjustments.ts";
  * import { proxyConfigFromSettings } from "./proxy_headers.ts";
  * const { settings } = resolveSettings({ trustedProxy: "127.0.0.1", trustedProxyHeaders: "x-forwarded-for" });
  * const config = proxyConfigFromSettings(settings);

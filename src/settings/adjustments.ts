@@ -10,7 +10,7 @@
  * @module
  */
 
-import { compileAccessFormat } from "./access_log.ts";
+import { compileAccessFormat } from "../policy/access_log.ts";
 import {
   addressFamily,
   type CastContext,
@@ -23,7 +23,7 @@ import {
 } from "./addresses.ts";
 export type { ListenAddress, ProxyHeader };
 
-import type { LogLevel } from "./logger.ts";
+import type { LogLevel } from "../policy/logger.ts";
 export type { LogLevel };
 
 /** Every setting, resolved: cast, validated, defaults filled in. Returned by {@link resolveSettings}.
@@ -126,7 +126,7 @@ export interface Settings {
   logLevel: LogLevel;
   /** `false`: off; `true`: the server's log output; a string: a file path. */
   accessLog: string | boolean;
-  /** `common`, `combined` or a custom directive string (see src/access_log.ts). */
+  /** `common`, `combined` or a custom directive string (see src/policy/access_log.ts). */
   accessLogFormat: string;
   /** Log socket errors and premature client disconnects. */
   logSocketErrors: boolean;

@@ -7,14 +7,14 @@
  * @module
  */
 
-import { createServer, toHandler, type App, type ServeOptions } from "../mod.ts";
-import type { FetchHandler } from "./connection.ts";
-import type { Server } from "./server.ts";
-import { resolveSettings, SETTINGS, type Settings } from "./adjustments.ts";
+import { createServer, toHandler, type App, type ServeOptions } from "../../mod.ts";
+import type { FetchHandler } from "../serve/connection.ts";
+import type { Server } from "../serve/server.ts";
+import { resolveSettings, SETTINGS, type Settings } from "../settings/adjustments.ts";
 import { CLI_LOG_LEVEL, CliError, cliHelp, parseCliArgs, splitAppSpec } from "./cli_args.ts";
-import { parseIni, settingsFromIni } from "./ini.ts";
-import { Logger, type LogLevel, type LogSink } from "./logger.ts";
-import { VERSION } from "./version.ts";
+import { parseIni, settingsFromIni } from "../settings/ini.ts";
+import { Logger, type LogLevel, type LogSink } from "../policy/logger.ts";
+import { VERSION } from "../version.ts";
 
 /** The program name used in usage and help text. */
 const PROGRAM = "waitress-serve";
@@ -483,7 +483,7 @@ export function startedByNpm(env: CliEnv): boolean {
  *
  * @example
  * ```ts ignore
- * import { runCli } from "./src/cli_main.ts";
+ * import { runCli } from "../src/cli_main.ts";
  * await runCli(["--listen=127.0.0.1:8080", "./app.ts"], env);
  * ```
  */

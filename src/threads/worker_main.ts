@@ -1,15 +1,15 @@
 /**
  * The worker side of thread mode, runtime-free: loads the app module, then serves the requests the
- * dispatcher (src/dispatcher.ts) sends, one at a time, and streams each response back with credit
+ * dispatcher (src/threads/dispatcher.ts) sends, one at a time, and streams each response back with credit
  * based backpressure. The thread entry points (adapters/worker_node.ts, adapters/worker_web.ts) only
  * wire a message port to {@linkcode WorkerServer}. Workers never see a socket.
  *
  * @module
  */
 
-import type { FetchHandler } from "./connection.ts";
-import type { RequestFactory } from "./request.ts";
-import { takeFastParts } from "./fast_response.ts";
+import type { FetchHandler } from "../serve/connection.ts";
+import type { RequestFactory } from "../web/request.ts";
+import { takeFastParts } from "../web/fast_response.ts";
 import {
   type FromWorker,
   type RequestMessage,
@@ -95,7 +95,7 @@ const NOT_YET = Promise.resolve(undefined);
 
 /**
  * `promise`'s result if it settles within a few microtask turns (a stream with data ready does),
- * otherwise `undefined`, leaving the promise pending. As the connection's read-ahead (src/connection.ts).
+ * otherwise `undefined`, leaving the promise pending. As the connection's read-ahead (src/serve/connection.ts).
  */
 function settledSoon<T>(promise: Promise<T>): Promise<T | undefined> {
   let late: Promise<undefined> = NOT_YET;

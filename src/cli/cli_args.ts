@@ -7,8 +7,8 @@
  * @module
  */
 
-import { closestSetting, editDistance, SETTINGS, type SettingSpec } from "./adjustments.ts";
-import type { LogLevel } from "./logger.ts";
+import { closestSetting, editDistance, SETTINGS, type SettingSpec } from "../settings/adjustments.ts";
+import type { LogLevel } from "../policy/logger.ts";
 
 const BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.map((s) => [s.name, s]));
 const BY_FLAG: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.filter((s) => s.cli).map((s) => [s.flag, s]));

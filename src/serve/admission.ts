@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { ConnectionEvents, PeerInfo, SocketHandle } from "./transport.ts";
+import type { ConnectionEvents, PeerInfo, SocketHandle } from "../platform.ts";
 
 /** What a {@linkcode HeldSocket} tells the server. */
 export interface HeldEvents {

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { isToken } from "./abnf.ts";
+import { isToken } from "../http1/abnf.ts";
 import { implicitContentType, JSON_TYPE, typeNeedsNative } from "./content_type.ts";
 
 const NativeResponse: typeof Response = globalThis.Response;

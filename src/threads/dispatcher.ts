@@ -3,17 +3,17 @@
  * this thread keeps all the sockets. The dispatcher is a Fetch handler: the connection calls it like
  * any app, it queues the request (FIFO) until a worker is idle, sends the head there, streams the
  * body after it, and resolves with a `Response` fed by the worker's messages. Both body directions
- * run on credits (see src/thread_protocol.ts), so neither side buffers more than a window.
+ * run on credits (see src/threads/thread_protocol.ts), so neither side buffers more than a window.
  *
  * Runtime-free: threads come in through {@linkcode SpawnThread} (the runtime's `spawnWorker`).
  *
  * @module
  */
 
-import type { FetchHandler } from "./connection.ts";
-import type { RequestFactory, RequestInfo, RequestParts } from "./request.ts";
-import type { Logger } from "./logger.ts";
-import { FastResponse } from "./fast_response.ts";
+import type { FetchHandler } from "../serve/connection.ts";
+import type { RequestFactory, RequestInfo, RequestParts } from "../web/request.ts";
+import type { Logger } from "../policy/logger.ts";
+import { FastResponse } from "../web/fast_response.ts";
 import { type FromWorker, fromWireError, RESPONSE_WINDOW, type ToWorker } from "./thread_protocol.ts";
 
 /** What a thread tells its owner. */

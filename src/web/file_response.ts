@@ -7,7 +7,7 @@
  */
 
 import { etagFor, evaluatePreconditions, ifRangeAllows, parseHttpDate, type Validators } from "./conditional.ts";
-import { formatHttpDate } from "./http_date.ts";
+import { formatHttpDate } from "../http1/http_date.ts";
 import { parseRange } from "./ranges.ts";
 
 /** An open file, as an adapter provides it. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { concatBytes } from "./bytes.ts";
+import { concatBytes } from "../http1/bytes.ts";
 
 /**
  * Collects body chunks by reference, then copies them once into one new `Uint8Array`, which owns

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { concatBytes } from "./bytes.ts";
+import { concatBytes } from "../http1/bytes.ts";
 
 /** What a handler learns about a request beyond the `Request` itself. */
 export interface RequestInfo {

@@ -6,16 +6,16 @@
  */
 
 import { Connection, type ConnectionConfig, type FetchHandler, type ResponseFacts } from "./connection.ts";
-import type { BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, SocketHandle } from "./transport.ts";
-import type { RequestFactory } from "./request.ts";
-import type { Logger } from "./logger.ts";
-import type { Settings } from "./adjustments.ts";
-import { proxyConfigFromSettings } from "./proxy_headers.ts";
-import type { AccessRecord } from "./access_record.ts";
-import { AccessLog, type AccessLogSink, lineSink } from "./access_log.ts";
+import type { BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, SocketHandle } from "../platform.ts";
+import type { RequestFactory } from "../web/request.ts";
+import type { Logger } from "../policy/logger.ts";
+import type { Settings } from "../settings/adjustments.ts";
+import { proxyConfigFromSettings } from "../policy/proxy_headers.ts";
+import type { AccessRecord } from "../policy/access_record.ts";
+import { AccessLog, type AccessLogSink, lineSink } from "../policy/access_log.ts";
 import { type HeldEvents, HeldSocket, pickReclaimable } from "./admission.ts";
-import type { ThreadEvents, ThreadHandle } from "./dispatcher.ts";
-import type { WorkerInit } from "./thread_protocol.ts";
+import type { ThreadEvents, ThreadHandle } from "../threads/dispatcher.ts";
+import type { WorkerInit } from "../threads/thread_protocol.ts";
 
 /** Counters and gauges of a running server, from {@linkcode Server.stats}. */
 export interface ServerStats {

@@ -1,6 +1,6 @@
 /**
- * The messages between the I/O thread (the dispatcher, src/dispatcher.ts) and a worker thread that
- * runs the application (src/worker_main.ts). Everything here must survive structured cloning.
+ * The messages between the I/O thread (the dispatcher, src/threads/dispatcher.ts) and a worker thread that
+ * runs the application (src/threads/worker_main.ts). Everything here must survive structured cloning.
  *
  * One request at a time per worker. Its life on the wire:
  *
@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { RequestInfo } from "./request.ts";
+import type { RequestInfo } from "../web/request.ts";
 
 /** Request body bytes a worker lets the I/O thread send ahead of the app's reads. */
 export const REQUEST_WINDOW = 64 * 1024;

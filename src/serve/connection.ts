@@ -11,20 +11,20 @@
  * @module
  */
 
-import { RequestParser, type ParserLimits, type RequestHead } from "./parser.ts";
-import type { ConnectionEvents, PeerInfo, SocketHandle } from "./transport.ts";
-import type { RequestFactory, RequestInfo, RequestParts } from "./request.ts";
-import { errorResponse, HOP_BY_HOP, isSafeHeader } from "./response_head.ts";
-import { reportHopByHop } from "./hop_by_hop.ts";
-import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, isAscii, utf8Length } from "./bytes.ts";
-import { httpDateNow } from "./http_date.ts";
-import { statusText } from "./status_text.ts";
-import { type FastParts, takeFastParts } from "./fast_response.ts";
-import { applyProxyHeaders, type ProxyConfig } from "./proxy_headers.ts";
-import { splitPrefix } from "./url_prefix.ts";
-import type { Logger } from "./logger.ts";
-import type { AccessRecord } from "./access_record.ts";
-import { BodyCollector } from "./body_collector.ts";
+import { RequestParser, type ParserLimits, type RequestHead } from "../http1/parser.ts";
+import type { ConnectionEvents, PeerInfo, SocketHandle } from "../platform.ts";
+import type { RequestFactory, RequestInfo, RequestParts } from "../web/request.ts";
+import { errorResponse, HOP_BY_HOP, isSafeHeader } from "../http1/response_head.ts";
+import { reportHopByHop } from "../http1/hop_by_hop.ts";
+import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, isAscii, utf8Length } from "../http1/bytes.ts";
+import { httpDateNow } from "../http1/http_date.ts";
+import { statusText } from "../http1/status_text.ts";
+import { type FastParts, takeFastParts } from "../web/fast_response.ts";
+import { applyProxyHeaders, type ProxyConfig } from "../policy/proxy_headers.ts";
+import { splitPrefix } from "../policy/url_prefix.ts";
+import type { Logger } from "../policy/logger.ts";
+import type { AccessRecord } from "../policy/access_record.ts";
+import { BodyCollector } from "../web/body_collector.ts";
 
 /** A Fetch handler: the application. */
 export type FetchHandler = (request: Request, info: RequestInfo) => Response | Promise<Response>;
