@@ -15,11 +15,11 @@
 import { resolveSettings, type ServeOptions as SettingsOptions } from "./src/settings/adjustments.ts";
 import type { FetchHandler } from "./src/serve/connection.ts";
 import { Logger, type LogSink } from "./src/policy/logger.ts";
-import { Server, type Runtime } from "./src/serve/server.ts";
+import { Server } from "./src/serve/server.ts";
+import type { Runtime } from "./src/platform.ts";
 import { createDispatcher, type Dispatcher, forwardRequest, type ThreadStats } from "./src/threads/dispatcher.ts";
 import { handlerFromModule } from "./src/threads/worker_main.ts";
 import { currentRuntime } from "./adapters/auto.ts";
-import { createTempFile, dirFiles, openFile } from "./adapters/node_file.ts";
 import { type RequestBodyAccess, spoolingHandler } from "./src/serve/spool.ts";
 import type { RequestParts } from "./src/web/request.ts";
 import { type FileResponseOptions, responseForFile } from "./src/web/file_response.ts";
@@ -164,7 +164,7 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
     threads: settings.threads,
     spawn: (events) => spawnWorker.call(runtime, init, events),
     logger,
-    after: runtime.after,
+    after: runtime.clock.after,
   });
   // The connection only forwards the parsed request: the worker builds the real Request.
   const threaded: Runtime = { ...listenAfter(runtime, dispatcher.ready), createRequest: forwardRequest };
@@ -174,7 +174,7 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
     inbufOverflow: settings.inbufOverflow,
     outbufOverflow: settings.outbufOverflow,
     outbufHighWatermark: settings.outbufHighWatermark,
-    createTempFile,
+    createTempFile: runtime.files.createTempFile,
   }, forwardedBody);
   const server = new Server(spooled, settings, threaded, logger, accessLogger);
   pools.set(server, dispatcher);
@@ -298,7 +298,7 @@ export type { ServeDirOptions } from "./src/web/serve_dir.ts";
  * ```
  */
 export async function fileResponse(path: string, init?: FileResponseOptions): Promise<Response> {
-  const file = await openFile(path);
+  const file = await currentRuntime().files.open(path);
   return responseForFile(file, path, init);
 }
 
@@ -319,5 +319,5 @@ export async function fileResponse(path: string, init?: FileResponseOptions): Pr
  * ```
  */
 export function serveDir(request: Request, options: ServeDirOptions): Promise<Response> {
-  return serveDirWith(dirFiles, request, options);
+  return serveDirWith(currentRuntime().files, request, options);
 }

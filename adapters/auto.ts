@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Runtime } from "../src/serve/server.ts";
+import type { Runtime } from "../src/platform.ts";
 import { nodeRuntime } from "./node.ts";
 import { denoRuntime } from "./deno.ts";
 import { bunRuntime } from "./bun.ts";

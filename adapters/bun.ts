@@ -7,13 +7,12 @@
  * @module
  */
 
-import type { AcceptHandler, Runtime } from "../src/serve/server.ts";
-import type { ThreadEvents, ThreadHandle } from "../src/threads/dispatcher.ts";
 import type { WorkerInit } from "../src/threads/thread_protocol.ts";
-import type { ConnectionEvents, Listener, ListenerEvents, SocketHandle } from "../src/platform.ts";
+import type { AcceptHandler, ConnectionEvents, Listener, ListenerEvents, Runtime, SocketHandle, ThreadEvents, ThreadHandle } from "../src/platform.ts";
 import { lazyRequest } from "../src/web/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
-import { openAppend } from "./node_file.ts";
+import { nodeFiles } from "./node_file.ts";
+import { timerClock } from "./timer_clock.ts";
 import { concatBytes, isAscii } from "../src/http1/bytes.ts";
 import { nodeRuntime } from "./node.ts";
 import { Lingering } from "./linger.ts";
@@ -291,7 +290,8 @@ export const bunRuntime: Runtime = {
   name: "bun",
   createRequest: lazyRequest,
   setup: installFastResponse,
-  openAppend,
+  clock: timerClock((timer) => (timer as { unref(): void }).unref()),
+  files: nodeFiles,
   listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
     // Bun accepts in native code: accept errors never reach JavaScript (out of descriptors, it retries by itself).
     const report = new ListenerReport(events, `${host}:${port}`);
@@ -319,8 +319,6 @@ export const bunRuntime: Runtime = {
     return toListener(listener, "unix", path, 0);
   },
   lookup: nodeRuntime.lookup,
-  every: nodeRuntime.every,
-  after: nodeRuntime.after,
   spawnWorker(init: WorkerInit, events: ThreadEvents): ThreadHandle {
     const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker_web.ts" : "./worker_web.js", import.meta.url);
     const worker = new Worker(entry, { type: "module" });

@@ -7,13 +7,12 @@
  * @module
  */
 
-import type { AcceptHandler, Runtime } from "../src/serve/server.ts";
-import type { ThreadEvents, ThreadHandle } from "../src/threads/dispatcher.ts";
 import type { WorkerInit } from "../src/threads/thread_protocol.ts";
-import type { BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, SocketHandle } from "../src/platform.ts";
+import type { AcceptHandler, BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, Runtime, SocketHandle, ThreadEvents, ThreadHandle } from "../src/platform.ts";
 import { lazyRequest } from "../src/web/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
-import { openAppend } from "./node_file.ts";
+import { nodeFiles } from "./node_file.ts";
+import { timerClock } from "./timer_clock.ts";
 import { concatBytes } from "../src/http1/bytes.ts";
 import { Lingering } from "./linger.ts";
 import { acceptLoop, ListenerReport, listenerName } from "./accept.ts";
@@ -269,7 +268,8 @@ export const denoRuntime: Runtime = {
   name: "deno",
   createRequest: lazyRequest,
   setup: installFastResponse,
-  openAppend,
+  clock: timerClock((id) => deno().unrefTimer(id as number)),
+  files: nodeFiles,
   listenTcp(host: string, port: number, _backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
     let listener: DenoListener;
     try {
@@ -320,16 +320,6 @@ export const denoRuntime: Runtime = {
       api.resolveDns(host, "AAAA").catch(() => [] as string[]),
     ]);
     return [...v4.map((address) => ({ address, family: 4 as const })), ...v6.map((address) => ({ address, family: 6 as const }))];
-  },
-  every(ms: number, fn: () => void): () => void {
-    const id = setInterval(fn, ms) as unknown as number;
-    deno().unrefTimer(id);
-    return () => clearInterval(id);
-  },
-  after(ms: number, fn: () => void): () => void {
-    const id = setTimeout(fn, ms) as unknown as number;
-    deno().unrefTimer(id);
-    return () => clearTimeout(id);
   },
   spawnWorker(init: WorkerInit, events: ThreadEvents): ThreadHandle {
     const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker_web.ts" : "./worker_web.js", import.meta.url);

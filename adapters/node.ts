@@ -8,13 +8,12 @@ import * as net from "node:net";
 import { lookup } from "node:dns/promises";
 import { Worker } from "node:worker_threads";
 import { chmodPath, removeStaleSocket } from "./node_unix.ts";
-import type { AcceptHandler, Runtime } from "../src/serve/server.ts";
-import type { BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, SocketHandle } from "../src/platform.ts";
-import type { ThreadEvents, ThreadHandle } from "../src/threads/dispatcher.ts";
+import type { AcceptHandler, BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, Runtime, SocketHandle, ThreadEvents, ThreadHandle } from "../src/platform.ts";
 import type { WorkerInit } from "../src/threads/thread_protocol.ts";
 import { lazyRequest } from "../src/web/request.ts";
 import { installFastResponse } from "./fast_globals.ts";
-import { openAppend } from "./node_file.ts";
+import { nodeFiles } from "./node_file.ts";
+import { timerClock } from "./timer_clock.ts";
 import { Lingering } from "./linger.ts";
 import { ListenerReport, listenerName } from "./accept.ts";
 import { listenError, tcpWhere } from "./listen_error.ts";
@@ -249,18 +248,9 @@ export const nodeRuntime: Runtime = {
     const found = await lookup(host, { all: true });
     return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 as const : 4 as const }));
   },
-  every(ms: number, fn: () => void): () => void {
-    const timer = setInterval(fn, ms);
-    timer.unref();
-    return () => clearInterval(timer);
-  },
-  after(ms: number, fn: () => void): () => void {
-    const timer = setTimeout(fn, ms);
-    timer.unref();
-    return () => clearTimeout(timer);
-  },
   setup: installFastResponse,
-  openAppend,
+  clock: timerClock((timer) => (timer as { unref(): void }).unref()),
+  files: nodeFiles,
   spawnWorker(init: WorkerInit, events: ThreadEvents): ThreadHandle {
     // Built JS runs worker_node.js; a TypeScript-aware runner loads worker_node.ts.
     const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker_node.ts" : "./worker_node.js", import.meta.url);

@@ -5,13 +5,10 @@
  * @module
  */
 
+import type { AccessLogSink, DirFiles, FileSource, Files, TempFile } from "../src/platform.ts";
 import { open, realpath, stat, unlink } from "node:fs/promises";
-import type { AccessLogSink } from "../src/policy/access_log.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FileSource } from "../src/web/file_response.ts";
-import type { DirFiles } from "../src/web/serve_dir.ts";
-import type { TempFile } from "../src/serve/spool.ts";
 
 /** Temp files currently open (for tests and shutdown: none may be left behind). */
 export const openTempFiles: Set<string> = new Set();
@@ -172,3 +169,14 @@ export const dirFiles: DirFiles = {
   },
   open: openFile,
 };
+
+/**
+ * The file port for runtimes that provide `node:fs` (Node, and Bun, whose `node:fs` is its own
+ * native file API).
+ *
+ * @example
+ * ```ts ignore
+ * const temp = await nodeFiles.createTempFile();
+ * ```
+ */
+export const nodeFiles: Files = { ...dirFiles, createTempFile, openAppend };

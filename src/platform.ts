@@ -1,9 +1,20 @@
 /**
- * The abstract socket interface the core talks to. Adapters (Node, Deno, Bun) implement it; the core
- * never sees a runtime socket, timer or thread.
+ * Every port of the core, in one place: what an adapter (Node, Deno, Bun) provides and the core uses.
+ * The core never sees a runtime socket, timer, clock, thread or file; it sees these interfaces.
+ *
+ * - Sockets: {@linkcode SocketHandle} (one connection), {@linkcode ConnectionEvents} (what the core
+ *   hears), {@linkcode PeerInfo}, {@linkcode Listener}, {@linkcode ListenerEvents}, {@linkcode AcceptHandler}.
+ * - Time: {@linkcode Clock} (the time, and timers that never keep the process alive).
+ * - Threads: {@linkcode ThreadHandle}, {@linkcode ThreadEvents}.
+ * - Files: {@linkcode Files} ({@linkcode TempFile} for spooling, {@linkcode FileSource} for file
+ *   bodies, {@linkcode DirFiles} for `serveDir`, {@linkcode AccessLogSink} for the access log).
+ * - {@linkcode Runtime}: all of the above for one runtime, plus how a handler's `Request` is built.
  *
  * @module
  */
+
+import type { RequestFactory } from "./web/request.ts";
+import type { WorkerInit } from "./threads/thread_protocol.ts";
 
 /**
  * One accepted client connection, as the core sees it.
@@ -85,4 +96,107 @@ export interface ListenerEvents {
   log(level: "debug" | "info" | "warning" | "error", message: string): void;
   /** The listener cannot go on: the adapter has closed it and logged why. */
   failed(error: unknown): void;
+}
+
+/** Called by an adapter for every accepted connection; returns the events sink for it. */
+export type AcceptHandler = (socket: SocketHandle, peer: PeerInfo) => ConnectionEvents;
+
+/**
+ * The time, and timers. The protocol layer never reads it: the connection and the server read it
+ * here and pass the time down, so tests can drive every timeout with a fake clock.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Calls `fn` every `ms` milliseconds until the returned function is called. Must not keep the process alive. */
+  every(ms: number, fn: () => void): () => void;
+  /** Calls `fn` once after `ms` milliseconds unless the returned function is called first. Must not keep the process alive. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+/** What a thread tells its owner. */
+export interface ThreadEvents {
+  /** A message from the thread. */
+  message(data: unknown): void;
+  /** The thread ended (exit, uncaught error, or terminated); `reason` says how, for the log. */
+  exit(reason: string): void;
+}
+
+/** A running thread, as the runtime provides it. */
+export interface ThreadHandle {
+  /** Posts a message, transferring the listed buffers. */
+  post(message: unknown, transfer?: ArrayBuffer[]): void;
+  /** Stops the thread at once. */
+  terminate(): void | Promise<unknown>;
+}
+
+/** A temp file, as an adapter provides it. Already unlinked where the platform allows it. */
+export interface TempFile {
+  write(data: Uint8Array, position: number): Promise<void>;
+  read(into: Uint8Array, position: number): Promise<number>;
+  /** Closes and deletes the file. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** An open file, as an adapter provides it. */
+export interface FileSource {
+  /** Size in bytes. */
+  size: number;
+  /** Last modification time (ms since the epoch). */
+  mtimeMs: number;
+  /**
+   * The file's bytes from `start` (default 0) up to `end` (exclusive; default the size), read chunk
+   * by chunk as the stream is pulled; closes the file at the end. Once only.
+   */
+  stream(start?: number, end?: number): ReadableStream<Uint8Array>;
+  /** Closes the file without streaming it. */
+  close(): Promise<void>;
+}
+
+/** What `serveDir()` needs of the file system. */
+export interface DirFiles {
+  /** The canonical absolute path of `path`, symlinks resolved; rejects when it does not exist. */
+  realPath(path: string): Promise<string>;
+  /** What `path` is (following symlinks); undefined when it does not exist. */
+  kind(path: string): Promise<"file" | "directory" | "other" | undefined>;
+  /** Opens a regular file for streaming. */
+  open(path: string): Promise<FileSource>;
+}
+
+/** Where the access log writes its batches: text of whole lines, each ending in `\n`. */
+export interface AccessLogSink {
+  /** Writes a batch of lines; a returned promise delays the next batch until it settles. */
+  write(text: string): void | Promise<void>;
+  /** Releases the sink (closes a file); called once by the access log's `close()`. */
+  close?(): void | Promise<void>;
+}
+
+/** The file system, as the core uses it. */
+export interface Files extends DirFiles {
+  /** Creates a temp file for spooling request and response bodies. */
+  createTempFile(): Promise<TempFile>;
+  /** Opens a file for appending access-log lines. */
+  openAppend(path: string): Promise<AccessLogSink>;
+}
+
+/** What an adapter provides: listening sockets, name resolution, the clock, files, threads and the request strategy. */
+export interface Runtime {
+  /** `"node"`, `"deno"` or `"bun"`. */
+  readonly name: string;
+  /** How handler `Request`s are built on this runtime. */
+  readonly createRequest: RequestFactory;
+  /** The time and timers. */
+  readonly clock: Clock;
+  /** Temp files, file bodies, directories, access-log files. */
+  readonly files: Files;
+  /** Opens a TCP listener. `host` is an IP literal. `events` hears of accept errors and the listener's failure. */
+  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
+  /** Opens a unix-socket listener, replacing a stale socket file and applying `perms`. */
+  listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
+  /** Resolves a host name to IP literals. */
+  lookup(host: string): Promise<{ address: string; family: 4 | 6 }[]>;
+  /** Runtime-specific preparation before the first server starts (e.g. installing a faster `Response`). */
+  setup?(options: { nativeResponse: boolean }): void;
+  /** Starts a worker thread that loads `init.moduleUrl` and serves the dispatcher's messages (thread mode). */
+  spawnWorker?(init: WorkerInit, events: ThreadEvents): ThreadHandle;
 }

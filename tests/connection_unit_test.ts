@@ -5,51 +5,10 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Connection, type ConnectionConfig, type FetchHandler } from "../src/serve/connection.ts";
-import { DEFAULT_PARSER_LIMITS } from "../src/http1/parser.ts";
-import { Logger } from "../src/policy/logger.ts";
-import { lazyRequest } from "../src/web/request.ts";
-import { proxyConfigFromSettings } from "../src/policy/proxy_headers.ts";
-import { resolveSettings } from "../src/settings/adjustments.ts";
-import type { PeerInfo, SocketHandle } from "../src/platform.ts";
-import { latin1Bytes, latin1Text } from "./_bytes.ts";
-import { captureLog, until } from "./_helpers.ts";
+import { fakeConnection, responses, TCP, UNIX } from "./_fake_connection.ts";
+import { until } from "./_helpers.ts";
 
-class FakeSocket implements SocketHandle {
-  out = "";
-  ended = false;
-  destroyed = false;
-  write(data: Uint8Array): boolean {
-    this.out += latin1Text(data);
-    return true;
-  }
-  end(): void {
-    this.ended = true;
-  }
-  destroy(): void {
-    this.destroyed = true;
-  }
-  pauseReading(): void {}
-  resumeReading(): void {}
-}
-
-const TCP: PeerInfo = { remoteAddress: "10.1.2.3", remotePort: 5000, localAddress: "127.0.0.1", localPort: 80, unix: false };
-const UNIX: PeerInfo = { remoteAddress: "", remotePort: 0, localAddress: "/tmp/s", localPort: 0, unix: true };
-
-function setup(handler: FetchHandler, peer = TCP, over: Partial<ConnectionConfig> = {}) {
-  const log = captureLog();
-  const socket = new FakeSocket();
-  const config: ConnectionConfig = {
-    handler, createRequest: lazyRequest, logger: new Logger("debug", log.sink), limits: DEFAULT_PARSER_LIMITS,
-    ident: "waitress", serverName: "waitress.invalid", urlScheme: "http", urlPrefix: "", proxy: proxyConfigFromSettings(resolveSettings({}).settings),
-    exposeTracebacks: false, logSocketErrors: true, lookaheadBytes: 65536, maxDiscardBytes: 65536,
-    headerTimeoutMs: 1000, bodyTimeoutMs: 1000, channelTimeoutMs: 1000, ...over,
-  };
-  const connection = new Connection(socket, peer, config);
-  return { connection, socket, log, feed: (text: string) => connection.onData(latin1Bytes(text)) };
-}
-
-const responses = (out: string): number => out.split("HTTP/1.1 ").length - 1;
+const setup = fakeConnection;
 
 describe("Connection: a FIN while the handler runs", () => {
   it("answers the request, then closes without answering a half-sent pipelined one", async () => {

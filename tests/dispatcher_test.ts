@@ -3,9 +3,10 @@
  * protocol (src/threads/thread_protocol.ts) and sees what the dispatcher posts, when it replaces workers, and
  * what the connection's handler call resolves or rejects with.
  */
+import type { ThreadEvents } from "../src/platform.ts";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createDispatcher, type Dispatcher, type DispatcherOptions, forwardRequest, type ThreadEvents } from "../src/threads/dispatcher.ts";
+import { createDispatcher, type Dispatcher, type DispatcherOptions, forwardRequest } from "../src/threads/dispatcher.ts";
 import { Logger } from "../src/policy/logger.ts";
 import { type FromWorker, REQUEST_WINDOW, RESPONSE_WINDOW, type ToWorker } from "../src/threads/thread_protocol.ts";
 import type { RequestInfo } from "../src/web/request.ts";

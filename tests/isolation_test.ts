@@ -9,9 +9,8 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { currentRuntime } from "../adapters/auto.ts";
 import { acceptErrorKind, acceptLoop, ListenerReport, RESOURCE_BACKOFF_MS } from "../adapters/accept.ts";
-import type { AcceptHandler, Runtime } from "../src/serve/server.ts";
 import { Server } from "../src/serve/server.ts";
-import type { Listener, ListenerEvents } from "../src/platform.ts";
+import type { AcceptHandler, Listener, ListenerEvents, Runtime } from "../src/platform.ts";
 import { resolveSettings } from "../src/settings/adjustments.ts";
 import { Logger } from "../src/policy/logger.ts";
 import { lazyRequest } from "../src/web/request.ts";
@@ -228,9 +227,8 @@ describe("a listener that fails shuts the server down, never silently", () => {
       },
       listenUnix: () => Promise.reject(new Error("not used")),
       lookup: () => Promise.resolve([]),
-      every: real.every,
-      after: real.after,
-      openAppend: real.openAppend,
+      clock: real.clock,
+      files: real.files,
     };
     const { settings } = resolveSettings({ host: "127.0.0.1", port: 0 });
     const server = new Server(() => new Response("never"), settings, fake, new Logger("debug", log.sink));

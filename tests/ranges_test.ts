@@ -3,13 +3,14 @@
  * of precedence, validators without an entity tag, responseForFile() given a plain request object, and
  * fileResponse(path, { request }) over real sockets, byte for byte.
  */
+import type { FileSource } from "../src/platform.ts";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileResponse } from "../mod.ts";
-import { type FileSource, responseForFile } from "../src/web/file_response.ts";
+import { responseForFile } from "../src/web/file_response.ts";
 import { parseRange } from "../src/web/ranges.ts";
 import { etagFor, evaluatePreconditions, ifRangeAllows, parseHttpDate } from "../src/web/conditional.ts";
 import { formatHttpDate } from "../src/http1/http_date.ts";

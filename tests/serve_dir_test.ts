@@ -4,13 +4,14 @@
  * urlPrefix (with or without its leading slash), a root that is a file, ranges / 304 through fileResponse;
  * and serveDirWith() on a fake file system (a drive root, a file that cannot be opened, a FIFO).
  */
+import type { DirFiles } from "../src/platform.ts";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveDir, type ServeDirOptions } from "../mod.ts";
-import { type DirFiles, serveDirWith } from "../src/web/serve_dir.ts";
+import { serveDirWith } from "../src/web/serve_dir.ts";
 import { RawClient, type RawResponse, startServer, type TestServer } from "./_helpers.ts";
 
 const SECRET = "TOP-SECRET-OUTSIDE";

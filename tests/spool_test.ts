@@ -2,9 +2,10 @@
  * Spooling: memory up to a limit, then a temp file; nothing left on disk afterwards; and the spooling
  * handler that frees the app from slow clients.
  */
+import type { TempFile } from "../src/platform.ts";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Spool, spoolingHandler, type TempFile } from "../src/serve/spool.ts";
+import { Spool, spoolingHandler } from "../src/serve/spool.ts";
 import { createTempFile, openTempFiles } from "../adapters/node_file.ts";
 import { RawClient, sleep, startServer, until } from "./_helpers.ts";
 

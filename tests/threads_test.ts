@@ -2,10 +2,11 @@
  * Thread mode (issue 4): the app runs in worker threads behind the dispatcher, the sockets stay on
  * the I/O thread. Uses tests/fixtures/thread_app.ts, served by module specifier.
  */
+import type { ThreadEvents } from "../src/platform.ts";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, threadStats, type ServeOptions } from "../mod.ts";
-import { createDispatcher, type ThreadEvents } from "../src/threads/dispatcher.ts";
+import { createDispatcher } from "../src/threads/dispatcher.ts";
 import { Logger } from "../src/policy/logger.ts";
 import { REQUEST_WINDOW, type FromWorker, type ToWorker } from "../src/threads/thread_protocol.ts";
 import { exchange, RawClient, runtime, sleep, startServer, type TestServer, until } from "./_helpers.ts";

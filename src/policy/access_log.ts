@@ -33,20 +33,13 @@
  * @module
  */
 
+import type { AccessLogSink } from "../platform.ts";
 import type { AccessRecord } from "./access_record.ts";
 
 export type { AccessRecord } from "./access_record.ts";
 
 /** A compiled access-log format: one record in, one line out (without the newline). */
 export type AccessFormatter = (record: AccessRecord) => string;
-
-/** Where {@linkcode AccessLog} writes its batches: text of whole lines, each ending in `\n`. */
-export interface AccessLogSink {
-  /** Writes a batch of lines; a returned promise delays the next batch until it settles. */
-  write(text: string): void | Promise<void>;
-  /** Releases the sink (closes a file); called once by {@linkcode AccessLog.close}. */
-  close?(): void | Promise<void>;
-}
 
 /** Options of {@linkcode AccessLog}. */
 export interface AccessLogOptions {

@@ -57,6 +57,8 @@ export interface ConnectionConfig {
   bodyTimeoutMs: number;
   /** Milliseconds an idle keep-alive connection, or a stalled write, is kept. */
   channelTimeoutMs: number;
+  /** The time in milliseconds (the clock port): the connection never reads a clock of its own. */
+  now: () => number;
   /** Called once when the connection is closed. */
   onClosed?: (connection: Connection) => void;
   /** Called once when the core ends or destroys the socket (it may linger before `onClosed`). */
@@ -117,7 +119,9 @@ class Exchange implements RequestParts {
   /** Status sent (0 until the head goes out) and body bytes sent, for the access record. */
   status = 0;
   bodyBytes = 0;
-  readonly startTime = Date.now();
+  readonly startTime: number;
+  /** When the response was complete (set when it is recorded). */
+  endTime = 0;
   remoteAddress = "";
   recorded = false;
 
@@ -125,8 +129,9 @@ class Exchange implements RequestParts {
   /** The body stream: undefined until asked for, null without a body or once read whole. */
   #stream: ReadableStream<Uint8Array> | null | undefined;
 
-  constructor(head: RequestHead, source: BodySource) {
+  constructor(head: RequestHead, source: BodySource, startTime: number) {
     this.head = head;
+    this.startTime = startTime;
     this.#source = source;
     this.hasBody = head.chunked || head.contentLength > 0;
     this.keepAlive = head.keepAlive;
@@ -173,7 +178,7 @@ class Exchange implements RequestParts {
       status: this.status,
       bodyBytes: this.bodyBytes,
       startTime: this.startTime,
-      durationMs: Date.now() - this.startTime,
+      durationMs: this.endTime - this.startTime,
       referer,
       userAgent,
       host: head.host,
@@ -239,9 +244,9 @@ export class Connection implements ConnectionEvents {
   #originScheme = "";
   #origin = "";
   /** Time of the last byte in or out (ms), for idle sweeps. */
-  lastActivity = Date.now();
+  lastActivity: number;
   /** Since when a request head is awaited: accept for the first, its first byte for later ones (0: none). */
-  #headSince = this.lastActivity;
+  #headSince: number;
   /** When the handler last got body bytes, or started waiting for them. */
   #bodySince = 0;
   /** Requests served on this connection. */
@@ -264,6 +269,7 @@ export class Connection implements ConnectionEvents {
     this.#peer = peer;
     this.#config = config;
     this.#parser = new RequestParser(config.limits);
+    this.lastActivity = this.#headSince = config.now();
   }
 
   /** True while no request is in progress and no partial request is buffered. */
@@ -285,7 +291,7 @@ export class Connection implements ConnectionEvents {
 
   /** Bytes arrived from the client. */
   onData(chunk: Uint8Array): void {
-    const now = Date.now();
+    const now = this.#config.now();
     this.lastActivity = now;
     this.bytesIn += chunk.length;
     if (this.#closing) return; // after an error or a closing response, input is discarded
@@ -315,7 +321,7 @@ export class Connection implements ConnectionEvents {
 
   /** The socket can take more output. */
   onDrain(): void {
-    this.lastActivity = Date.now();
+    this.lastActivity = this.#config.now();
     this.#congested = false;
     if (this.#drainWaiters.length === 0) return;
     const waiters = this.#drainWaiters;
@@ -357,6 +363,12 @@ export class Connection implements ConnectionEvents {
   checkTimeouts(now: number): void {
     if (this.#closed) return;
     const config = this.#config;
+    // Output the client stopped reading, whether or not a response is still being produced.
+    if (this.#congested && now - this.#stalledSince > config.channelTimeoutMs) {
+      config.logger.info(`Closing a connection from ${this.#peer.remoteAddress}: the client stopped reading the response`);
+      this.destroy();
+      return;
+    }
     const exchange = this.#exchange;
     if (exchange === null) {
       if (this.#headSince !== 0 && now - this.#headSince > config.headerTimeoutMs && !this.#closing) {
@@ -370,11 +382,6 @@ export class Connection implements ConnectionEvents {
     }
     if (exchange.bodyOpen && exchange.hasBody && (exchange.bodyWanted || exchange.discarding) && now - this.#bodySince > config.bodyTimeoutMs) {
       this.#timedOut("Request body not received in time");
-      return;
-    }
-    if (this.#congested && now - this.#stalledSince > config.channelTimeoutMs) {
-      config.logger.info(`Closing a connection from ${this.#peer.remoteAddress}: the client stopped reading the response`);
-      this.destroy();
     }
   }
 
@@ -527,7 +534,7 @@ export class Connection implements ConnectionEvents {
   }
 
   #onBody(exchange: Exchange, data: Uint8Array): void {
-    this.#bodySince = Date.now();
+    this.#bodySince = this.#config.now();
     if (exchange.discarding) {
       exchange.discarded += data.length;
       if (exchange.discarded > this.#config.maxDiscardBytes) {
@@ -587,8 +594,8 @@ export class Connection implements ConnectionEvents {
       httpVersion: head ? (head.minorVersion === 1 ? "HTTP/1.1" : "HTTP/1.0") : "-",
       status,
       bodyBytes: bodyLengthOf(bytes),
-      startTime: exchange?.startTime ?? Date.now(),
-      durationMs: exchange ? Date.now() - exchange.startTime : 0,
+      startTime: exchange?.startTime ?? this.#config.now(),
+      durationMs: exchange ? this.#config.now() - exchange.startTime : 0,
       referer: undefined,
       userAgent: undefined,
       host: head?.host ?? "",
@@ -654,7 +661,7 @@ export class Connection implements ConnectionEvents {
       serverName: proxied.host !== undefined ? hostWithoutPort(proxied.host) : config.serverName,
     };
 
-    const exchange = new Exchange(head, this.#bodySource);
+    const exchange = new Exchange(head, this.#bodySource, this.#config.now());
     if (this.#lastRequest) exchange.keepAlive = false;
     exchange.remoteAddress = proxied.remoteAddress;
     this.#exchange = exchange;
@@ -689,7 +696,7 @@ export class Connection implements ConnectionEvents {
       this.#queue(CONTINUE);
       this.#flush();
     }
-    if (!exchange.bodyWanted) this.#bodySince = Date.now();
+    if (!exchange.bodyWanted) this.#bodySince = this.#config.now();
     exchange.bodyWanted = true;
     exchange.bodyTouched = true;
     this.#pump();
@@ -1096,6 +1103,7 @@ export class Connection implements ConnectionEvents {
     const onResponse = this.#config.onResponse;
     if (onResponse === undefined || exchange.recorded || exchange.status === 0) return;
     exchange.recorded = true;
+    exchange.endTime = this.#config.now();
     onResponse(exchange);
   }
 
@@ -1110,7 +1118,7 @@ export class Connection implements ConnectionEvents {
         exchange.keepAlive = false;
       } else {
         exchange.discarding = true;
-        this.#bodySince = Date.now(); // bodyTimeout bounds the wait for the rest
+        this.#bodySince = this.#config.now(); // bodyTimeout bounds the wait for the rest
         this.#failBody(exchange, new Error("The response was sent before the request body was read"));
         this.#scheduleFlush();
         this.#pump();
@@ -1137,7 +1145,7 @@ export class Connection implements ConnectionEvents {
     // Pipelined requests waiting: answer them first and send all responses in one write.
     if (this.#parser.bufferedBytes === 0) this.#flush();
     else this.#scheduleFlush();
-    if (!this.#parser.idle) this.#headSince = Date.now(); // a pipelined request is already arriving
+    if (!this.#parser.idle) this.#headSince = this.#config.now(); // a pipelined request is already arriving
     if (this.#peerEnded && this.#parser.bufferedBytes === 0) {
       this.#end();
       return;
@@ -1187,7 +1195,7 @@ export class Connection implements ConnectionEvents {
       this.#outBytes = 0;
       return !this.#congested;
     }
-    this.lastActivity = Date.now();
+    this.lastActivity = this.#config.now();
     this.bytesOut += this.#outBytes;
     let ok: boolean;
     if (text !== null) {

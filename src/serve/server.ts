@@ -6,15 +6,14 @@
  */
 
 import { Connection, type ConnectionConfig, type FetchHandler, type ResponseFacts } from "./connection.ts";
-import type { BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, SocketHandle } from "../platform.ts";
+import type { AcceptHandler, AccessLogSink, BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, Runtime, SocketHandle, ThreadEvents, ThreadHandle } from "../platform.ts";
 import type { RequestFactory } from "../web/request.ts";
 import type { Logger } from "../policy/logger.ts";
 import type { Settings } from "../settings/adjustments.ts";
 import { proxyConfigFromSettings } from "../policy/proxy_headers.ts";
 import type { AccessRecord } from "../policy/access_record.ts";
-import { AccessLog, type AccessLogSink, lineSink } from "../policy/access_log.ts";
+import { AccessLog, lineSink } from "../policy/access_log.ts";
 import { type HeldEvents, HeldSocket, pickReclaimable } from "./admission.ts";
-import type { ThreadEvents, ThreadHandle } from "../threads/dispatcher.ts";
 import type { WorkerInit } from "../threads/thread_protocol.ts";
 
 /** Counters and gauges of a running server, from {@linkcode Server.stats}. */
@@ -45,33 +44,6 @@ export interface ServerStats {
   busyWorkers: number;
   /** Worker pool: workers waiting for one. */
   idleWorkers: number;
-}
-
-/** Called by an adapter for every accepted connection; returns the events sink for it. */
-export type AcceptHandler = (socket: SocketHandle, peer: PeerInfo) => ConnectionEvents;
-
-/** What an adapter provides: listening sockets, name resolution, timers and the request strategy. */
-export interface Runtime {
-  /** `"node"`, `"deno"` or `"bun"`. */
-  readonly name: string;
-  /** How handler `Request`s are built on this runtime. */
-  readonly createRequest: RequestFactory;
-  /** Opens a TCP listener. `host` is an IP literal. `events` hears of accept errors and the listener's failure. */
-  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
-  /** Opens a unix-socket listener, replacing a stale socket file and applying `perms`. */
-  listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
-  /** Resolves a host name to IP literals. */
-  lookup(host: string): Promise<{ address: string; family: 4 | 6 }[]>;
-  /** Calls `fn` every `ms` milliseconds until the returned function is called. Must not keep the process alive. */
-  every(ms: number, fn: () => void): () => void;
-  /** Calls `fn` once after `ms` milliseconds unless cancelled. */
-  after(ms: number, fn: () => void): () => void;
-  /** Opens a file for appending access-log lines. */
-  openAppend(path: string): Promise<AccessLogSink>;
-  /** Runtime-specific preparation before the first server starts (e.g. installing a faster `Response`). */
-  setup?(options: { nativeResponse: boolean }): void;
-  /** Starts a worker thread that loads `init.moduleUrl` and serves the dispatcher's messages (thread mode). */
-  spawnWorker?(init: WorkerInit, events: ThreadEvents): ThreadHandle;
 }
 
 /** At shutdown, how long a connection that has not sent a byte yet may still send its request. */
@@ -183,6 +155,7 @@ export class Server {
       headerTimeoutMs: settings.headerTimeout * 1000,
       bodyTimeoutMs: settings.bodyTimeout * 1000,
       channelTimeoutMs: settings.channelTimeout * 1000,
+      now: runtime.clock.now,
       onClosed: (connection) => this.#onClosed(connection),
       onRelease: (connection) => {
         this.#released.add(connection);
@@ -230,9 +203,9 @@ export class Server {
         // Opened before listening, so a bad path rejects `ready`.
         const logger = this.#logger;
         const accessLogger = this.#accessLogger ?? logger;
-        const sink = settings.accessLog === true ? lineSink((line) => accessLogger.info(line)) : await this.#runtime.openAppend(settings.accessLog);
+        const sink = settings.accessLog === true ? lineSink((line) => accessLogger.info(line)) : await this.#runtime.files.openAppend(settings.accessLog);
         this.#accessLog = new AccessLog(settings.accessLogFormat, sink, { onError: (error) => logger.error("Cannot write the access log", error) });
-        this.#stopAccessFlush = this.#runtime.every(100, () => void this.#accessLog?.flush());
+        this.#stopAccessFlush = this.#runtime.clock.every(100, () => void this.#accessLog?.flush());
       }
       if (settings.unixSocket) {
         this.#listeners.push(await this.#runtime.listenUnix(settings.unixSocket, settings.unixSocketPerms, settings.backlog, accept, events));
@@ -254,7 +227,7 @@ export class Server {
       else this.#logger.info(`Serving on http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`);
     }
     const interval = Math.max(settings.cleanupInterval, 0.01) * 1000;
-    this.#stopSweep = this.#runtime.every(interval, () => this.#sweep());
+    this.#stopSweep = this.#runtime.clock.every(interval, () => this.#sweep());
   }
 
   async #resolve(host: string): Promise<string[]> {
@@ -277,7 +250,7 @@ export class Server {
     }
     if (this.#active >= this.#settings.connectionLimit || this.#waiting.length > 0) {
       // At the limit: the connection waits (see admission.ts); its first read tells whether it has a request.
-      const held = new HeldSocket(socket, peer, Date.now(), this.#heldEvents);
+      const held = new HeldSocket(socket, peer, this.#runtime.clock.now(), this.#heldEvents);
       this.#held.push(held);
       if (this.#held.length > this.#settings.backlog) {
         // Too many waiting: the oldest silent one goes (there is one: the newcomer has not spoken yet).
@@ -329,8 +302,8 @@ export class Server {
     if (this.#waiting.length > 0) {
       const graceMs = this.#settings.reclaimTimeout * 1000;
       const pending = this.#waiting.length - (limit - this.#active);
-      for (const connection of pickReclaimable(this.#connections, Date.now(), graceMs, pending)) connection.reclaim();
-      this.#stopReclaimTick ??= this.#runtime.every(Math.max(10, Math.min(RECLAIM_TICK_MS, graceMs / 2)), () => this.#admit());
+      for (const connection of pickReclaimable(this.#connections, this.#runtime.clock.now(), graceMs, pending)) connection.reclaim();
+      this.#stopReclaimTick ??= this.#runtime.clock.every(Math.max(10, Math.min(RECLAIM_TICK_MS, graceMs / 2)), () => this.#admit());
     } else if (this.#stopReclaimTick !== undefined) {
       this.#stopReclaimTick();
       this.#stopReclaimTick = undefined;
@@ -425,7 +398,7 @@ export class Server {
     if (!this.#atLimit && count >= limit) {
       this.#atLimit = true;
       // Logged once per change, but at most once a minute: under connection churn the count hovers at the limit.
-      const now = Date.now();
+      const now = this.#runtime.clock.now();
       if (now - this.#limitLoggedAt >= 60_000) {
         this.#limitLoggedAt = now;
         this.#limitEpisodeLogged = true;
@@ -440,7 +413,7 @@ export class Server {
 
   /** Enforce every connection's timeouts (idle keep-alive, slow heads and bodies, stalled writes). */
   #sweep(): void {
-    const now = Date.now();
+    const now = this.#runtime.clock.now();
     for (const connection of this.#connections) connection.checkTimeouts(now);
     // A waiting connection that never spoke is closed like an active one: headerTimeout after accept.
     const silentBefore = now - this.#settings.headerTimeout * 1000;
@@ -482,10 +455,10 @@ export class Server {
       if (this.#connections.size > 0) {
         const drained = new Promise<void>((resolve) => (this.#allClosed = resolve));
         // A client that connected just before close() is usually about to send its request: answer it.
-        const cancelGrace = this.#runtime.after(SHUTDOWN_FRESH_GRACE_MS, () => {
+        const cancelGrace = this.#runtime.clock.after(SHUTDOWN_FRESH_GRACE_MS, () => {
           for (const connection of [...this.#connections]) if (connection.fresh) connection.closeIfIdle();
         });
-        const cancel = this.#runtime.after(this.#settings.shutdownTimeout * 1000, () => {
+        const cancel = this.#runtime.clock.after(this.#settings.shutdownTimeout * 1000, () => {
           for (const connection of this.#connections) connection.destroy();
         });
         if (this.#connections.size > 0) await drained;

@@ -7,14 +7,7 @@
  *
  * @module
  */
-
-/** A temp file, as an adapter provides it. Already unlinked where the platform allows it. */
-export interface TempFile {
-  write(data: Uint8Array, position: number): Promise<void>;
-  read(into: Uint8Array, position: number): Promise<number>;
-  /** Closes and deletes the file. Idempotent. */
-  close(): Promise<void>;
-}
+import type { TempFile } from "../platform.ts";
 
 /** Creates temp files. */
 export type TempFileFactory = () => Promise<TempFile>;

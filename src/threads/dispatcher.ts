@@ -10,27 +10,12 @@
  * @module
  */
 
+import type { ThreadEvents, ThreadHandle } from "../platform.ts";
 import type { FetchHandler } from "../serve/connection.ts";
 import type { RequestFactory, RequestInfo, RequestParts } from "../web/request.ts";
 import type { Logger } from "../policy/logger.ts";
 import { FastResponse } from "../web/fast_response.ts";
 import { type FromWorker, fromWireError, RESPONSE_WINDOW, type ToWorker } from "./thread_protocol.ts";
-
-/** What a thread tells its owner. */
-export interface ThreadEvents {
-  /** A message from the thread. */
-  message(data: unknown): void;
-  /** The thread ended (exit, uncaught error, or terminated); `reason` says how, for the log. */
-  exit(reason: string): void;
-}
-
-/** A running thread, as the runtime provides it. */
-export interface ThreadHandle {
-  /** Posts a message, transferring the listed buffers. */
-  post(message: unknown, transfer?: ArrayBuffer[]): void;
-  /** Stops the thread at once. */
-  terminate(): void | Promise<unknown>;
-}
 
 /** Starts one worker thread running the app; it reports `ready` once the app module is loaded. */
 export type SpawnThread = (events: ThreadEvents) => ThreadHandle;

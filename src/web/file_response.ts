@@ -6,24 +6,10 @@
  * @module
  */
 
+import type { FileSource } from "../platform.ts";
 import { etagFor, evaluatePreconditions, ifRangeAllows, parseHttpDate, type Validators } from "./conditional.ts";
 import { formatHttpDate } from "../http1/http_date.ts";
 import { parseRange } from "./ranges.ts";
-
-/** An open file, as an adapter provides it. */
-export interface FileSource {
-  /** Size in bytes. */
-  size: number;
-  /** Last modification time (ms since the epoch). */
-  mtimeMs: number;
-  /**
-   * The file's bytes from `start` (default 0) up to `end` (exclusive; default the size), read chunk
-   * by chunk as the stream is pulled; closes the file at the end. Once only.
-   */
-  stream(start?: number, end?: number): ReadableStream<Uint8Array>;
-  /** Closes the file without streaming it. */
-  close(): Promise<void>;
-}
 
 const TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8", htm: "text/html; charset=utf-8", css: "text/css; charset=utf-8",

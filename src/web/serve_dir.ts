@@ -6,17 +6,8 @@
  * @module
  */
 
-import { type FileSource, responseForFile } from "./file_response.ts";
-
-/** What {@linkcode serveDirWith} needs of the file system (an adapter implements it). */
-export interface DirFiles {
-  /** The canonical absolute path of `path`, symlinks resolved; rejects when it does not exist. */
-  realPath(path: string): Promise<string>;
-  /** What `path` is (following symlinks); undefined when it does not exist. */
-  kind(path: string): Promise<"file" | "directory" | "other" | undefined>;
-  /** Opens a regular file for streaming. */
-  open(path: string): Promise<FileSource>;
-}
+import type { DirFiles, FileSource } from "../platform.ts";
+import { responseForFile } from "./file_response.ts";
 
 /** Options of `serveDir()`. */
 export interface ServeDirOptions {
