@@ -60,7 +60,7 @@ export function fakeConnection(handler: FetchHandler, peer: PeerInfo = TCP, over
   const socket = new FakeSocket();
   const clock = new FakeClock();
   const config: ConnectionConfig = {
-    handler, createRequest: lazyRequest, logger: new Logger("debug", log.sink), limits: DEFAULT_PARSER_LIMITS,
+    handler: (parts, info) => handler(lazyRequest(parts), info), logger: new Logger("debug", log.sink), limits: DEFAULT_PARSER_LIMITS,
     ident: "waitress", serverName: "waitress.invalid", urlScheme: "http", urlPrefix: "", proxy: proxyConfigFromSettings(resolveSettings({}).settings),
     exposeTracebacks: false, logSocketErrors: true, lookaheadBytes: 65536, maxDiscardBytes: 65536,
     headerTimeoutMs: 1000, bodyTimeoutMs: 1000, channelTimeoutMs: 1000, now: clock.now, ...over,

@@ -13,7 +13,7 @@
 
 import { RequestParser, type ParserLimits, type RequestHead } from "../http1/parser.ts";
 import type { ConnectionEvents, PeerInfo, SocketHandle } from "../platform.ts";
-import type { RequestFactory, RequestInfo, RequestParts } from "../web/request.ts";
+import type { RequestInfo, RequestParts } from "../web/request.ts";
 import { errorResponse, HOP_BY_HOP, isSafeHeader } from "../http1/response_head.ts";
 import { reportHopByHop } from "../http1/hop_by_hop.ts";
 import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, isAscii, utf8Length } from "../http1/bytes.ts";
@@ -29,10 +29,16 @@ import { BodyCollector } from "../web/body_collector.ts";
 /** A Fetch handler: the application. */
 export type FetchHandler = (request: Request, info: RequestInfo) => Response | Promise<Response>;
 
+/**
+ * What a connection calls for each request: the parsed request's parts (method, url, headers, body,
+ * signal) and its info. Inline, the server turns the parts into the runtime's `Request` and calls the
+ * app; in thread mode, the parts go to the task queue as they are.
+ */
+export type ExchangeHandler = (parts: RequestParts, info: RequestInfo) => Response | Promise<Response>;
+
 /** What every connection of a server shares. */
 export interface ConnectionConfig {
-  handler: FetchHandler;
-  createRequest: RequestFactory;
+  handler: ExchangeHandler;
   logger: Logger;
   limits: ParserLimits;
   /** `Server` header value; `""` omits it. */
@@ -673,8 +679,7 @@ export class Connection implements ConnectionEvents {
       exchange.method = head.method;
       exchange.url = url;
       exchange.headers = head.headers;
-      const request = config.createRequest(exchange);
-      result = config.handler(request, info);
+      result = config.handler(exchange, info);
     } catch (error) {
       this.#respondWithError(exchange, error);
       return;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Connection, type ConnectionConfig, type FetchHandler, type ResponseFacts } from "./connection.ts";
+import { Connection, type ConnectionConfig, type ExchangeHandler, type FetchHandler, type ResponseFacts } from "./connection.ts";
 import type { AcceptHandler, AccessLogSink, BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, Runtime, SocketHandle, ThreadEvents, ThreadHandle } from "../platform.ts";
 import type { RequestFactory } from "../web/request.ts";
 import type { Logger } from "../policy/logger.ts";
@@ -46,6 +46,12 @@ export interface ServerStats {
   idleWorkers: number;
 }
 
+/**
+ * What a server serves: a Fetch handler (called with the runtime's `Request`), or a handler of the
+ * parsed request's parts (thread mode hands them to its task queue without building a `Request`).
+ */
+export type ServerApp = FetchHandler | { readonly handleExchange: ExchangeHandler };
+
 /** At shutdown, how long a connection that has not sent a byte yet may still send its request. */
 const SHUTDOWN_FRESH_GRACE_MS = 1000;
 
@@ -70,10 +76,13 @@ function isIpLiteral(host: string): boolean {
  * ```
  */
 export class Server {
-  readonly #runtime: Runtime;
+  /** Set once the runtime promise resolves (before anything listens). */
+  #runtime!: Runtime;
   readonly #settings: Settings;
   readonly #logger: Logger;
-  readonly #config: ConnectionConfig;
+  #config!: ConnectionConfig;
+  readonly #app: ServerApp;
+  readonly #runtimeLoading: Runtime | Promise<Runtime>;
   readonly #connections = new Set<Connection>();
   #listeners: Listener[] = [];
   /** Accepted above the limit, in accept order. */
@@ -126,14 +135,25 @@ export class Server {
    * A server for `handler` with resolved `settings` over `runtime`; it starts listening at once.
    * `accessLogger` is where `accessLog: true` writes its lines (at info level, whatever `logLevel` is).
    */
-  constructor(handler: FetchHandler, settings: Settings, runtime: Runtime, logger: Logger, accessLogger?: Logger) {
+  constructor(app: ServerApp, settings: Settings, runtime: Runtime | Promise<Runtime>, logger: Logger, accessLogger?: Logger) {
     this.#accessLogger = accessLogger;
-    this.#runtime = runtime;
+    this.#app = app;
+    this.#runtimeLoading = runtime;
     this.#settings = settings;
     this.#logger = logger;
-    this.#config = {
-      handler,
-      createRequest: runtime.createRequest,
+    this.finished = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.ready = this.#start();
+    this.ready.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
+  }
+
+  /** What every connection shares, once the runtime is known. */
+  #connectionConfig(runtime: Runtime): ConnectionConfig {
+    const settings = this.#settings;
+    const logger = this.#logger;
+    const app = this.#app;
+    const createRequest = runtime.createRequest;
+    return {
+      handler: typeof app === "function" ? (parts, info) => app(createRequest(parts), info) : app.handleExchange,
       logger,
       limits: {
         maxRequestHeaderSize: settings.maxRequestHeaderSize,
@@ -167,9 +187,6 @@ export class Server {
         if (this.#waiting.length > 0) connection.closeIfIdle();
       },
     };
-    this.finished = new Promise((resolve) => (this.#resolveClosed = resolve));
-    this.ready = this.#start();
-    this.ready.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
   }
 
   /** Where the server listens (filled in once `ready` resolves). */
@@ -199,6 +216,8 @@ export class Server {
       },
     };
     try {
+      this.#runtime = await this.#runtimeLoading;
+      this.#config = this.#connectionConfig(this.#runtime);
       if (settings.accessLog !== false) {
         // Opened before listening, so a bad path rejects `ready`.
         const logger = this.#logger;
