@@ -121,6 +121,32 @@ describe("applyProxyHeaders() and parseTrustedProxy() called directly", () => {
     assert.equal(outcome.log, 'Malformed proxy header "X-Forwarded-Proto" from "localhost": unsupported proto value value: "gopher"');
   });
 
+  it("applyProxyHeaders() finds a forwarded IPv6 host that is no address malformed (it passed, then failed as 'Bad URI')", () => {
+    for (const host of ["[1::2::3]", "[:::]", "[12345::1]", "[::1.2.3]", "[1.2.3.4::]:8080"]) {
+      for (const [name, value, display] of [["x-forwarded-host", host, "X-Forwarded-Host"], ["forwarded", `host="${host}"`, "Forwarded"]]) {
+        const outcome = applyProxyHeaders({ peerAddress: "127.0.0.1", peerPort: 1, unix: false, scheme: "http",
+          headers: ["host", "backend", name!, value!] }, config("127.0.0.1", [name!]));
+        assert.ok("error" in outcome, `${name}: ${value}`);
+        assert.equal(outcome.error, `Header "${display}" malformed.`);
+        assert.match(outcome.log, /not a valid host/);
+      }
+    }
+    const outcome = applyProxyHeaders({ peerAddress: "127.0.0.1", peerPort: 1, unix: false, scheme: "http",
+      headers: ["host", "backend", "x-forwarded-host", "[2001:db8::1]:8443"] }, config("127.0.0.1", ["x-forwarded-host"]));
+    assert.ok(!("error" in outcome));
+    assert.equal(outcome.host, "[2001:db8::1]:8443");
+  });
+
+  it("parseTrustedProxy() takes the prefix lengths the trustedProxy setting takes: no leading zeros", () => {
+    for (const bad of ["10.0.0.0/08", "fd00::/008", "10.0.0.0/", "[::1]/1x"]) {
+      assert.throws(() => parseTrustedProxy(bad), (e: unknown) => e instanceof TypeError && e.message.includes(JSON.stringify(bad)));
+    }
+    const trusted = parseTrustedProxy("10.0.0.0/0 [fd00::]/8");
+    assert.equal(trusted("203.0.113.9", false), true);
+    assert.equal(trusted("fdff::1", false), true, "brackets around an address with a prefix, as before");
+    assert.equal(trusted("fe00::1", false), false);
+  });
+
   it("parseTrustedProxy() skips empty entries from leading and trailing separators", () => {
     const trusted = parseTrustedProxy(" ,127.0.0.1, ");
     assert.equal(trusted("127.0.0.1", false), true);

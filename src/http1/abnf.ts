@@ -6,6 +6,8 @@
  * @module
  */
 
+import { isIPv6At } from "./ip.ts";
+
 function table(fill: (byte: number) => number): Uint8Array {
   const t = new Uint8Array(256);
   for (let b = 0; b < 256; b++) t[b] = fill(b);
@@ -203,7 +205,7 @@ function isHex(s: string, i: number): boolean {
 }
 
 function isIpLiteral(s: string, start: number, end: number): boolean {
-  // An empty literal ("[]") fails below: its first "character" is the "]", and it has no colon.
+  // An empty literal ("[]") fails below: its first "character" is the "]", and it is no address.
   const first = s.charCodeAt(start);
   if (first === 0x76 || first === 0x56) {
     // IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
@@ -219,14 +221,7 @@ function isIpLiteral(s: string, start: number, end: number): boolean {
     }
     return true;
   }
-  // IPv6address: hex digits, ":" and "." (for an embedded IPv4 part); must contain a colon.
-  let colons = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x3a) colons++;
-    else if (c !== 0x2e && !isHex(s, i)) return false;
-  }
-  return colons >= 2;
+  return isIPv6At(s, start, end); // RFC 3986 IPv6address: no zone
 }
 
 /**

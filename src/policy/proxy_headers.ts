@@ -5,7 +5,8 @@
  * trusted list headers to their trusted suffix, plus address lists and CIDR ranges in `trustedProxy`.
  *
  * Pure functions over the flat header list the parser produces. When no proxy header is present the
- * work is one scan over the header names.
+ * work is one scan over the header names. The header values are parsed in `forwarded.ts`, addresses
+ * and CIDR ranges in `../http1/ip.ts`.
  *
  * Deliberate differences from Waitress (all stricter or fixing a mis-parse):
  * - `trustedProxy` may list several addresses and CIDR ranges; IPv4-mapped IPv6 peers
@@ -21,7 +22,9 @@
  */
 
 import type { Settings } from "../settings/adjustments.ts";
-import { isValidAuthority, QDTEXT, QUOTED_PAIR_CHAR } from "../http1/abnf.ts";
+import { isValidAuthority } from "../http1/abnf.ts";
+import { inIpRange, type IpRange, parseIp, parseIpRange } from "../http1/ip.ts";
+import { BadValue, guarded, joined, Malformed, parseForwarded, parsePort, splitList, splitNode, undquote } from "./forwarded.ts";
 
 /**
  * Decides whether a peer is a trusted proxy. `address` is the peer's IP literal (no brackets),
@@ -178,89 +181,6 @@ function proxyIndex(name: string): number {
 
 // ---------------------------------------------------------------- trusted peers
 
-/** An address as four 32-bit words, IPv4 mapped into ::ffff:0:0/96. */
-type Words = [number, number, number, number];
-
-function parseIPv4(s: string): number | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4) return undefined;
-  let v = 0;
-  for (const p of parts) {
-    if (!/^(?:0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    v = v * 256 + n;
-  }
-  return v;
-}
-
-/** Parses an IPv4 or IPv6 literal (no brackets; an IPv6 zone is ignored); undefined if it is neither. */
-function parseIp(input: string): Words | undefined {
-  if (!input.includes(":")) {
-    const v4 = parseIPv4(input);
-    return v4 === undefined ? undefined : [0, 0, 0xffff, v4];
-  }
-  let s = input;
-  const pct = s.indexOf("%");
-  if (pct >= 0) s = s.slice(0, pct);
-  if (!/^[0-9A-Fa-f:.]+$/.test(s)) return undefined;
-  let tail32: number | undefined;
-  if (s.includes(".")) {
-    const last = s.lastIndexOf(":");
-    tail32 = parseIPv4(s.slice(last + 1));
-    if (tail32 === undefined) return undefined;
-    s = s.slice(0, last + 1) + "0:0";
-  }
-  const groups: number[] = [];
-  const dbl = s.indexOf("::");
-  const parse = (text: string): number[] | undefined => {
-    if (text === "") return [];
-    const out: number[] = [];
-    for (const g of text.split(":")) {
-      if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  if (dbl >= 0) {
-    if (s.indexOf("::", dbl + 1) >= 0) return undefined;
-    const head = parse(s.slice(0, dbl));
-    const tail = parse(s.slice(dbl + 2));
-    if (head === undefined || tail === undefined || head.length + tail.length > 7) return undefined;
-    groups.push(...head);
-    for (let i = head.length + tail.length; i < 8; i++) groups.push(0);
-    groups.push(...tail);
-  } else {
-    const all = parse(s);
-    if (all === undefined || all.length !== 8) return undefined;
-    groups.push(...all);
-  }
-  const w: Words = [0, 0, 0, 0];
-  for (let i = 0; i < 4; i++) w[i] = groups[2 * i] * 0x10000 + groups[2 * i + 1];
-  if (tail32 !== undefined) w[3] = tail32;
-  return w;
-}
-
-interface Range {
-  words: Words;
-  bits: number;
-}
-
-function inRange(w: Words, r: Range): boolean {
-  let bits = r.bits;
-  for (let i = 0; i < 4 && bits > 0; i++) {
-    if (bits >= 32) {
-      if (w[i] !== r.words[i]) return false;
-      bits -= 32;
-    } else {
-      const shift = 32 - bits;
-      // Compare the top `bits` bits; division keeps the numbers unsigned.
-      return Math.floor(w[i] / 2 ** shift) === Math.floor(r.words[i] / 2 ** shift);
-    }
-  }
-  return true;
-}
-
 /**
  * Builds a {@link TrustMatcher} from `trustedProxy` text: entries separated by spaces or commas, each
  * an IPv4/IPv6 address, a CIDR range (`10.0.0.0/8`, `fd00::/8`), `*` (every peer, unix sockets
@@ -280,7 +200,7 @@ function inRange(w: Words, r: Range): boolean {
 export function parseTrustedProxy(spec: string): TrustMatcher {
   let any = false;
   let unixPeers = false;
-  const ranges: Range[] = [];
+  const ranges: IpRange[] = [];
   for (const entry of spec.split(/[\s,]+/)) {
     if (entry === "") continue;
     if (entry === "*") {
@@ -294,15 +214,13 @@ export function parseTrustedProxy(spec: string): TrustMatcher {
     const slash = entry.indexOf("/");
     let addr = slash >= 0 ? entry.slice(0, slash) : entry;
     if (addr.startsWith("[") && addr.endsWith("]")) addr = addr.slice(1, -1);
-    const words = parseIp(addr);
-    const v4 = !addr.includes(":");
-    const max = v4 ? 32 : 128;
-    const bitsText = slash >= 0 ? entry.slice(slash + 1) : String(max);
-    if (words === undefined || !/^[0-9]{1,3}$/.test(bitsText) || Number(bitsText) > max) {
+    // A zone is ignored here as on peers; the setting refuses zoned entries before they get here.
+    const range = parseIpRange(addr, slash >= 0 ? entry.slice(slash + 1) : undefined, "any");
+    if (range === undefined) {
       throw new TypeError(`Invalid trustedProxy entry ${JSON.stringify(entry)}: use IP addresses, CIDR ranges ` +
         'such as "10.0.0.0/8" or "fd00::/8", "*" or "localhost"');
     }
-    ranges.push({ words, bits: Number(bitsText) + (v4 ? 96 : 0) });
+    ranges.push(range);
   }
   if (any) return () => true;
   // One connection asks about the same peer on every request: remember the last answer.
@@ -311,11 +229,11 @@ export function parseTrustedProxy(spec: string): TrustMatcher {
   return (address: string, unix: boolean): boolean => {
     if (unix) return unixPeers;
     if (address === lastAddress && address !== "") return lastAnswer;
-    const words = parseIp(address);
+    const words = parseIp(address, "any");
     let answer = false;
     if (words !== undefined) {
       for (const r of ranges) {
-        if (inRange(words, r)) {
+        if (inIpRange(words, r)) {
           answer = true;
           break;
         }
@@ -347,170 +265,6 @@ export function proxyConfigFromSettings(settings: Settings): ProxyConfig {
     clearUntrusted: settings.clearUntrustedProxyHeaders,
     logUntrusted: settings.logUntrustedProxyHeaders,
   };
-}
-
-// ---------------------------------------------------------------- value parsing
-
-/** A malformed header value: `header` is the name reported in the 400 body. */
-class Malformed {
-  header: string;
-  reason: string;
-  value: string;
-  constructor(header: string, reason: string, value: string) {
-    this.header = header;
-    this.reason = reason;
-    this.value = value;
-  }
-}
-
-/** Thrown inside a parser; turned into {@link Malformed} with the header's name by the caller. */
-class BadValue {
-  reason: string;
-  constructor(reason: string) {
-    this.reason = reason;
-  }
-}
-
-/**
- * Waitress's `undquote`: a value quoted on both ends must be a valid quoted-string and is unescaped;
- * a value with a DQUOTE on one end only is invalid; anything else is returned as is.
- */
-function undquote(value: string): string {
-  const n = value.length;
-  const starts = n > 0 && value.charCodeAt(0) === 0x22;
-  const ends = n > 0 && value.charCodeAt(n - 1) === 0x22;
-  if (!starts && !ends) return value;
-  if (starts && ends && n >= 2) {
-    let out = "";
-    let i = 1;
-    while (i < n) {
-      const c = value.charCodeAt(i);
-      if (c === 0x22) {
-        if (i === n - 1) return out;
-        break;
-      }
-      if (c === 0x5c /* \ */) {
-        // i < n - 1 here (the last character is the closing quote), so there is a next one.
-        const d = value.charCodeAt(i + 1);
-        if (d > 0xff || QUOTED_PAIR_CHAR[d] === 0) break;
-        out += value[i + 1];
-        i += 2;
-      } else if (c <= 0xff && QDTEXT[c] !== 0) {
-        out += value[i];
-        i++;
-      } else break;
-    }
-  }
-  throw new BadValue("Invalid quoting in value");
-}
-
-/** Splits on `sep` outside quoted strings (a backslash inside quotes escapes the next character). */
-function splitOutsideQuotes(s: string, sep: number): string[] {
-  if (!s.includes('"')) return s.split(String.fromCharCode(sep));
-  const out: string[] = [];
-  let start = 0;
-  let quoted = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (quoted) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) quoted = false;
-    } else if (c === 0x22) quoted = true;
-    else if (c === sep) {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(s.slice(start));
-  return out;
-}
-
-/** `0`-`65535` written as 1 to 5 digits, or undefined. */
-function parsePort(text: string): number | undefined {
-  if (text.length === 0 || text.length > 5) return undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return undefined;
-  }
-  const n = Number(text);
-  return n <= 65535 ? n : undefined;
-}
-
-/**
- * Splits a client node (`1.2.3.4`, `1.2.3.4:80`, `[2001:db8::1]:80`, `2001:db8::1`, `unknown`,
- * `_hidden:_port`) into address (brackets stripped) and port (0 when absent or obfuscated).
- */
-function splitNode(node: string): [string, number] {
-  if (node.charCodeAt(0) === 0x5b /* [ */) {
-    const close = node.indexOf("]");
-    if (close > 0) {
-      const rest = node.slice(close + 1);
-      if (rest === "") return [node.slice(1, close), 0];
-      if (rest.charCodeAt(0) === 0x3a) return [node.slice(1, close), parsePort(rest.slice(1).trim()) ?? 0];
-    }
-    return [node, 0];
-  }
-  const colon = node.indexOf(":");
-  if (colon < 0 || node.indexOf(":", colon + 1) >= 0) return [node, 0]; // no port, or a bare IPv6 address
-  return [node.slice(0, colon).trim(), parsePort(node.slice(colon + 1).trim()) ?? 0];
-}
-
-interface ForwardedElement {
-  raw: string;
-  for: string;
-  host: string;
-  proto: string;
-}
-
-/** Parses a `Forwarded` value (RFC 7239) as Waitress does; throws {@link BadValue}. */
-function parseForwarded(value: string, warnings: string[]): ForwardedElement[] {
-  const elements: ForwardedElement[] = [];
-  for (const part of splitOutsideQuotes(value, 0x2c /* , */)) {
-    const raw = part.trim();
-    const element: ForwardedElement = { raw, for: "", host: "", proto: "" };
-    for (const pairText of splitOutsideQuotes(raw, 0x3b /* ; */)) {
-      // Waitress lower-cases the whole pair, values included.
-      const pair = pairText.toLowerCase();
-      if (pair === "") continue;
-      const eq = pair.indexOf("=");
-      if (eq < 0) throw new BadValue('Invalid forwarded-pair missing "="');
-      const token = pair.slice(0, eq);
-      const v = pair.slice(eq + 1);
-      if (token.trim() !== token) throw new BadValue("Token may not be surrounded by whitespace");
-      if (v.trim() !== v) throw new BadValue("Value may not be surrounded by whitespace");
-      switch (token) {
-        case "by":
-          undquote(v);
-          break;
-        case "for":
-          element.for = undquote(v);
-          break;
-        case "host":
-          element.host = undquote(v);
-          break;
-        case "proto":
-          element.proto = undquote(v);
-          break;
-        default:
-          warnings.push(`Unknown Forwarded token: ${token}`);
-      }
-    }
-    elements.push(element);
-  }
-  return elements;
-}
-
-/** The values of one header, repeated fields joined with ", " (as Waitress's environ does). */
-function joined(headers: string[], name: string): string {
-  const values: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) values.push(headers[i + 1]);
-  return values.join(", ");
-}
-
-/** Splits a comma list, strips and undquotes the entries; returns [raw entries, unquoted entries]. */
-function splitList(value: string): [string[], string[]] {
-  const raw = value.split(",").map((s) => s.trim());
-  return [raw, raw.map(undquote)];
 }
 
 function plain(input: ProxyInput, headers: string[], removed: readonly string[]): ProxyOutcome {
@@ -591,15 +345,6 @@ export function applyProxyHeaders(input: ProxyInput, config: ProxyConfig): Proxy
   }
 }
 
-/** Runs `parse`, turning a {@link BadValue} into a {@link Malformed} for `header`. */
-function guarded<T>(header: string, value: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    if (e instanceof BadValue) throw new Malformed(header, e.reason, value);
-    throw e;
-  }
-}
 
 function applyTrusted(input: ProxyInput, config: ProxyConfig, present: number): ProxyOutcome {
   const headers = input.headers;

@@ -10,6 +10,7 @@ import type { AcceptHandler, AccessLogSink, BoundAddress, ConnectionEvents, List
 import type { RequestFactory } from "../web/request.ts";
 import type { Logger } from "../policy/logger.ts";
 import type { Settings } from "../settings/adjustments.ts";
+import { ipFamily } from "../http1/ip.ts";
 import { proxyConfigFromSettings } from "../policy/proxy_headers.ts";
 import type { AccessRecord } from "../policy/access_record.ts";
 import { AccessLog, lineSink } from "../policy/access_log.ts";
@@ -59,10 +60,6 @@ const IGNORE_EVENTS: ConnectionEvents = { onData() {}, onEnd() {}, onDrain() {},
 
 /** While clients wait at the limit, how often (at most) the server looks for connections to close for them. */
 const RECLAIM_TICK_MS = 100;
-
-function isIpLiteral(host: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
-}
 
 /**
  * A running server. Created by `serve()`; exposes its bound addresses and `close()`.
@@ -254,7 +251,7 @@ export class Server {
     if (host === "*" || host === "") {
       return [...(ipv4 ? ["0.0.0.0"] : []), ...(ipv6 ? ["::"] : [])];
     }
-    if (isIpLiteral(host)) return [host];
+    if (ipFamily(host, "name") !== undefined) return [host]; // a literal, as the settings checked it
     const found = (await this.#runtime.lookup(host)).filter((a) => (a.family === 4 ? ipv4 : ipv6)).map((a) => a.address);
     const unique = [...new Set(found)];
     if (unique.length === 0) throw new Error(`Cannot listen on "${host}": it resolves to no usable address (ipv4=${ipv4}, ipv6=${ipv6})`);
