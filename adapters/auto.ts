@@ -1,16 +1,65 @@
 /**
- * Picks the adapter for the runtime this code runs on.
+ * Picks the adapter for the runtime this code runs on, and loads only that one: Deno and Bun never
+ * load the Node adapter's `node:net` and `node:worker_threads`, Node never parses the others.
  *
  * @module
  */
 
 import type { Runtime } from "../src/platform.ts";
-import { nodeRuntime } from "./node.ts";
-import { denoRuntime } from "./deno.ts";
-import { bunRuntime } from "./bun.ts";
+import { nodeRuntime } from "./node/runtime.ts";
+import { denoRuntime } from "./deno/runtime.ts";
+import { bunRuntime } from "./bun/runtime.ts";
+
+/** The runtimes with an adapter. */
+export type RuntimeName = "node" | "deno" | "bun";
 
 /**
- * The adapter for the current runtime: Bun, Deno, or Node.
+ * The runtime this code runs on: Bun, Deno, else Node.
+ *
+ * @example
+ * ```ts
+ * import { runtimeName } from "./auto.ts";
+ * ["node", "deno", "bun"].includes(runtimeName()); // true
+ * ```
+ */
+export function runtimeName(): RuntimeName {
+  const g = globalThis as Record<string, unknown>;
+  if (typeof g.Bun === "object" && g.Bun !== null) return "bun";
+  if (typeof g.Deno === "object" && g.Deno !== null) return "deno";
+  return "node";
+}
+
+// One literal import per adapter, so tsc rewrites `.ts` to `.js` in dist/ and bundlers see each one.
+async function importAdapter(name: RuntimeName): Promise<Runtime> {
+  switch (name) {
+    case "bun":
+      return (await import("./bun/runtime.ts")).bunRuntime;
+    case "deno":
+      return (await import("./deno/runtime.ts")).denoRuntime;
+    case "node":
+      return (await import("./node/runtime.ts")).nodeRuntime;
+  }
+}
+
+let loading: Promise<Runtime> | undefined;
+
+/**
+ * The adapter for the current runtime, imported on first use (the same promise afterwards).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadRuntime } from "./adapters/auto.ts";
+ * (await loadRuntime()).name; // "node", "deno" or "bun"
+ * ```
+ */
+export function loadRuntime(): Promise<Runtime> {
+  return loading ??= importAdapter(runtimeName());
+}
+
+/**
+ * The adapter for the current runtime, synchronously.
+ *
+ * @deprecated Loads every adapter; use {@linkcode loadRuntime}. Kept until the entry points switch.
  *
  * @example
  * ```ts ignore
@@ -19,8 +68,6 @@ import { bunRuntime } from "./bun.ts";
  * ```
  */
 export function currentRuntime(): Runtime {
-  const g = globalThis as Record<string, unknown>;
-  if (typeof g.Bun === "object" && g.Bun !== null) return bunRuntime;
-  if (typeof g.Deno === "object" && g.Deno !== null) return denoRuntime;
-  return nodeRuntime;
+  const name = runtimeName();
+  return name === "bun" ? bunRuntime : name === "deno" ? denoRuntime : nodeRuntime;
 }

@@ -18,7 +18,7 @@ import { resolveSettings, SETTINGS } from "../src/settings/adjustments.ts";
 import { cliHelp } from "../src/cli/cli_args.ts";
 import { fakeEnv, fixtures } from "./_cli_env.ts";
 import { VERSION } from "../src/version.ts";
-import { listenError, tcpWhere } from "../adapters/listen_error.ts";
+import { listenError, tcpWhere } from "../adapters/shared/listen_error.ts";
 import { createServer, serve } from "../mod.ts";
 import { repoRoot } from "./_root.ts";
 

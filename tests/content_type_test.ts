@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { FastResponse } from "../src/web/fast_response.ts";
 import { typedNativeResponse } from "../src/web/content_type.ts";
-import { installFastResponse } from "../adapters/fast_globals.ts";
+import { installFastResponse } from "../adapters/shared/fast_globals.ts";
 import { RawClient, runtime, startServer, type RawResponse, type TestServer } from "./_helpers.ts";
 
 /** The runtime's own Response class, whatever the global is now. */

@@ -2,13 +2,13 @@
  * Isolation (issue 13): an error on one connection, at accept, during setup, or thrown by the core
  * while it handles that connection's bytes, end or close, never reaches the listener or another
  * connection. The adapter of the runtime running the tests is driven by a small fake core over real
- * sockets. Accept errors are classified and backed off (adapters/accept.ts), and a listener that
+ * sockets. Accept errors are classified and backed off (adapters/shared/accept.ts), and a listener that
  * cannot go on shuts the server down with `server.failure` set, instead of going quiet.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { currentRuntime } from "../adapters/auto.ts";
-import { acceptErrorKind, acceptLoop, ListenerReport, RESOURCE_BACKOFF_MS } from "../adapters/accept.ts";
+import { loadRuntime } from "../adapters/auto.ts";
+import { acceptErrorKind, acceptLoop, ListenerReport, RESOURCE_BACKOFF_MS } from "../adapters/shared/accept.ts";
 import { Server } from "../src/serve/server.ts";
 import type { AcceptHandler, Listener, ListenerEvents, Runtime } from "../src/platform.ts";
 import { resolveSettings } from "../src/settings/adjustments.ts";
@@ -27,8 +27,11 @@ function recorder(): { events: ListenerEvents; lines: string[]; failures: unknow
 
 const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });
 
-describe(`the ${currentRuntime().name} adapter keeps one connection's failure to itself`, () => {
-  const runtime = currentRuntime();
+/** This runtime's adapter, the one the entry points load. */
+const currentAdapter = await loadRuntime();
+
+describe(`the ${currentAdapter.name} adapter keeps one connection's failure to itself`, () => {
+  const runtime = currentAdapter;
   const { events, lines, failures } = recorder();
   let listener: Listener;
   let port: number;
@@ -121,7 +124,7 @@ describe(`the ${currentRuntime().name} adapter keeps one connection's failure to
   });
 });
 
-describe("accept errors (adapters/accept.ts)", () => {
+describe("accept errors (adapters/shared/accept.ts)", () => {
   it("are classified: the peer's doing, out of resources, the listener gone, unknown", () => {
     assert.equal(acceptErrorKind(coded("ECONNABORTED")), "peer");
     assert.equal(acceptErrorKind(coded("ENOTCONN")), "peer");
@@ -215,7 +218,7 @@ describe("accept errors (adapters/accept.ts)", () => {
 
 describe("a listener that fails shuts the server down, never silently", () => {
   it("server.failure is set and finished resolves", async () => {
-    const real = currentRuntime();
+    const real = currentAdapter;
     const log = captureLog();
     const broken = new Error("the listening socket broke (a test)");
     const fake: Runtime = {

@@ -6,8 +6,11 @@ import type { TempFile } from "../src/platform.ts";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Spool, spoolingHandler } from "../src/serve/spool.ts";
-import { createTempFile, openTempFiles } from "../adapters/node_file.ts";
+import { loadRuntime } from "../adapters/auto.ts";
+import { openTempFiles } from "../adapters/shared/temp_files.ts";
 import { RawClient, sleep, startServer, until } from "./_helpers.ts";
+// The temp files of this runtime's adapter (registered in openTempFiles on every runtime).
+const { createTempFile } = (await loadRuntime()).files;
 
 const bytesOf = (n: number, seed: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * 13 + seed) & 0xff);
 

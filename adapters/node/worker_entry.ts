@@ -7,10 +7,10 @@
  */
 
 import { parentPort, workerData } from "node:worker_threads";
-import { WorkerServer } from "../src/threads/worker_main.ts";
-import type { ToWorker, WorkerInit } from "../src/threads/thread_protocol.ts";
-import { lazyRequest } from "../src/web/request.ts";
-import { FastResponse } from "../src/web/fast_response.ts";
+import { WorkerServer } from "../../src/threads/worker_main.ts";
+import type { ToWorker, WorkerInit } from "../../src/threads/thread_protocol.ts";
+import { lazyRequest } from "../../src/web/request.ts";
+import { FastResponse } from "../../src/web/fast_response.ts";
 
 const init = workerData as WorkerInit;
 const port = parentPort!;

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { FastResponse } from "../src/web/fast_response.ts";
-import { typedNativeResponse } from "../src/web/content_type.ts";
+import { FastResponse } from "../../src/web/fast_response.ts";
+import { typedNativeResponse } from "../../src/web/content_type.ts";
 
 /**
  * Replaces the global `Response` with {@linkcode FastResponse}, once; `nativeResponse: true` keeps

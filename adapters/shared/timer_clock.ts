@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Clock } from "../src/platform.ts";
+import type { Clock } from "../../src/platform.ts";
 
 /**
  * A {@linkcode Clock} whose timers never keep the process alive: `unref` is called on every timer

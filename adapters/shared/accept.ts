@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { BoundAddress, ListenerEvents } from "../src/platform.ts";
+import type { BoundAddress, ListenerEvents } from "../../src/platform.ts";
 
 /** How long accepting pauses after the process ran out of descriptors or memory (nginx: 500 ms). */
 export const RESOURCE_BACKOFF_MS = 500;

@@ -1,0 +1,13 @@
+/**
+ * The worker-thread entry on Bun: a Web Worker serving the dispatcher's messages (Bun fires the
+ * parent's "close" event itself when a worker ends). Started by the Bun runtime's `spawnWorker`;
+ * never touches a socket.
+ *
+ * @module
+ */
+
+import { nativeRequest } from "../../src/web/request.ts";
+import { serveWorker } from "../shared/web_worker.ts";
+
+// Native Requests, as before the adapters were split (the I/O thread builds lazy ones).
+serveWorker(nativeRequest);

@@ -1,0 +1,189 @@
+/**
+ * Deno's connections behind the core's {@linkcode SocketHandle}. Deno's `Conn` is promise-based: a
+ * read loop feeds the core, and a write loop drains an output queue (writes may be partial).
+ *
+ * @module
+ */
+
+import type { AcceptHandler, ConnectionEvents, PeerInfo, SocketHandle } from "../../src/platform.ts";
+import type { ListenerReport } from "../shared/accept.ts";
+import { Lingering } from "../shared/linger.ts";
+import { HIGH_WATER, WriteQueue } from "../shared/write_queue.ts";
+import { type DenoConn, deno } from "./api.ts";
+
+/**
+ * Read buffer sizes: each connection starts small (most requests are a few hundred bytes, and every
+ * open connection keeps one buffer in a pending read) and grows when a read fills its buffer.
+ */
+const READ_SIZE_MIN = 4 * 1024;
+const READ_SIZE_MAX = 64 * 1024;
+/**
+ * Read buffers (of READ_SIZE_MIN) of connections that closed, for the next ones: under churn a new
+ * 4 KiB buffer per connection is external memory that only a GC frees, and its growth makes V8
+ * collect more often. At most this many wait here (256 KiB).
+ */
+const SPARE_BUFFERS_MAX = 64;
+const spareBuffers: Uint8Array[] = [];
+
+/** Closing connections waiting for their peer; each entry is the connection's close function. */
+const lingering = new Lingering<() => void>((close) => close(), (timer) => deno().unrefTimer(timer as unknown as number));
+
+/**
+ * Serves one accepted connection: a read loop feeding the core, and a write loop draining the queue
+ * (writes may be partial). Pausing holds the read loop. `unix` is the fixed peer of a unix socket.
+ *
+ * @example
+ * ```ts ignore
+ * serveConn(await listener.accept(), onAccept, undefined, report);
+ * ```
+ */
+export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInfo | undefined, report: ListenerReport): void {
+  try {
+    conn.setNoDelay?.(true);
+  } catch { /* unix sockets have no Nagle */ }
+  const queue = new WriteQueue();
+  /** Bytes handed to write() and not yet written: the backpressure measure. */
+  let pending = 0;
+  let writing = false;
+  /** write() reported backpressure: the core waits for onDrain. */
+  let congested = false;
+  let ending = false;
+  let closed = false;
+  let paused = false;
+  let peerEnded = false;
+  let wake: (() => void) | undefined;
+  let lastError: unknown;
+  let events: ConnectionEvents | undefined;
+
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    lingering.delete(close);
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+    wake?.();
+    events?.onClose(lastError);
+  };
+  // An exception that escaped this connection's loops closes this connection only (unhandled, it
+  // would end the process).
+  const fault = (error: unknown): void => {
+    report.connectionError(error);
+    try {
+      close();
+    } catch (again) {
+      report.connectionError(again);
+    }
+  };
+
+  // Never rejects (what the core throws in onDrain goes to fault): called without a .catch, which
+  // would cost one more promise per response.
+  const writeLoop = async (): Promise<void> => {
+    writing = true;
+    try {
+      while (!queue.empty && !closed) {
+        // Everything queued goes out in one write call where possible.
+        const chunk = queue.take();
+        let n = 0;
+        while (n < chunk.length) n += await conn.write(n === 0 ? chunk : chunk.subarray(n));
+        pending -= chunk.length;
+      }
+    } catch (error) {
+      lastError = error;
+      writing = false;
+      close();
+      return;
+    }
+    writing = false;
+    if (closed) return;
+    try {
+      if (congested) {
+        congested = false;
+        events!.onDrain();
+      }
+      if (ending && queue.empty) {
+        if (peerEnded) return close(); // both sides are done
+        try {
+          await conn.closeWrite();
+        } catch { /* peer already gone */ }
+        if (!closed) lingering.add(close);
+      }
+    } catch (error) {
+      fault(error);
+    }
+  };
+
+  const handle: SocketHandle = {
+    write(data: Uint8Array): boolean {
+      if (closed || ending) return false;
+      queue.push(data);
+      pending += data.length;
+      if (!writing) void writeLoop();
+      if (pending < HIGH_WATER) return true;
+      congested = true;
+      return false;
+    },
+    end(): void {
+      if (ending || closed) return;
+      ending = true;
+      paused = false;
+      wake?.();
+      if (!writing) void writeLoop();
+    },
+    destroy(): void {
+      close();
+    },
+    pauseReading(): void {
+      paused = true;
+    },
+    resumeReading(): void {
+      if (!paused) return;
+      paused = false;
+      wake?.();
+    },
+  };
+
+  const remote = conn.remoteAddr;
+  const local = conn.localAddr;
+  const peer: PeerInfo = unix ?? {
+    remoteAddress: remote.hostname ?? "",
+    remotePort: remote.port ?? 0,
+    localAddress: local.hostname ?? "",
+    localPort: local.port ?? 0,
+    unix: false,
+  };
+  events = onAccept(handle, peer);
+  const sink = events;
+
+  let readBuffer = spareBuffers.pop() ?? new Uint8Array(READ_SIZE_MIN);
+  (async () => {
+    try {
+      for (;;) {
+        while (paused && !closed && !ending) await new Promise<void>((resolve) => (wake = resolve));
+        if (closed) return;
+        let n: number | null;
+        try {
+          n = await conn.read(readBuffer);
+        } catch (error) {
+          // A socket error (a reset): the core hears of it in onClose.
+          lastError = error;
+          return close();
+        }
+        if (n === null) {
+          peerEnded = true;
+          if (ending) return close();
+          sink.onEnd();
+          return;
+        }
+        // Hand the core a copy: the read buffer is reused for the next read.
+        if (!ending) sink.onData(readBuffer.slice(0, n));
+        if (n === readBuffer.length && n < READ_SIZE_MAX) readBuffer = new Uint8Array(n * 4);
+      }
+    } finally {
+      // No read is pending on it any more (every exit is after a read ended or before one began),
+      // and the core only ever got copies: the next connection may have it.
+      if (readBuffer.length === READ_SIZE_MIN && spareBuffers.length < SPARE_BUFFERS_MAX) spareBuffers.push(readBuffer);
+    }
+  })().catch(fault); // what the core threw
+}
+

@@ -1,0 +1,111 @@
+/**
+ * Node's listeners: `node:net` servers for TCP and unix sockets, with accept errors reported instead
+ * of ending the process.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import { chmod, lstat, unlink } from "node:fs/promises";
+import type { AcceptHandler, BoundAddress, Listener, ListenerEvents } from "../../src/platform.ts";
+import { ListenerReport, listenerName } from "../shared/accept.ts";
+import { listenError, tcpWhere } from "../shared/listen_error.ts";
+import { removeStaleSocket, type SocketFileOps, unixPeer } from "../shared/unix_socket.ts";
+import { type Bound, wire } from "./socket.ts";
+
+/**
+ * Accept errors come as the server's "error" event (unheard, it would end the process). libuv has
+ * already dealt with them: ECONNABORTED is skipped; on EMFILE/ENFILE it closes a reserve descriptor,
+ * accepts and drops the waiting connections (the clients see the connection closed) and goes on.
+ */
+function onServerError(server: net.Server, report: ListenerReport, error: Error): void {
+  if (report.acceptError(error) !== undefined) return;
+  server.close();
+  report.failed(error);
+}
+
+function listen(server: net.Server, options: net.ListenOptions, where: string, address: () => BoundAddress, report: (bound: BoundAddress) => void): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    // The same words as on Deno and Bun (adapters/shared/listen_error.ts).
+    const fail = (error: unknown) => reject(listenError(error, where));
+    server.once("error", fail);
+    server.listen(options, () => {
+      server.off("error", fail);
+      const bound = address();
+      report(bound);
+      resolve({
+        address: bound,
+        // Stop accepting now; Node's close callback would wait for every open connection.
+        close: () => {
+          server.close();
+          return Promise.resolve();
+        },
+      });
+    });
+  });
+}
+
+/**
+ * Opens a TCP listener (the Runtime's `listenTcp`).
+ *
+ * @example
+ * ```ts ignore
+ * const listener = await listenTcp("127.0.0.1", 0, 2048, onAccept);
+ * ```
+ */
+export function listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
+  const bound: Bound = { host, port };
+  const report = new ListenerReport(events, `${host}:${port}`);
+  // noDelay here is set by Node on the new handle, before any JavaScript socket code runs.
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => wire(socket, onAccept, bound, report));
+  return listen(server, { host, port, backlog, ipv6Only: host.includes(":") }, tcpWhere(host, port), () => {
+    const a = server.address() as net.AddressInfo;
+    bound.host = a.address;
+    bound.port = a.port;
+    return { transport: "tcp", hostname: a.address, port: a.port };
+  }, (address) => {
+    report.where = listenerName(address);
+    server.on("error", (error) => onServerError(server, report, error));
+  });
+}
+
+/** Socket-file housekeeping through `node:fs` and a `node:net` probe. */
+const socketFiles: SocketFileOps = {
+  async what(path) {
+    try {
+      return (await lstat(path)).isSocket() ? "socket" : "other";
+    } catch {
+      return "missing";
+    }
+  },
+  connects: (path) =>
+    new Promise<boolean>((resolve) => {
+      const probe = net.connect(path);
+      probe.once("connect", () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.once("error", () => resolve(false));
+    }),
+  remove: (path) => unlink(path),
+};
+
+/**
+ * Opens a unix-socket listener (the Runtime's `listenUnix`), replacing a stale socket file.
+ *
+ * @example
+ * ```ts ignore
+ * const listener = await listenUnix("/run/app.sock", 0o600, 2048, onAccept);
+ * ```
+ */
+export async function listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
+  await removeStaleSocket(path, socketFiles);
+  const peer = unixPeer(path);
+  const report = new ListenerReport(events, `unix:${path}`);
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => wire(socket, onAccept, peer, report));
+  const listener = await listen(server, { path, backlog }, `unix:${path}`, () => ({ transport: "unix", hostname: path, port: 0 }), () => {
+    server.on("error", (error) => onServerError(server, report, error));
+  });
+  await chmod(path, perms);
+  return listener;
+}
