@@ -4,6 +4,10 @@ import { asBool, closestSetting, resolveSettings, SETTINGS, settingBySnake } fro
 import { CliError, cliHelp, parseCliArgs, settingsMarkdown, splitAppSpec } from "../src/cli/cli_args.ts";
 import type { RawSettingOptions, Settings, SettingSpec } from "../src/settings/adjustments.ts";
 import { parseIni, settingsFromIni } from "../src/settings/ini.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { repoRoot } from "./_root.ts";
 
 // Strings as the CLI and config files give them: resolveSettings() takes the raw type.
 const resolve = (options: RawSettingOptions) => resolveSettings(options).settings;
@@ -118,6 +122,20 @@ describe("SETTINGS", () => {
     assert.equal(SETTINGS.find((s) => s.name === "maxRequestBodySize")!.flag, "max-request-body-size");
     assert.equal(settingBySnake("unix_socket_perms")!.name, "unixSocketPerms");
     assert.equal(settingBySnake("sockets"), undefined);
+  });
+
+  it("the comments of Settings and SettingInputs are the table's help (run `npm run docs` if not)", async () => {
+    const root = repoRoot();
+    const genDocs = await import(pathToFileURL(join(root, "tools", "gen_docs.mjs")).href) as {
+      TYPES_PATH: string;
+      syncSettingsDocs(source: string, specs: readonly SettingSpec[]): string;
+    };
+    const source = readFileSync(join(root, genDocs.TYPES_PATH), "utf8");
+    assert.equal(source, genDocs.syncSettingsDocs(source, SETTINGS), `${genDocs.TYPES_PATH} is out of date: run \`npm run docs\``);
+    // Each member is documented by exactly one table text: help, or (Settings) the resolved value's.
+    const listen = SETTINGS.find((s) => s.name === "listen")!;
+    assert.ok(source.includes(`/** ${listen.help} */\n  listen: string`), "SettingInputs.listen says what is given");
+    assert.ok(source.includes("/** TCP listeners to open; empty when `unixSocket` or `sockets` is used. */\n  listen: ListenAddress[]"));
   });
 
   it("resolveSettings() returns exactly the settings in SETTINGS", () => {

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// Regenerates the "## Arguments" section of README.md (between the settings markers) from the
-// settings table, so the docs cannot drift from the code. tests/docs_test.ts fails when they differ.
+// Regenerates, from the settings table, so the docs cannot drift from the code:
+// - the "## Arguments" section of README.md (between the settings markers); tests/docs_test.ts
+//   fails when it differs;
+// - the one-line comments of the Settings and SettingInputs members in src/settings/types.ts
+//   (each row's help, or its resolvedHelp for Settings); tests/adjustments_test.ts fails when they differ.
 //
-// Usage: node tools/gen_docs.mjs            build with tsc, then rewrite README.md
-//        node tools/gen_docs.mjs --check    exit 1 (and say so) when README.md is out of date
+// Usage: node tools/gen_docs.mjs            build with tsc, then rewrite README.md and types.ts
+//        node tools/gen_docs.mjs --check    exit 1 (and say so) when either is out of date
 //        node tools/gen_docs.mjs --no-build use the dist/ already built
 //
-// Node 20 cannot import .ts, so the table is read from the built dist/src/cli/cli_args.js.
+// Node 20 cannot import .ts, so the table is read from the built dist/src/cli/cli_args.js and
+// dist/src/settings/adjustments.js.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -62,6 +66,32 @@ export function currentSettingsSection(readme) {
   return start >= 0 && end > start ? readme.slice(start + START.length, end) : undefined;
 }
 
+/** Where the settings types live, relative to the repository root. */
+export const TYPES_PATH = "src/settings/types.ts";
+
+/**
+ * Returns `source` (src/settings/types.ts) with the comment line above each member of the Settings
+ * and SettingInputs interfaces set to the table's text: `resolvedHelp ?? help` for Settings (the
+ * resolved values), `help` for SettingInputs (what is given). Members the table does not know keep
+ * their comments; a member without one gets one.
+ */
+export function syncSettingsDocs(source, specs) {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const docs = { Settings: (s) => s.resolvedHelp ?? s.help, SettingInputs: (s) => s.help };
+  let out = source;
+  for (const [name, text] of Object.entries(docs)) {
+    const start = out.search(new RegExp(`^export interface ${name}\\b[^\\n]*\\{$`, "m"));
+    if (start < 0) throw new Error(`${TYPES_PATH} has no "export interface ${name} ... {" line`);
+    const end = out.indexOf("\n}\n", start);
+    const body = out.slice(start, end).replace(/^(?:  \/\*\*.*\*\/\n)?  (\w+)(\??): /gm, (member, key, optional) => {
+      const spec = byName.get(key);
+      return spec === undefined ? member : `  /** ${text(spec)} */\n  ${key}${optional}: `;
+    });
+    out = out.slice(0, start) + body + out.slice(end);
+  }
+  return out;
+}
+
 async function main(argv) {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   const check = argv.includes("--check");
@@ -75,26 +105,36 @@ async function main(argv) {
     // tsc still emits on type errors elsewhere; the table only needs cli_args.js (and adjustments.js).
     if (r.status !== 0) console.error("warning: tsc reported errors (above); using what it emitted");
   }
-  const built = join(root, "dist", "src", "cli_args.js");
-  if (!existsSync(built)) {
-    console.error(`${built} does not exist: run \`npm run build\` first (or drop --no-build)`);
-    return 2;
+  const built = join(root, "dist", "src", "cli", "cli_args.js");
+  const table = join(root, "dist", "src", "settings", "adjustments.js");
+  for (const file of [built, table]) {
+    if (!existsSync(file)) {
+      console.error(`${file} does not exist: run \`npm run build\` first (or drop --no-build)`);
+      return 2;
+    }
   }
   const { settingsMarkdown } = await import(pathToFileURL(built).href);
-  const path = join(root, "README.md");
-  const readme = readFileSync(path, "utf8");
-  const next = replaceSettingsSection(readme, renderSettingsSection(settingsMarkdown()));
-  if (check) {
-    if (next !== readme) {
-      console.error("README.md's settings section is out of date: run `npm run docs`");
-      return 1;
+  const { SETTINGS } = await import(pathToFileURL(table).href);
+  const targets = [
+    ["README.md", "settings section", (text) => replaceSettingsSection(text, renderSettingsSection(settingsMarkdown()))],
+    [TYPES_PATH, "settings comments", (text) => syncSettingsDocs(text, SETTINGS)],
+  ];
+  let stale = 0;
+  for (const [file, what, update] of targets) {
+    const path = join(root, file);
+    const text = readFileSync(path, "utf8");
+    const next = update(text);
+    if (next === text) {
+      console.log(`${file}: ${what} up to date`);
+    } else if (check) {
+      console.error(`${file}: ${what} out of date: run \`npm run docs\``);
+      stale++;
+    } else {
+      writeFileSync(path, next);
+      console.log(`${file}: ${what} regenerated`);
     }
-    console.log("README.md's settings section is up to date");
-    return 0;
   }
-  if (next !== readme) writeFileSync(path, next);
-  console.log(next === readme ? "README.md is up to date" : "README.md: settings section regenerated");
-  return 0;
+  return stale > 0 ? 1 : 0;
 }
 
 // Run only as a program, not when a test imports the helpers above.

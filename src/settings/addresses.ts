@@ -1,12 +1,15 @@
 /**
- * Address parsing for the settings: host and IP-literal checks, port text, `listen` entries,
- * `trustedProxy` entries and `trustedProxyHeaders` names. Split out of `adjustments.ts`, which
- * supplies the {@link CastContext} that names the setting in error messages.
+ * Address parsing for the settings: bind hosts, port text, `listen` entries, `trustedProxy`
+ * entries and `trustedProxyHeaders` names, and the casts of those settings. IP literals are
+ * parsed by `../http1/ip.ts`; the {@link CastContext} names the setting in error messages.
  *
  * Pure: no I/O, no DNS. Host names are validated for shape only; the adapters resolve them.
  *
  * @module
  */
+
+import { ipFamily, isIPv4, isIPv6, parseIpRange } from "../http1/ip.ts";
+import { type CastContext, castString } from "./casts.ts";
 
 /** A TCP listen address. `host` is `"*"` for "all interfaces of the enabled families";
  * IPv6 hosts are written without brackets (`"::1"`).
@@ -54,91 +57,8 @@ export const PROXY_HEADERS: readonly ProxyHeader[] = [
   "forwarded",
 ];
 
-/** How the cast functions below report a bad value; `adjustments.ts` builds one per setting, so
- * messages name it as the user wrote it (`--flag`, `"snake_key"` or the `serve()` option).
- *
- * @example
- * ```ts
- * const ctx: CastContext = {
- *   bad: (value, expected) => new TypeError(`Invalid value ${String(value)} for setting "listen": expected ${expected}`),
- *   show: (value) => JSON.stringify(value),
- *   hint: "listen",
- * };
- * ```
- */
-export interface CastContext {
-  /** The error for a value of the wrong shape: "Invalid value V for setting S: expected E". */
-  bad(value: unknown, expected: string): TypeError;
-  /** Shows a value in an error message. */
-  show(value: unknown): string;
-  /** The setting as named inside a hint ("set X to ..."). */
-  hint: string;
-}
-
-const V4_PART = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
-const IPV4_RE = new RegExp(`^${V4_PART}(?:\\.${V4_PART}){3}$`);
-const HEX4 = /^[0-9A-Fa-f]{1,4}$/;
 const HOSTNAME_RE =
   /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
-
-/** Whether `s` is a dotted-quad IPv4 address (no leading zeros, each part 0-255).
- *
- * @example
- * ```ts
- * isIPv4("127.0.0.1"); // true
- * ```
- */
-export function isIPv4(s: string): boolean {
-  return IPV4_RE.test(s);
-}
-
-/** Whether `input` is an IPv6 address (without brackets); a `%zone` suffix only when `allowZone`.
- *
- * @example
- * ```ts
- * isIPv6("::1"); // true
- * isIPv6("fe80::1%eth0", true); // true
- * ```
- */
-export function isIPv6(input: string, allowZone = false): boolean {
-  let s = input;
-  const pct = s.indexOf("%");
-  if (pct >= 0) {
-    if (!allowZone || !/^%[A-Za-z0-9_.-]+$/.test(s.slice(pct))) return false;
-    s = s.slice(0, pct);
-  }
-  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(":")) return false;
-  if (s.includes(".")) {
-    // Embedded IPv4 in the last 32 bits counts as two groups.
-    const last = s.lastIndexOf(":");
-    if (!isIPv4(s.slice(last + 1))) return false;
-    s = s.slice(0, last + 1) + "0:0";
-  }
-  const dbl = s.indexOf("::");
-  if (dbl >= 0) {
-    if (s.indexOf("::", dbl + 1) >= 0) return false;
-    const head = s.slice(0, dbl);
-    const tail = s.slice(dbl + 2);
-    const h = head === "" ? [] : head.split(":");
-    const t = tail === "" ? [] : tail.split(":");
-    return h.every((g) => HEX4.test(g)) && t.every((g) => HEX4.test(g)) && h.length + t.length <= 7;
-  }
-  const groups = s.split(":");
-  return groups.length === 8 && groups.every((g) => HEX4.test(g));
-}
-
-/** The address family of an IP literal (zones allowed), or undefined for host names and `"*"`.
- *
- * @example
- * ```ts
- * addressFamily("::1"); // 6
- * ```
- */
-export function addressFamily(host: string): 4 | 6 | undefined {
-  if (isIPv4(host)) return 4;
-  if (isIPv6(host, true)) return 6;
-  return undefined;
-}
 
 /** Validates a bind host (no port); returns it without IPv6 brackets, or an error reason.
  *
@@ -151,19 +71,32 @@ export function checkHost(raw: string): { host: string } | { reason: string } {
   let host = raw;
   if (host.startsWith("[") && host.endsWith("]")) {
     host = host.slice(1, -1);
-    if (!isIPv6(host, true)) return { reason: `${JSON.stringify(host)} is not an IPv6 address` };
+    if (!isIPv6(host, "name")) return { reason: `${JSON.stringify(host)} is not an IPv6 address` };
     return { host };
   }
   if (host === "") return { reason: 'the host is empty: use "*" (all interfaces) or an address' };
   if (host === "*") return { host };
   if (host.includes(":")) {
-    return isIPv6(host, true) ? { host } : { reason: `${JSON.stringify(host)} is not an IPv6 address` };
+    return isIPv6(host, "name") ? { host } : { reason: `${JSON.stringify(host)} is not an IPv6 address` };
   }
   if (/^[0-9.]+$/.test(host)) {
     return isIPv4(host) ? { host } : { reason: `${JSON.stringify(host)} is not a valid IPv4 address` };
   }
   if (!HOSTNAME_RE.test(host)) return { reason: `${JSON.stringify(host)} is not a valid host name or address` };
   return { host };
+}
+
+/** Casts the `host` setting: a bind host as {@link checkHost} takes it, surrounding spaces ignored.
+ *
+ * @example
+ * ```ts
+ * castHost(" [::1] ", ctx); // "::1"
+ * ```
+ */
+export function castHost(value: unknown, ctx: CastContext): string {
+  const checked = checkHost(castString(value, ctx).trim());
+  if ("reason" in checked) throw new TypeError(`Invalid value ${ctx.show(value)} for setting ${ctx.name}: ${checked.reason}`);
+  return checked.host;
 }
 
 /** A port number from its text (1 to 5 digits, at most 65535), or undefined.
@@ -209,7 +142,7 @@ export function parseListenEntry(entry: string, defaultPort: number): ListenAddr
       const at = entry.indexOf(":");
       hostText = entry.slice(0, at);
       portText = entry.slice(at + 1);
-    } else if (isIPv6(entry, true)) {
+    } else if (isIPv6(entry, "name")) {
       hostText = entry; // a bare IPv6 address without a port
     } else {
       throw new TypeError(`Invalid ${where}: IPv6 addresses must be in brackets when a port is given, ` +
@@ -290,7 +223,7 @@ export function trustedProxyEntry(entry: string, hint: string): string {
   const slash = entry.indexOf("/");
   let addr = slash >= 0 ? entry.slice(0, slash) : entry;
   if (slash < 0 && addr.startsWith("[") && addr.endsWith("]")) addr = addr.slice(1, -1);
-  const family = isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : undefined;
+  const family = ipFamily(addr);
   if (family === undefined) {
     throw fail(HOSTNAME_RE.test(addr) && !/^[0-9.]+$/.test(addr)
       ? "host names are not resolved (only addresses are compared)"
@@ -299,10 +232,7 @@ export function trustedProxyEntry(entry: string, hint: string): string {
   const normal = family === 6 ? addr.toLowerCase() : addr;
   if (slash < 0) return normal;
   const bitsText = entry.slice(slash + 1);
-  const maxBits = family === 4 ? 32 : 128;
-  if (!/^(?:0|[1-9][0-9]{0,2})$/.test(bitsText) || Number(bitsText) > maxBits) {
-    throw fail(`the prefix length must be 0 to ${maxBits}`);
-  }
+  if (parseIpRange(addr, bitsText, "refuse") === undefined) throw fail(`the prefix length must be 0 to ${family === 4 ? 32 : 128}`);
   return `${normal}/${bitsText}`;
 }
 

@@ -2,219 +2,65 @@
  * Settings ("adjustments" in Waitress): one table that defines every setting once and
  * drives the `serve()` options (camelCase), the CLI flags (`--kebab-case`) and the
  * PasteDeploy-style config-file keys (`snake_case`), plus the generated `--help` text
- * and README table. Address parsing lives in `addresses.ts`; the command-line parser, the
- * `--help` text and the README table in `cli_args.ts`.
+ * and README table. Each row carries its cast (`casts.ts`; the address casts are in
+ * `addresses.ts`); the types are in `types.ts`; the command-line parser, the `--help` text
+ * and the README table in `cli_args.ts`.
  *
  * Pure: no I/O, no DNS. Host names are validated for shape only; the adapters resolve them.
  *
  * @module
  */
 
-import { compileAccessFormat } from "../policy/access_log.ts";
-import {
-  addressFamily,
-  type CastContext,
-  castListen,
-  castProxyHeaders,
-  castTrustedProxy,
-  checkHost,
-  type ListenAddress,
-  type ProxyHeader,
-} from "./addresses.ts";
-export type { ListenAddress, ProxyHeader };
-
+import { ipFamily } from "../http1/ip.ts";
 import type { LogLevel } from "../policy/logger.ts";
-export type { LogLevel };
+import { castHost, castListen, castProxyHeaders, castTrustedProxy, type ListenAddress } from "./addresses.ts";
+import {
+  castAccessLogFormat,
+  castContext,
+  castIdent,
+  castOptionalInt,
+  castPort,
+  castUnixSocket,
+  castUrlPrefix,
+  castUrlScheme,
+  KIND_CASTS,
+  type Naming,
+  namingFor,
+  type SettingRow,
+  show,
+} from "./casts.ts";
+import type { RawSettingOptions, Settings, SettingSpec } from "./types.ts";
 
-/** Every setting, resolved: cast, validated, defaults filled in. Returned by {@link resolveSettings}.
- *
- * @example
- * ```ts
- * const { settings } = resolveSettings({ port: "8041" });
- * settings.listen; // [{ host: "0.0.0.0", port: 8041 }]
- * ```
- */
-export interface Settings {
-  // Listening
-  /** Host name or IP address to listen on; "0.0.0.0" means all IPv4 interfaces, "*" all interfaces of the enabled families. Not combinable with listen, unixSocket or sockets. */
-  host: string;
-  /** TCP port to listen on; 0 picks a free port. Not combinable with listen, unixSocket or sockets. */
-  port: number;
-  /** TCP listeners to open; empty when `unixSocket` or `sockets` is used. */
-  listen: ListenAddress[];
-  /** Use IPv4 addresses when binding ("*" and host names); IPv4 literals are refused when off. */
-  ipv4: boolean;
-  /** Use IPv6 addresses when binding ("*" and host names); IPv6 literals are refused when off. */
-  ipv6: boolean;
-  /** Path of a Unix domain socket to listen on instead of TCP. Not combinable with host, port, listen or sockets. */
-  unixSocket: string | undefined;
-  /** Permissions of the Unix socket file, in octal. */
-  unixSocketPerms: number;
-  /** Pre-bound listening sockets (socket activation); programmatic only. Not supported yet: serve() refuses a non-empty list. Not combinable with host, port, listen or unixSocket. */
-  sockets: unknown[];
-  // Application
-  /** Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs handlers inline on the I/O thread. Threads need the app as a module (serve("./app.ts") or the CLI). */
-  threads: number;
-  /** Default scheme of request URLs (lower-cased); a trusted proxy may override it per request. */
-  urlScheme: string;
-  /** Path prefix the application is mounted under (Waitress: SCRIPT_NAME); written as "/prefix". */
-  urlPrefix: string;
-  /** `""` means: send no Server header. */
-  ident: string;
-  /** Server name reported to the application (Waitress: SERVER_NAME); never taken from the Host header, only from a trusted proxy header. */
-  serverName: string;
-  /** Put the error stack of unhandled handler errors into the 500 response. Development only. */
-  exposeTracebacks: boolean;
-  // Proxy
-  /** Normalised, space-separated entries (addresses, CIDR ranges, `*`, `localhost`), or undefined. */
-  trustedProxy: string | undefined;
-  /** 1 when `trustedProxy` is set and no count was given; undefined without `trustedProxy`. */
-  trustedProxyCount: number | undefined;
-  /** Proxy headers trusted from trustedProxy: any of x-forwarded-for, x-forwarded-host, x-forwarded-proto, x-forwarded-port, x-forwarded-by; or forwarded alone. Requires trustedProxy. */
-  trustedProxyHeaders: Set<string>;
-  /** Remove Forwarded and X-Forwarded-* headers that are not trusted before the handler runs. */
-  clearUntrustedProxyHeaders: boolean;
-  /** Log a warning naming the untrusted proxy headers that were removed. */
-  logUntrustedProxyHeaders: boolean;
-  // Limits
-  /** Maximum bytes of the request line; longer request lines are rejected. */
-  maxRequestLineSize: number;
-  /** Maximum bytes of the request line and headers together (431 when exceeded). */
-  maxRequestHeaderSize: number;
-  /** Maximum number of header fields in a request head. */
-  maxHeaderFields: number;
-  /** Maximum bytes of a request body (413 when exceeded). */
-  maxRequestBodySize: number;
-  /** Maximum bytes of chunk extensions on one chunk of a chunked request body. */
-  maxChunkExtensionSize: number;
-  /** Maximum bytes of the trailer section of a chunked request body. */
-  maxTrailerSize: number;
-  /** Stop accepting new connections while this many client connections are open. */
-  connectionLimit: number;
-  // Timeouts (seconds)
-  /** Seconds a client has to send a complete request head (line and headers): for a connection's first request counted from accept (one that sends nothing is closed), for later ones from their first byte. */
-  headerTimeout: number;
-  /** Seconds without any progress while a request body is being read. */
-  bodyTimeout: number;
-  /** Seconds an inactive connection (nothing received, nothing sent) is kept open. */
-  channelTimeout: number;
-  /** Minimum seconds between sweeps that close inactive connections (see channelTimeout). */
-  cleanupInterval: number;
-  /** While clients wait at connectionLimit: seconds after which a connection that serves nobody is closed to make room, oldest first: one awaiting a request head or a first byte, a request body the app waits for, or a response the client does not read. Idle keep-alive connections are closed at once. */
-  reclaimTimeout: number;
-  /** Seconds server.close() waits for in-flight requests before closing their connections. */
-  shutdownTimeout: number;
-  // Tuning
-  /** Length of the OS queue of connections waiting to be accepted (listen backlog). */
-  backlog: number;
-  /** Accepted for Waitress compatibility; has no effect (setting it logs a warning). */
-  recvBytes: number;
-  /** Deprecated in Waitress; accepted and ignored. */
-  sendBytes: number;
-  /** Bytes of pending response data per output buffer before it overflows (Waitress: to a temp file). */
-  outbufOverflow: number;
-  /** Pending response bytes per connection above which the response body is paused (backpressure). */
-  outbufHighWatermark: number;
-  /** Bytes of request body buffered in memory before it overflows (Waitress: to a temp file). */
-  inbufOverflow: number;
-  /** Accepted for Waitress compatibility; has no effect (setting it logs a warning). */
-  channelRequestLookahead: number;
-  /** Bytes of pipelined input read ahead while a request is served; beyond it the server stops reading from that client until the request is done. */
-  maxLookaheadBytes: number;
-  // Logging
-  /** Minimum level of messages the server logs: debug, info, warning or error. */
-  logLevel: LogLevel;
-  /** `false`: off; `true`: the server's log output; a string: a file path. */
-  accessLog: string | boolean;
-  /** `common`, `combined` or a custom directive string (see src/policy/access_log.ts). */
-  accessLogFormat: string;
-  /** Log socket errors and premature client disconnects. */
-  logSocketErrors: boolean;
-  // Accepted for Waitress compatibility; no effect.
-  /** Accepted for Waitress compatibility; has no effect. */
-  asyncoreLoopTimeout: number;
-  /** Accepted for Waitress compatibility; has no effect. */
-  asyncoreUsePoll: boolean;
-}
-
-/** How a setting's value is cast from strings (CLI, config file) and validated.
- *
- * @example
- * ```ts
- * const k: SettingKind = "seconds"; // a non-negative number, fractions allowed
- * ```
- */
-export type SettingKind =
-  | "string" // free text (with per-setting shape checks)
-  | "int" // integer, decimal digits
-  | "seconds" // number of seconds, fractions allowed ("0.5")
-  | "bool" // Waitress truth table; CLI --flag / --no-flag
-  | "octal" // integer written in octal ("600")
-  | "list" // whitespace-separated entries (commas too where noted); CLI flag may repeat
-  | "choice" // one of `choices`, case-insensitive
-  | "boolOrString" // true/false or a string (a path); CLI --flag, --flag=VALUE, --no-flag
-  | "sockets"; // programmatic only
-
-/** One row of the settings table.
- *
- * @example
- * ```ts
- * const spec = SETTINGS.find((s) => s.name === "maxRequestBodySize")!;
- * spec.flag;  // "max-request-body-size"
- * spec.snake; // "max_request_body_size"
- * ```
- */
-export interface SettingSpec {
-  /** camelCase name: the `serve()` option and the {@link Settings} key. */
-  readonly name: keyof Settings;
-  /** snake_case config-file key. */
-  readonly snake: string;
-  /** kebab-case CLI flag, without the leading `--`. */
-  readonly flag: string;
-  /** How the value is cast from strings and validated. */
-  readonly kind: SettingKind;
-  /** The resolved default value (see `defaultText` for how it is documented). */
-  readonly default: unknown;
-  /** The default as shown in `--help` and the README. */
-  readonly defaultText: string;
-  /** One-line description, used by `--help` and the README. */
-  readonly help: string;
-  /** Whether the setting exists as a CLI flag and config-file key (false: programmatic only). */
-  readonly cli: boolean;
-  /** Placeholder for the value in `--help` (`--port=PORT`). */
-  readonly metavar: string;
-  /** Heading the setting is listed under in `--help` and the README. */
-  readonly group: string;
-  /** Inclusive lower bound for numeric kinds. */
-  readonly min?: number;
-  /** Inclusive upper bound for numeric kinds. */
-  readonly max?: number;
-  /** `min` itself is not allowed (a positive number is required). */
-  readonly minExclusive?: boolean;
-  /** Allowed values for `kind: "choice"`. */
-  readonly choices?: readonly string[];
-  /** "waitress": same name and default as Waitress 3; "extension": ours; "compat": accepted, no effect. */
-  readonly origin: "waitress" | "extension" | "compat";
-  /** Set when using the setting produces a deprecation warning. */
-  readonly deprecated?: string;
-}
+export type { ListenAddress, ProxyHeader } from "./addresses.ts";
+export type { LogLevel } from "../policy/logger.ts";
+export type {
+  ProxyHeaderList,
+  RawSettingOptions,
+  ServeOptions,
+  SettingInputs,
+  SettingKind,
+  Settings,
+  SettingSpec,
+} from "./types.ts";
+export { asBool } from "./casts.ts";
 
 const camelToSnake = (name: string): string => name.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
 
-type SpecInput = Omit<SettingSpec, "snake" | "flag" | "cli" | "origin" | "metavar" | "defaultText"> & {
-  cli?: boolean;
-  origin?: SettingSpec["origin"];
-  metavar?: string;
-  defaultText?: string;
-};
+/** A row as written in the table: the derived fields optional, the cast required for `list` rows
+ * (other kinds default to their kind's cast). */
+type RowInput =
+  & Omit<SettingRow, "snake" | "flag" | "cli" | "origin" | "metavar" | "defaultText" | "cast" | "kind">
+  & { cli?: boolean; origin?: SettingSpec["origin"]; metavar?: string; defaultText?: string }
+  & ({ kind: "list"; cast: SettingRow["cast"] } | { kind: Exclude<SettingSpec["kind"], "list">; cast?: SettingRow["cast"] });
 
-function row(input: SpecInput): SettingSpec {
+function row(input: RowInput): SettingRow {
   const snake = camelToSnake(input.name);
   const metavar = input.metavar ??
     ({ int: "INT", seconds: "SECONDS", bool: "", octal: "PERMS", list: "LIST", choice: "LEVEL",
       boolOrString: "FILE", sockets: "", string: "STR" } as const)[input.kind];
   return Object.freeze({
     ...input,
+    cast: input.kind === "list" ? input.cast : input.cast ?? KIND_CASTS[input.kind],
     snake,
     flag: snake.replace(/_/g, "-"),
     cli: input.cli ?? true,
@@ -224,44 +70,27 @@ function row(input: SpecInput): SettingSpec {
   });
 }
 
-/** `trustedProxyHeaders` as text: one name (completed by editors), or several separated by spaces
- * or commas, in any case (checked at run time).
- *
- * @example
- * ```ts
- * const list: ProxyHeaderList = "x-forwarded-for x-forwarded-proto";
- * ```
- */
-// `string & {}` keeps the names as completions while still taking free text.
-export type ProxyHeaderList = ProxyHeader | (string & {});
-
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error"];
 
-/** The single settings table, in documentation order. Everything else (casting, the CLI,
- * the config file, `--help`, the README table) is derived from it.
- *
- * @example
- * ```ts
- * for (const s of SETTINGS) console.log(`--${s.flag}`, s.defaultText);
- * ```
- */
-export const SETTINGS: readonly SettingSpec[] = Object.freeze([
+const ROWS: readonly SettingRow[] = Object.freeze([
   // ---- Listening
-  row({ name: "host", kind: "string", default: "0.0.0.0", group: "Listening", metavar: "ADDR",
+  row({ name: "host", kind: "string", cast: castHost, default: "0.0.0.0", group: "Listening", metavar: "ADDR",
     help: 'Host name or IP address to listen on; "0.0.0.0" means all IPv4 interfaces, "*" all ' +
       "interfaces of the enabled families. Not combinable with listen, unixSocket or sockets." }),
-  row({ name: "port", kind: "int", default: 8080, min: 0, max: 65535, group: "Listening", metavar: "PORT",
+  row({ name: "port", kind: "int", cast: castPort, default: 8080, min: 0, max: 65535, group: "Listening", metavar: "PORT",
     help: "TCP port to listen on; 0 picks a free port. Not combinable with listen, unixSocket or sockets." }),
-  row({ name: "listen", kind: "list", default: [{ host: "0.0.0.0", port: 8080 }], group: "Listening",
+  row({ name: "listen", kind: "list", cast: (value, ctx) => castListen(value, ctx.settings.port, ctx),
+    default: [{ host: "0.0.0.0", port: 8080 }], group: "Listening",
     metavar: "HOST:PORT", defaultText: "0.0.0.0:8080 (from host and port)",
     help: 'Space-separated HOST:PORT entries to listen on, e.g. "127.0.0.1:8080 [::1]:8080" or ' +
       '"*:6543" ("*" = all interfaces of the enabled families). IPv6 addresses go in brackets; an ' +
-      "entry without a port uses 8080. On the command line, repeat --listen." }),
+      "entry without a port uses 8080. On the command line, repeat --listen.",
+    resolvedHelp: "TCP listeners to open; empty when `unixSocket` or `sockets` is used." }),
   row({ name: "ipv4", kind: "bool", default: true, group: "Listening",
     help: 'Use IPv4 addresses when binding ("*" and host names); IPv4 literals are refused when off.' }),
   row({ name: "ipv6", kind: "bool", default: true, group: "Listening",
     help: 'Use IPv6 addresses when binding ("*" and host names); IPv6 literals are refused when off.' }),
-  row({ name: "unixSocket", kind: "string", default: undefined, defaultText: "(none)", group: "Listening",
+  row({ name: "unixSocket", kind: "string", cast: castUnixSocket, default: undefined, defaultText: "(none)", group: "Listening",
     metavar: "PATH",
     help: "Path of a Unix domain socket to listen on instead of TCP. Not combinable with host, " +
       "port, listen or sockets." }),
@@ -276,12 +105,12 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   row({ name: "threads", kind: "int", default: 0, min: 0, group: "Application",
     help: "Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs " +
       "handlers inline on the I/O thread. Threads need the app as a module (serve(\"./app.ts\") or the CLI)." }),
-  row({ name: "urlScheme", kind: "string", default: "http", group: "Application", metavar: "SCHEME",
+  row({ name: "urlScheme", kind: "string", cast: castUrlScheme, default: "http", group: "Application", metavar: "SCHEME",
     help: "Default scheme of request URLs (lower-cased); a trusted proxy may override it per request." }),
-  row({ name: "urlPrefix", kind: "string", default: "", defaultText: '""', group: "Application",
+  row({ name: "urlPrefix", kind: "string", cast: castUrlPrefix, default: "", defaultText: '""', group: "Application",
     metavar: "PREFIX",
     help: 'Path prefix the application is mounted under (Waitress: SCRIPT_NAME); written as "/prefix".' }),
-  row({ name: "ident", kind: "string", default: "waitress", group: "Application",
+  row({ name: "ident", kind: "string", cast: castIdent, default: "waitress", group: "Application",
     help: "Value of the Server response header; an empty string sends no Server header." }),
   row({ name: "serverName", kind: "string", default: "waitress.invalid", group: "Application",
     metavar: "NAME",
@@ -290,15 +119,17 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   row({ name: "exposeTracebacks", kind: "bool", default: false, group: "Application",
     help: "Put the error stack of unhandled handler errors into the 500 response. Development only." }),
   // ---- Proxy
-  row({ name: "trustedProxy", kind: "list", default: undefined, defaultText: "(none)", group: "Proxy",
+  row({ name: "trustedProxy", kind: "list", cast: castTrustedProxy, default: undefined, defaultText: "(none)", group: "Proxy",
     metavar: "ADDRS",
     help: 'Peers allowed to set proxy headers: IP addresses and CIDR ranges separated by spaces or ' +
-      'commas, "*" for any peer, "localhost" for Unix-socket peers.' }),
-  row({ name: "trustedProxyCount", kind: "int", default: undefined, min: 1, group: "Proxy",
+      'commas, "*" for any peer, "localhost" for Unix-socket peers.',
+    resolvedHelp: "Normalised, space-separated entries (addresses, CIDR ranges, `*`, `localhost`), or undefined." }),
+  row({ name: "trustedProxyCount", kind: "int", cast: castOptionalInt, default: undefined, min: 1, group: "Proxy",
     defaultText: "1 (when trustedProxy is set)",
     help: "Number of proxies in front of the server: how many right-most entries of " +
-      "X-Forwarded-For, X-Forwarded-Host and Forwarded are trusted. Requires trustedProxy." }),
-  row({ name: "trustedProxyHeaders", kind: "list", default: new Set<string>(), group: "Proxy",
+      "X-Forwarded-For, X-Forwarded-Host and Forwarded are trusted. Requires trustedProxy.",
+    resolvedHelp: "1 when `trustedProxy` is set and no count was given; undefined without `trustedProxy`." }),
+  row({ name: "trustedProxyHeaders", kind: "list", cast: castProxyHeaders, default: new Set<string>(), group: "Proxy",
     metavar: "NAMES", defaultText: "x-forwarded-proto (when trustedProxy is set)",
     help: "Proxy headers trusted from trustedProxy: any of x-forwarded-for, x-forwarded-host, " +
       "x-forwarded-proto, x-forwarded-port, x-forwarded-by; or forwarded alone. Requires trustedProxy." }),
@@ -364,7 +195,7 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     defaultText: "info (createServer(): warning)", origin: "extension", help: "Minimum level of messages the server logs: debug, info, warning or error." }),
   row({ name: "accessLog", kind: "boolOrString", default: false, group: "Logging", origin: "extension",
     help: "Log one line per request: true for the server's log output, or a file path." }),
-  row({ name: "accessLogFormat", kind: "string", default: "combined", group: "Logging", origin: "extension",
+  row({ name: "accessLogFormat", kind: "string", cast: castAccessLogFormat, default: "combined", group: "Logging", origin: "extension",
     metavar: "FORMAT",
     help: "Access log line format: common, combined, or Apache-style directives (%h %t \"%r\" %>s %b %D ...)." }),
   row({ name: "logSocketErrors", kind: "bool", default: true, group: "Logging",
@@ -376,7 +207,17 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     help: "Accepted for Waitress compatibility; has no effect." }),
 ]);
 
-const BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.map((s) => [s.name, s]));
+/** The single settings table, in documentation order. Everything else (casting, the CLI,
+ * the config file, `--help`, the README table) is derived from it.
+ *
+ * @example
+ * ```ts
+ * for (const s of SETTINGS) console.log(`--${s.flag}`, s.defaultText);
+ * ```
+ */
+export const SETTINGS: readonly SettingSpec[] = ROWS;
+
+const BY_NAME: ReadonlyMap<string, SettingRow> = new Map(ROWS.map((s) => [s.name, s]));
 const BY_SNAKE: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.filter((s) => s.cli).map((s) => [s.snake, s]));
 
 /** Looks a setting up by its config-file (snake_case) key; undefined when unknown or programmatic-only.
@@ -388,211 +229,6 @@ const BY_SNAKE: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.filter((s) =
  */
 export function settingBySnake(key: string): SettingSpec | undefined {
   return BY_SNAKE.get(key);
-}
-
-/** What `serve()` takes for each setting: typed values only, so editors complete them and `tsc`
- * catches typos (`threads: "four"`, `logLevel: "verbose"`). The string forms of the command line
- * and config files go through {@link RawSettingOptions} instead. Settings whose input type differs from
- * the resolved one are declared here; the others take {@link Settings}' types and descriptions.
- *
- * @example
- * ```ts
- * const port: SettingInputs["port"] = 8080;
- * const level: SettingInputs["logLevel"] = "info";
- * ```
- */
-export interface SettingInputs extends Omit<Settings, "listen" | "unixSocket" | "sockets" | "ident" | "trustedProxy" | "trustedProxyCount" | "trustedProxyHeaders" | "accessLogFormat"> {
-  /** Space-separated HOST:PORT entries to listen on, e.g. "127.0.0.1:8080 [::1]:8080" or "*:6543" ("*" = all interfaces of the enabled families). IPv6 addresses go in brackets; an entry without a port uses 8080. On the command line, repeat --listen. */
-  listen: string | readonly (string | ListenAddress)[];
-  /** Path of a Unix domain socket to listen on instead of TCP. Not combinable with host, port, listen or sockets. */
-  unixSocket: string | null;
-  /** Pre-bound listening sockets (socket activation); programmatic only. Not supported yet: serve() refuses a non-empty list. Not combinable with host, port, listen or unixSocket. */
-  sockets: readonly unknown[];
-  /** Value of the Server response header; an empty string sends no Server header. */
-  ident: string | null;
-  /** Peers allowed to set proxy headers: IP addresses and CIDR ranges separated by spaces or commas, "*" for any peer, "localhost" for Unix-socket peers. */
-  trustedProxy: string | readonly string[] | null;
-  /** Number of proxies in front of the server: how many right-most entries of X-Forwarded-For, X-Forwarded-Host and Forwarded are trusted. Requires trustedProxy. */
-  trustedProxyCount: number | null;
-  /** Proxy headers trusted from trustedProxy: any of x-forwarded-for, x-forwarded-host, x-forwarded-proto, x-forwarded-port, x-forwarded-by; or forwarded alone. Requires trustedProxy. */
-  trustedProxyHeaders: ProxyHeaderList | Iterable<ProxyHeader>;
-  /** Access log line format: common, combined, or Apache-style directives (%h %t "%r" %>s %b %D ...). */
-  accessLogFormat: "combined" | "common" | (string & {});
-}
-
-/** Options accepted by `serve()`: any subset of the settings, camelCase, as typed values.
- * `undefined` values mean "not given".
- *
- * @example
- * ```ts
- * const options: ServeOptions = { listen: "127.0.0.1:8080 [::1]:8080", threads: 8 };
- * ```
- */
-export type ServeOptions = Partial<SettingInputs>;
-
-/** Settings as the command line and config files give them: any setting may also be its string
- * form (`threads: "8"`, `ipv6: "no"`), cast and validated by {@link resolveSettings}. Names stay
- * checked; values are only checked at run time. `serve()` does not take this type: convert text
- * yourself (`Number(process.env.PORT)`) or call {@link resolveSettings} to validate it.
- *
- * @example
- * ```ts
- * const fromCli: RawSettingOptions = { threads: "8", ipv6: "no" };
- * ```
- */
-// string[]: a repeated command-line flag (--listen, --trusted-proxy-headers) before it is joined.
-export type RawSettingOptions = { readonly [K in keyof SettingInputs]?: SettingInputs[K] | string | readonly string[] };
-
-// ---------------------------------------------------------------- value helpers
-
-const TRUTHY = new Set(["t", "true", "y", "yes", "on", "1"]);
-const FALSY = new Set(["f", "false", "n", "no", "off", "0", ""]);
-
-/** Waitress's `asbool`: true for `t, true, y, yes, on, 1` (case-insensitive, surrounding
- * whitespace ignored), false for anything else. (Settings use a stricter cast that rejects
- * strings in neither the true nor the false list.)
- *
- * @example
- * ```ts
- * asBool("Yes"); // true
- * asBool("off"); // false
- * ```
- */
-export function asBool(value: string | boolean): boolean {
-  if (typeof value === "boolean") return value;
-  return TRUTHY.has(String(value).trim().toLowerCase());
-}
-
-/** Shows a value in an error message: strings quoted, everything else in a readable form. */
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (Array.isArray(value)) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return "an array";
-    }
-  }
-  return Object.prototype.toString.call(value);
-}
-
-/** How error messages name a setting while {@link resolveSettings} runs (it is synchronous). */
-const serveName = (name: keyof Settings): string => JSON.stringify(name);
-let nameOf: (name: keyof Settings) => string = serveName;
-
-/** A setting named inside a hint ("set X to ..."): `--flag` on the command line, `"snake_key"` in a
- * config file, the bare option name for `serve()`. */
-function hintName(name: keyof Settings): string {
-  return nameOf === serveName ? name : nameOf(name);
-}
-
-/** `name` set to `value`, written as the user would write it: `--listen=V`, `listen = V` or `listen: "V"`. */
-function assignment(name: keyof Settings, value: string): string {
-  if (nameOf === serveName) return `${name}: ${JSON.stringify(value)}`;
-  const named = nameOf(name);
-  return named.startsWith("--") ? `${named}=${value}` : `${named.replace(/^"|"$/g, "")} = ${value}`;
-}
-
-function bad(spec: SettingSpec, value: unknown, expected: string): TypeError {
-  return new TypeError(`Invalid value ${show(value)} for setting ${nameOf(spec.name)}: expected ${expected}`);
-}
-
-/** What the cast functions of `addresses.ts` need to name `spec` in their error messages. */
-function castContext(spec: SettingSpec): CastContext {
-  return {
-    bad: (value, expected) => bad(spec, value, expected),
-    show,
-    get hint() {
-      return hintName(spec.name);
-    },
-  };
-}
-
-function rangeText(spec: SettingSpec): string {
-  const { min, max, minExclusive } = spec;
-  if (min !== undefined && max !== undefined) return `from ${min} to ${max}`;
-  if (min !== undefined) return minExclusive ? `greater than ${min}` : `${min} or greater`;
-  return "";
-}
-
-function checkRange(spec: SettingSpec, n: number, raw: unknown): number {
-  const { min, max, minExclusive } = spec;
-  const low = min !== undefined && (minExclusive ? n <= min : n < min);
-  const high = max !== undefined && n > max;
-  if (low || high) {
-    const shown = spec.kind === "octal" ? `${show(raw)} (octal ${n.toString(8)})` : show(raw);
-    const limits = spec.kind === "octal" ? `from 0 to 777 (octal)` : rangeText(spec);
-    const hint = spec.name === "port" ? " (0 picks a free port)" : "";
-    throw new RangeError(`Setting ${nameOf(spec.name)} must be ${limits}${hint}; got ${shown}`);
-  }
-  return n;
-}
-
-function castInt(spec: SettingSpec, value: unknown): number {
-  let n: number;
-  if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw bad(spec, value, "a whole number");
-    n = value;
-  } else if (typeof value === "string") {
-    const s = value.trim();
-    if (!/^[+-]?[0-9]+$/.test(s)) throw bad(spec, value, `a whole number ${rangeText(spec)}`.trimEnd());
-    n = Number(s);
-    if (!Number.isSafeInteger(n)) throw bad(spec, value, "a whole number below 2^53");
-  } else {
-    throw bad(spec, value, "a whole number or its decimal string");
-  }
-  return checkRange(spec, n, value);
-}
-
-function castSeconds(spec: SettingSpec, value: unknown): number {
-  let n: number;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw bad(spec, value, "a finite number of seconds");
-    n = value;
-  } else if (typeof value === "string") {
-    const s = value.trim();
-    if (!/^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/.test(s)) {
-      throw bad(spec, value, 'a number of seconds, e.g. "30" or "0.5"');
-    }
-    n = Number(s);
-  } else {
-    throw bad(spec, value, "a number of seconds");
-  }
-  return checkRange(spec, n, value);
-}
-
-function castOctal(spec: SettingSpec, value: unknown): number {
-  let n: number;
-  if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw bad(spec, value, "an integer such as 0o600");
-    n = value;
-  } else if (typeof value === "string") {
-    const s = value.trim();
-    const m = /^(?:0o)?([0-7]+)$/i.exec(s);
-    if (!m) throw bad(spec, value, 'octal permissions such as "600"');
-    n = parseInt(m[1]!, 8);
-  } else {
-    throw bad(spec, value, 'octal permissions such as "600" or 0o600');
-  }
-  return checkRange(spec, n, value);
-}
-
-function castBool(spec: SettingSpec, value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  if (value === 1 || value === 0) return value === 1;
-  if (typeof value === "string") {
-    const s = value.trim().toLowerCase();
-    if (TRUTHY.has(s)) return true;
-    if (FALSY.has(s)) return false;
-  }
-  throw bad(spec, value, "a boolean (true/false, yes/no, on/off, 1/0)");
-}
-
-function castString(spec: SettingSpec, value: unknown): string {
-  if (typeof value !== "string") throw bad(spec, value, "a string");
-  return value;
 }
 
 // ---------------------------------------------------------------- suggestions
@@ -659,10 +295,6 @@ function cloneDefault(spec: SettingSpec): unknown {
   return d;
 }
 
-function exclusive(a: keyof Settings, b: keyof Settings, hint: string): TypeError {
-  return new TypeError(`Settings ${nameOf(a)} and ${nameOf(b)} cannot be used together: ${hint}`);
-}
-
 /** Casts, validates and completes a set of options into {@link Settings}. String values (from
  * the CLI or a config file) are cast by the setting's kind. Throws `TypeError` for unknown
  * settings, values of the wrong shape and conflicting settings, and `RangeError` for values
@@ -682,19 +314,10 @@ export function resolveSettings(
   options: RawSettingOptions = {},
   naming: { name?: (name: keyof Settings) => string } = {},
 ): { settings: Settings; warnings: string[] } {
-  const saved = nameOf;
-  if (naming.name !== undefined) nameOf = naming.name;
-  try {
-    return resolve(options);
-  } finally {
-    nameOf = saved;
-  }
-}
-
-function resolve(options: RawSettingOptions): { settings: Settings; warnings: string[] } {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new TypeError(`Invalid options ${show(options)}: expected an object of settings`);
   }
+  const names = namingFor(naming.name);
   const given = new Map<string, unknown>();
   for (const [key, value] of Object.entries(options)) {
     if (!BY_NAME.has(key)) throw unknownSetting(key);
@@ -702,29 +325,37 @@ function resolve(options: RawSettingOptions): { settings: Settings; warnings: st
   }
   const warnings: string[] = [];
   const out: Record<string, unknown> = {};
-  for (const spec of SETTINGS) out[spec.name] = cloneDefault(spec);
-
-  for (const spec of SETTINGS) {
-    if (!given.has(spec.name) || spec.name === "listen") continue; // listen needs the final port
-    const v = given.get(spec.name);
-    out[spec.name] = castOne(spec, v);
-    // Named as the user wrote them (--send-bytes on the command line), like the errors.
-    if (spec.deprecated) warnings.push(spec.deprecated.replace(spec.name, hintName(spec.name)));
-    if (spec.origin === "compat") warnings.push(`${hintName(spec.name)} has no effect in this server (it only exists for Waitress compatibility); remove it.`);
-  }
+  for (const spec of ROWS) out[spec.name] = cloneDefault(spec);
   const s = out as unknown as Settings;
 
+  // In table order, so a cast may read the settings above it (listen reads port).
+  for (const spec of ROWS) {
+    if (!given.has(spec.name)) continue;
+    out[spec.name] = spec.cast(given.get(spec.name), castContext(spec, s, names));
+    const hint = names.hint(spec.name);
+    // Named as the user wrote them (--send-bytes on the command line), like the errors.
+    if (spec.deprecated) warnings.push(spec.deprecated.replace(spec.name, hint));
+    if (spec.origin === "compat") warnings.push(`${hint} has no effect in this server (it only exists for Waitress compatibility); remove it.`);
+  }
+  checkListening(s, given, names);
+  checkProxy(s, given, names, warnings);
+  return { settings: s, warnings };
+}
+
+/** Refuses conflicting ways to listen and literals of a disabled family; fills in `listen`. */
+function checkListening(s: Settings, given: ReadonlyMap<string, unknown>, names: Naming): void {
+  const exclusive = (a: keyof Settings, b: keyof Settings, hint: string) =>
+    new TypeError(`Settings ${names.name(a)} and ${names.name(b)} cannot be used together: ${hint}`);
   // "Given" means present and meaningful; defaults never conflict with anything.
   const hostGiven = given.has("host");
   const portGiven = given.has("port");
-  const listenValue = given.has("listen") ? castListen(given.get("listen"), s.port, castContext(BY_NAME.get("listen")!)) : [];
-  const listenGiven = listenValue.length > 0;
+  const listenGiven = given.has("listen") && s.listen.length > 0;
   const socketsGiven = s.sockets.length > 0;
   const unixGiven = s.unixSocket !== undefined;
   const hostPort: keyof Settings = hostGiven ? "host" : "port";
 
   if (listenGiven && (hostGiven || portGiven)) {
-    throw exclusive("listen", hostPort, `put the host and port into the listen entries instead, e.g. ${assignment("listen", "127.0.0.1:8080")}`);
+    throw exclusive("listen", hostPort, `put the host and port into the listen entries instead, e.g. ${names.assignment("listen", "127.0.0.1:8080")}`);
   }
   if (listenGiven && socketsGiven) {
     throw exclusive("listen", "sockets", "pre-bound sockets replace the listen addresses; pass one or the other");
@@ -742,125 +373,54 @@ function resolve(options: RawSettingOptions): { settings: Settings; warnings: st
     throw exclusive("unixSocket", "listen", "listen one way: a Unix socket or TCP listen addresses");
   }
   if (!s.ipv4 && !s.ipv6) {
-    throw new TypeError(`Settings ${nameOf("ipv4")} and ${nameOf("ipv6")} are both false: enable at least one address family`);
+    throw new TypeError(`Settings ${names.name("ipv4")} and ${names.name("ipv6")} are both false: enable at least one address family`);
   }
 
   if (unixGiven || socketsGiven) {
     s.listen = [];
-  } else if (listenGiven) {
-    s.listen = listenValue;
-  } else {
+  } else if (!listenGiven) {
     // s.host is the default or was checked (and unbracketed) when cast.
     s.listen = [{ host: s.host, port: s.port }];
   }
   for (const a of s.listen) {
-    const family = addressFamily(a.host);
+    const family = ipFamily(a.host, "name");
     const where = listenGiven ? `listen entry for ${JSON.stringify(a.host)}` : `host ${JSON.stringify(a.host)}`;
     if (family === 4 && !s.ipv4) {
-      throw new TypeError(`The ${where} is an IPv4 address but setting ${nameOf("ipv4")} is false: use an IPv6 address ` +
-        `such as "::", "*", or enable ${hintName("ipv4")}`);
+      throw new TypeError(`The ${where} is an IPv4 address but setting ${names.name("ipv4")} is false: use an IPv6 address ` +
+        `such as "::", "*", or enable ${names.hint("ipv4")}`);
     }
     if (family === 6 && !s.ipv6) {
-      throw new TypeError(`The ${where} is an IPv6 address but setting ${nameOf("ipv6")} is false: use an IPv4 address ` +
-        `such as "0.0.0.0", "*", or enable ${hintName("ipv6")}`);
+      throw new TypeError(`The ${where} is an IPv6 address but setting ${names.name("ipv6")} is false: use an IPv4 address ` +
+        `such as "0.0.0.0", "*", or enable ${names.hint("ipv6")}`);
     }
   }
-
-  // Proxy settings (Waitress semantics, plus address lists and CIDR ranges).
-  if (s.trustedProxy === undefined) {
-    if (given.has("trustedProxyCount") && s.trustedProxyCount !== undefined) {
-      throw new TypeError(`Setting ${nameOf("trustedProxyCount")} has no meaning without ${nameOf("trustedProxy")}: set ` +
-        `${hintName("trustedProxy")} to your proxy's address, or remove ${hintName("trustedProxyCount")}`);
-    }
-    if (s.trustedProxyHeaders.size > 0) {
-      throw new TypeError(`Setting ${nameOf("trustedProxyHeaders")} has no meaning without ${nameOf("trustedProxy")}: set ` +
-        `${hintName("trustedProxy")} to your proxy's address, or remove ${hintName("trustedProxyHeaders")}`);
-    }
-  } else {
-    s.trustedProxyCount ??= 1;
-    if (s.trustedProxyHeaders.has("forwarded")) {
-      const other = [...s.trustedProxyHeaders].find((h) => h !== "forwarded");
-      if (other !== undefined) {
-        throw new TypeError(`Setting ${nameOf("trustedProxyHeaders")} cannot combine "forwarded" with "${other}": the ` +
-          "Forwarded header (RFC 7239) replaces the X-Forwarded-* headers; trust one style only");
-      }
-    }
-    if (s.trustedProxyHeaders.size === 0) {
-      s.trustedProxyHeaders.add("x-forwarded-proto");
-      warnings.push(`${hintName("trustedProxy")} is set but ${hintName("trustedProxyHeaders")} is empty: implicitly trusting ` +
-        `X-Forwarded-Proto only (as Waitress does). Set ${hintName("trustedProxyHeaders")} to silence this warning.`);
-    }
-  }
-  return { settings: s, warnings };
 }
 
-function castOne(spec: SettingSpec, v: unknown): unknown {
-  switch (spec.name) {
-    case "host": {
-      const text = castString(spec, v).trim();
-      const checked = checkHost(text);
-      if ("reason" in checked) throw new TypeError(`Invalid value ${show(v)} for setting ${nameOf("host")}: ${checked.reason}`);
-      return checked.host;
+/** Proxy settings (Waitress semantics, plus address lists and CIDR ranges). */
+function checkProxy(s: Settings, given: ReadonlyMap<string, unknown>, names: Naming, warnings: string[]): void {
+  const { name, hint } = names;
+  if (s.trustedProxy === undefined) {
+    if (given.has("trustedProxyCount") && s.trustedProxyCount !== undefined) {
+      throw new TypeError(`Setting ${name("trustedProxyCount")} has no meaning without ${name("trustedProxy")}: set ` +
+        `${hint("trustedProxy")} to your proxy's address, or remove ${hint("trustedProxyCount")}`);
     }
-    case "unixSocket":
-      if (v === null) return undefined;
-      return castString(spec, v) === "" ? undefined : v;
-    case "ident":
-      return v === null ? "" : castString(spec, v);
-    case "urlScheme": {
-      const text = castString(spec, v).trim().toLowerCase();
-      if (!/^[a-z][a-z0-9+.-]*$/.test(text)) throw bad(spec, v, 'a URL scheme such as "http" or "https"');
-      return text;
+    if (s.trustedProxyHeaders.size > 0) {
+      throw new TypeError(`Setting ${name("trustedProxyHeaders")} has no meaning without ${name("trustedProxy")}: set ` +
+        `${hint("trustedProxy")} to your proxy's address, or remove ${hint("trustedProxyHeaders")}`);
     }
-    case "urlPrefix": {
-      const text = castString(spec, v).trim().replace(/^\/+|\/+$/g, "");
-      return text === "" ? "" : "/" + text;
-    }
-    case "trustedProxy":
-      return castTrustedProxy(v, castContext(spec));
-    case "trustedProxyHeaders":
-      return castProxyHeaders(v, castContext(spec));
-    case "trustedProxyCount":
-      return v === null ? undefined : castInt(spec, v);
-    case "sockets":
-      if (!Array.isArray(v)) throw bad(spec, v, "an array of pre-bound listening sockets");
-      return [...v];
-    case "accessLog": {
-      if (typeof v === "boolean") return v;
-      const text = castString(spec, v).trim();
-      const lower = text.toLowerCase();
-      if (TRUTHY.has(lower)) return true;
-      if (FALSY.has(lower)) return false;
-      if (/[\u0000-\u001f]/.test(text)) throw bad(spec, v, "true, false or a file path");
-      return text;
-    }
-    case "accessLogFormat": {
-      const text = castString(spec, v);
-      try {
-        compileAccessFormat(text);
-      } catch (error) {
-        throw new RangeError(`Invalid value ${show(v)} for setting ${nameOf("accessLogFormat")}: ${(error as Error).message}`);
-      }
-      return text;
-    }
-    case "logLevel": {
-      const text = castString(spec, v).trim().toLowerCase();
-      if (!spec.choices!.includes(text)) {
-        throw new RangeError(`Invalid value ${show(v)} for setting ${nameOf("logLevel")}: use one of ${spec.choices!.join(", ")}`);
-      }
-      return text;
+    return;
+  }
+  s.trustedProxyCount ??= 1;
+  if (s.trustedProxyHeaders.has("forwarded")) {
+    const other = [...s.trustedProxyHeaders].find((h) => h !== "forwarded");
+    if (other !== undefined) {
+      throw new TypeError(`Setting ${name("trustedProxyHeaders")} cannot combine "forwarded" with "${other}": the ` +
+        "Forwarded header (RFC 7239) replaces the X-Forwarded-* headers; trust one style only");
     }
   }
-  switch (spec.kind) {
-    case "int":
-      return castInt(spec, v);
-    case "seconds":
-      return castSeconds(spec, v);
-    case "octal":
-      return castOctal(spec, v);
-    case "bool":
-      return castBool(spec, v);
-    default:
-      return castString(spec, v);
+  if (s.trustedProxyHeaders.size === 0) {
+    s.trustedProxyHeaders.add("x-forwarded-proto");
+    warnings.push(`${hint("trustedProxy")} is set but ${hint("trustedProxyHeaders")} is empty: implicitly trusting ` +
+      `X-Forwarded-Proto only (as Waitress does). Set ${hint("trustedProxyHeaders")} to silence this warning.`);
   }
 }
