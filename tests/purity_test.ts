@@ -36,7 +36,7 @@ describe("src/ purity", () => {
       const text = code(readFileSync(join(src, file), "utf8"));
       for (const [pattern, what] of FORBIDDEN) {
         const m = pattern.exec(text);
-        assert.equal(m, null, `src/${file} ${what}: "${m?.[0]}". Move it to an adapter behind the Runtime interface.`);
+        assert.equal(m, null, `src/${file} ${what}: "${m?.[0]}". Move it to an adapter (adapters/<runtime>/, or adapters/shared/ when all three runtimes have it) behind a port of src/platform.ts.`);
       }
     });
   }

@@ -37,7 +37,7 @@ function run(cmd, argv, env = {}) {
   return { status: r.status ?? 1, out: (r.stdout ?? "") + (r.stderr ?? "") };
 }
 
-const covered = (file) => /^(src|adapters)\/[a-z_]+\.ts$/.test(file);
+const covered = (file) => /^(src|adapters)\/[a-z_\/]+\.ts$/.test(file);
 const tmp = mkdtempSync(join(tmpdir(), "waitress-coverage-"));
 const testFiles = readdirSync(join(root, "tests")).filter((f) => f.endsWith("_test.ts") && f.includes(filter));
 /** file -> { deno?: {line, branch}, node?: {line, branch}, bun?: {line} } */
