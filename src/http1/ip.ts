@@ -54,13 +54,16 @@ export interface IpRange {
   readonly bits: number;
 }
 
-/** The 8 groups of the IPv6 address being scanned; reused (scans are synchronous). */
-const GROUPS: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+/** The last scan's groups, how many, and where its `::` stands (-1: none); reused, as scans are synchronous. */
+const GROUPS = new Uint16Array(8);
+let groupCount = 0;
+let gapAt = -1;
 
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const lower = c | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+/** The value of each hex digit by char code; -1 for the other codes below 128. */
+const HEX = new Int8Array(128).fill(-1);
+for (let d = 0; d < 16; d++) {
+  HEX["0123456789abcdef".charCodeAt(d)] = d;
+  HEX["0123456789ABCDEF".charCodeAt(d)] = d;
 }
 
 /** The value of the IPv4 address `s[start, end)`, or -1 when it is not one. */
@@ -90,11 +93,10 @@ function ipv4Value(s: string, start: number, end: number): number {
 }
 
 /**
- * Scans the IPv6 address `s[start, end)` (no brackets, no zone) into {@link GROUPS}; returns how
- * many groups were written and where `::` stands (-1 without one), or undefined when it is not an
- * address.
+ * Whether `s[start, end)` is an IPv6 address (no brackets, no zone); if so, its groups are in
+ * {@link GROUPS}, {@link groupCount} of them, with the `::` at {@link gapAt}.
  */
-function scanIPv6(s: string, start: number, end: number): { count: number; gap: number } | undefined {
+function scanIPv6(s: string, start: number, end: number): boolean {
   let count = 0;
   let gap = -1;
   let i = start;
@@ -103,32 +105,39 @@ function scanIPv6(s: string, start: number, end: number): { count: number; gap: 
     i += 2;
   }
   while (i < end) {
-    if (count === 8) return undefined;
+    if (count === 8) return false;
     const groupStart = i;
     let value = 0;
-    for (let h: number; i < end && i - groupStart < 5 && (h = hexValue(s.charCodeAt(i))) >= 0; i++) value = value * 16 + h;
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i);
+      const h = c < 128 ? HEX[c]! : -1;
+      if (h < 0) break;
+      value = (value << 4) | h; // garbage past 4 digits, which are refused below
+    }
     if (i < end && s.charCodeAt(i) === 0x2e /* . */) {
       // The IPv4 tail: the rest of the text, worth two groups.
       const v4 = count <= 6 ? ipv4Value(s, groupStart, end) : -1;
-      if (v4 < 0) return undefined;
+      if (v4 < 0) return false;
       GROUPS[count++] = Math.floor(v4 / 0x10000);
       GROUPS[count++] = v4 % 0x10000;
       break;
     }
     const digits = i - groupStart;
-    if (digits === 0 || digits > 4) return undefined;
+    if (digits === 0 || digits > 4) return false;
     GROUPS[count++] = value;
     if (i === end) break;
-    if (s.charCodeAt(i) !== 0x3a /* : */ || i + 1 === end) return undefined; // a trailing single ":"
+    if (s.charCodeAt(i) !== 0x3a /* : */ || i + 1 === end) return false; // no ":" after the group, or a trailing one
     i++;
     if (s.charCodeAt(i) === 0x3a) {
-      if (gap >= 0) return undefined; // a second "::"
+      if (gap >= 0) return false; // a second "::"
       gap = count;
       i++;
     }
   }
-  if (gap < 0 ? count !== 8 : count > 7) return undefined;
-  return { count, gap };
+  if (gap < 0 ? count !== 8 : count > 7) return false;
+  groupCount = count;
+  gapAt = gap;
+  return true;
 }
 
 /** Where the address part of `s` ends under `zone`: before its `%zone`, or -1 when the zone is refused. */
@@ -161,7 +170,7 @@ function addressEnd(s: string, zone: ZoneRule): number {
  * ```
  */
 export function isIPv6At(s: string, start: number, end: number): boolean {
-  return scanIPv6(s, start, end) !== undefined;
+  return scanIPv6(s, start, end);
 }
 
 /**
@@ -191,7 +200,7 @@ export function isIPv4(s: string): boolean {
  */
 export function isIPv6(s: string, zone: ZoneRule = "refuse"): boolean {
   const end = addressEnd(s, zone);
-  return end >= 0 && scanIPv6(s, 0, end) !== undefined;
+  return end >= 0 && scanIPv6(s, 0, end);
 }
 
 /**
@@ -228,10 +237,9 @@ export function parseIp(s: string, zone: ZoneRule = "refuse"): IpWords | undefin
     return v4 < 0 ? undefined : [0, 0, 0xffff, v4];
   }
   const end = addressEnd(s, zone);
-  const scan = end < 0 ? undefined : scanIPv6(s, 0, end);
-  if (scan === undefined) return undefined;
-  const { count, gap } = scan;
-  const zeros = 8 - count;
+  if (end < 0 || !scanIPv6(s, 0, end)) return undefined;
+  const gap = gapAt;
+  const zeros = 8 - groupCount;
   const group = (k: number): number => (gap < 0 || k < gap ? GROUPS[k]! : k < gap + zeros ? 0 : GROUPS[k - zeros]!);
   return [
     group(0) * 0x10000 + group(1),
