@@ -47,16 +47,3 @@ export function httpDate(ms: number): string {
   }
   return cachedValue;
 }
-
-/**
- * The current `Date` header value: {@linkcode httpDate} of now.
- *
- * @example
- * ```ts
- * import { httpDateNow } from "./http_date.ts";
- * const header = `Date: ${httpDateNow()}\r\n`;
- * ```
- */
-export function httpDateNow(): string {
-  return httpDate(Date.now());
-}

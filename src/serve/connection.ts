@@ -16,6 +16,7 @@ import type { ConnectionEvents, PeerInfo, SocketHandle } from "../platform.ts";
 import type { RequestInfo, RequestParts } from "../web/request.ts";
 import { errorResponse } from "../http1/response_head.ts";
 import { encodeLatin1 } from "../http1/bytes.ts";
+import { httpDate } from "../http1/http_date.ts";
 import { type BodyDemand, Exchange, failedRecord, type ResponseFacts } from "./exchange.ts";
 import { Output } from "./output.ts";
 import { RequestUrls, type TargetConfig } from "./request_target.ts";
@@ -145,6 +146,7 @@ export class Connection implements ConnectionEvents {
       get closed() {
         return connection.#state === "closed";
       },
+      now: config.now,
       complete: (exchange) => this.#responseComplete(exchange),
       closeNow: () => this.#closeNow(),
       record: (exchange) => this.#record(exchange),
@@ -462,10 +464,7 @@ export class Connection implements ConnectionEvents {
     }
     if (this.#state === "open") this.#state = "closing";
     const head = exchange?.head;
-    const bytes = errorResponse(status, reason, detail, {
-      ident: this.#config.ident,
-      head: head?.method === "HEAD",
-    });
+    const bytes = errorResponse(status, reason, detail, { ident: this.#config.ident, head: head?.method === "HEAD", date: httpDate(this.#config.now()) });
     this.#output.queue(bytes);
     const record = failedRecord(exchange, this.#peer.remoteAddress, status, bodyLengthOf(bytes), this.#config.now());
     this.#config.onResponse?.({ status, toRecord: () => record });

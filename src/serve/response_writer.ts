@@ -11,7 +11,7 @@
 import { errorResponse, HOP_BY_HOP, isSafeHeader } from "../http1/response_head.ts";
 import { reportHopByHop } from "../http1/hop_by_hop.ts";
 import { encodeLatin1, encodeMessage, encodeUtf8, isAscii, utf8Length } from "../http1/bytes.ts";
-import { httpDateNow } from "../http1/http_date.ts";
+import { httpDate } from "../http1/http_date.ts";
 import { statusText } from "../http1/status_text.ts";
 import { type FastParts, takeFastParts } from "../web/fast_response.ts";
 import type { Logger } from "../policy/logger.ts";
@@ -34,6 +34,8 @@ export interface ResponseTarget {
   readonly server: object;
   /** The socket is gone. */
   readonly closed: boolean;
+  /** The time (ms), from the clock port: for the Date header. */
+  now(): number;
   /** The whole response is queued: go on with the connection. */
   complete(exchange: Exchange): void;
   /** The response cannot be finished: close the connection now. */
@@ -79,7 +81,7 @@ export function respondWithError(target: ResponseTarget, exchange: Exchange, err
     : "The server encountered an unexpected internal server error";
   exchange.response = "sending";
   exchange.status = 500;
-  const bytes = errorResponse(500, "Internal Server Error", detail, { ident: target.ident, head: exchange.head.method === "HEAD" });
+  const bytes = errorResponse(500, "Internal Server Error", detail, { ident: target.ident, head: exchange.head.method === "HEAD", date: httpDate(target.now()) });
   exchange.bodyBytes = bodyLengthOf(bytes);
   target.output.queue(bytes);
   target.complete(exchange);
@@ -196,7 +198,7 @@ function collectHeaders(status: number, bodyAllowed: boolean, flat: string[] | u
 function closingLines(target: ResponseTarget, exchange: Exchange, collected: CollectedHeaders): string {
   const head = exchange.head;
   let lines = "";
-  if (!collected.hasDate) lines += `date: ${httpDateNow()}\r\n`;
+  if (!collected.hasDate) lines += `date: ${httpDate(target.now())}\r\n`;
   if (!collected.hasServer && target.ident) lines += `server: ${target.ident}\r\n`;
   // The handler answers without having read the body. If it cannot be discarded cheaply (a length
   // over the bound, or never sent because no 100 Continue went out), the connection closes: announce it.
