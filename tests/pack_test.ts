@@ -11,7 +11,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import process from "node:process";
@@ -155,6 +155,25 @@ describe("npm pack", () => {
         const target = posix.normalize(posix.join(posix.dirname(file), m[1]!));
         assert.ok(shipped.has(target), `${file} imports ${m[1]}, which the package does not contain`);
       }
+    }
+  });
+
+  it("npm pack of a clean checkout (no dist/) builds first and ships the code", { skip: NODE_ONLY, timeout: 120000 }, async () => {
+    // The tracked files as they are in the working tree, without dist/: what a fresh clone holds.
+    const checkout = await mkdtemp(join(tmpdir(), "waitress-clean-checkout-"));
+    temps.push(checkout);
+    const tracked = (await run("git", ["ls-files", "-z"], root, 20000)).split("\0").filter((f) => f !== "" && existsSync(join(root, f)));
+    for (const file of tracked) await cp(join(root, file), join(checkout, file));
+    assert.equal(existsSync(join(checkout, "dist")), false, "the copy has no dist/");
+    // The dev dependencies (tsc) as `npm ci` would install them.
+    await symlink(join(root, "node_modules"), join(checkout, "node_modules"), "dir");
+    const dir = await mkdtemp(join(tmpdir(), "waitress-clean-pack-"));
+    temps.push(dir);
+    const out = await run("npm", ["pack", "--json", "--pack-destination", dir], checkout, 110000);
+    const info = (JSON.parse(out.slice(out.indexOf("["))) as { files: { path: string }[] }[])[0]!;
+    const files = info.files.map((f) => f.path);
+    for (const path of ["dist/mod.js", "dist/mod.d.ts", "dist/cli.js", "dist/src/serve/connection.js", "dist/src/version.js"]) {
+      assert.ok(files.includes(path), `prepack built ${path} into the package`);
     }
   });
 
