@@ -26,7 +26,10 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runCli, type CliEnv, type ModuleTarget, type StopSignal } from "./src/cli/cli_main.ts";
-import { currentRuntime } from "./adapters/auto.ts";
+import { loadRuntime } from "./adapters/auto.ts";
+
+// Only this runtime's adapter is loaded; its setup() runs before the app's module is imported.
+const runtime = await loadRuntime();
 
 /** The slice of the Deno namespace this file uses. */
 interface DenoLike {
@@ -86,7 +89,7 @@ async function importPackage(specifier: string, fromDir: string): Promise<Record
 function importModule(target: ModuleTarget): Promise<Record<string, unknown>> {
   // The server's Response before the app's import: apps and frameworks that keep `Response` at import
   // (srvx, h3 v2 on Bun) then build responses that carry their implicit Content-Type.
-  currentRuntime().setup?.({ nativeResponse: false });
+  runtime.setup?.({ nativeResponse: false });
   if (target.kind === "file") return import(pathToFileURL(target.path).href);
   if (target.kind === "url") return import(target.url);
   return importPackage(target.specifier, target.fromDir);
@@ -172,6 +175,7 @@ const env: CliEnv = {
   },
   onParentExit: watchParent,
   logger: console,
+  runtime,
 };
 
 await runCli(deno ? deno.args : process.argv.slice(2), env);

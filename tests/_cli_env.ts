@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { access, readFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CLI_USAGE, runCli, type CliEnv, type ModuleTarget } from "../src/cli/cli_main.ts";
+import { loadRuntime } from "../adapters/auto.ts";
 
 /** tests/fixtures (of dist/tests on Node): the default working directory of a fake environment. */
 export const fixtures: string = fileURLToPath(new URL("./fixtures/", import.meta.url)).replace(/[\\/]$/, "");
@@ -57,6 +58,7 @@ export function fakeEnv(options: { cwd?: string; files?: Record<string, string>;
     },
     onSignal: (signal, handler) => void fake.signals.set(signal, handler),
     logger: { debug: log, info: log, warn: log, error: log },
+    runtime: loadRuntime(),
   };
   return fake;
 }

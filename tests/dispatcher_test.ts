@@ -6,10 +6,10 @@
 import type { ThreadEvents } from "../src/platform.ts";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createDispatcher, type Dispatcher, type DispatcherOptions, forwardRequest } from "../src/threads/dispatcher.ts";
+import { createDispatcher, type Dispatcher, type DispatcherOptions } from "../src/threads/dispatcher.ts";
 import { Logger } from "../src/policy/logger.ts";
-import { type FromWorker, REQUEST_WINDOW, RESPONSE_WINDOW, type ToWorker } from "../src/threads/thread_protocol.ts";
-import type { RequestInfo } from "../src/web/request.ts";
+import { type FromWorker, RESPONSE_WINDOW, type ToWorker } from "../src/threads/thread_protocol.ts";
+import type { RequestInfo, RequestParts } from "../src/web/request.ts";
 import { until } from "./_helpers.ts";
 
 const INFO: RequestInfo = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/t", httpVersion: "HTTP/1.1", serverName: "waitress.invalid" };
@@ -74,9 +74,17 @@ class Pool {
     return pool;
   }
 
-  handle(request: Request): Promise<Response> {
-    return this.dispatcher.handler(request, INFO) as Promise<Response>;
+  /** Hands the dispatcher a request's parts, as the connection (through the spooler) does. */
+  handle(request: Request | RequestParts): Promise<Response> {
+    return this.dispatcher.handleExchange(request instanceof Request ? partsOf(request) : request, INFO) as Promise<Response>;
   }
+}
+
+/** A Request's parts: what the connection hands over (headers flat, the signal by a function). */
+function partsOf(request: Request): RequestParts {
+  const headers: string[] = [];
+  for (const [name, value] of request.headers) headers.push(name, value);
+  return { method: request.method, url: request.url, headers, body: request.body, signal: () => request.signal };
 }
 
 /** A request body the test feeds by hand. */
@@ -263,12 +271,13 @@ describe("Dispatcher: close()", () => {
 });
 
 describe("Dispatcher: requests", () => {
-  it("sends the head of a forwarded request (the connection's parts) or of a Request, headers flat", async () => {
+  it("sends the head of the connection's parts, headers flat as they are", async () => {
     const pool = await Pool.ready(1);
     const t = pool.threads[0];
     const signal = new AbortController().signal;
-    const forwarded = forwardRequest({ method: "PUT", url: "http://x/f", headers: ["x-a", "1"], body: null, signal: () => signal });
-    const a = pool.handle(forwarded);
+    // As the connection's exchange: signal() on a prototype.
+    const parts = Object.assign(Object.create({ signal: () => signal }), { method: "PUT", url: "http://x/f", headers: ["x-a", "1"], body: null }) as RequestParts;
+    const a = pool.handle(parts);
     assert.deepEqual(t.posted[0], { type: "request", id: 1, method: "PUT", url: "http://x/f", headers: ["x-a", "1"], info: INFO, body: false });
     t.say({ type: "head", id: 1, status: 200, statusText: "", headers: [], body: null, end: true });
     await a;
@@ -360,14 +369,14 @@ describe("Dispatcher: the request body", () => {
     const { stream, controller } = manualBody();
     const r = pool.handle(post(stream));
     assert.equal((t.posted[0] as { body: boolean }).body, true);
-    t.say({ type: "pull", id: t.id, bytes: REQUEST_WINDOW });
-    t.say({ type: "pull", id: t.id, bytes: 1 }); // while pumping: adds credit only
+    t.say({ type: "pull", id: t.id });
+    t.say({ type: "pull", id: t.id }); // while a read is under way: one more chunk wanted
     controller.enqueue(new Uint8Array(0));
     controller.enqueue(bytes("abc"));
     await until(() => t.posted.some((m) => m.type === "body"), "the chunk");
     controller.close();
     await until(() => t.posted.some((m) => m.type === "body-end"), "the end");
-    t.say({ type: "pull", id: t.id, bytes: 10 }); // after the end: nothing more to send
+    t.say({ type: "pull", id: t.id }); // after the end: nothing more to send
     assert.deepEqual(t.posted.slice(1).map((m) => m.type), ["body", "body-end"]);
     const chunk = (t.posted[1] as { chunk: Uint8Array }).chunk;
     assert.deepEqual([...chunk], [...bytes("abc")]);
@@ -381,7 +390,7 @@ describe("Dispatcher: the request body", () => {
     const t = pool.threads[0];
     const failing = manualBody();
     const r = pool.handle(post(failing.stream));
-    t.say({ type: "pull", id: t.id, bytes: REQUEST_WINDOW });
+    t.say({ type: "pull", id: t.id });
     failing.controller.error(new Error("client sent garbage"));
     await until(() => t.posted.some((m) => m.type === "body-error"));
     assert.deepEqual(t.posted.at(-1), { type: "body-error", id: t.id, message: "client sent garbage" });
@@ -389,7 +398,7 @@ describe("Dispatcher: the request body", () => {
     await r;
     const odd = manualBody();
     const r1 = pool.handle(post(odd.stream));
-    t.say({ type: "pull", id: t.id, bytes: REQUEST_WINDOW });
+    t.say({ type: "pull", id: t.id });
     odd.controller.error("a string");
     await until(() => t.posted.at(-1)!.type === "body-error");
     assert.deepEqual(t.posted.at(-1), { type: "body-error", id: t.id, message: "a string" });
@@ -399,7 +408,7 @@ describe("Dispatcher: the request body", () => {
     // Cancelled while a read waits: the read's result is dropped and the body is cancelled.
     const reading = manualBody();
     const r2 = pool.handle(post(reading.stream));
-    t.say({ type: "pull", id: t.id, bytes: REQUEST_WINDOW });
+    t.say({ type: "pull", id: t.id });
     await Promise.resolve();
     t.say({ type: "body-cancel", id: t.id });
     await until(() => reading.cancelled(), "the body is cancelled");
@@ -410,7 +419,7 @@ describe("Dispatcher: the request body", () => {
     const r3 = pool.handle(post(unread.stream));
     t.say({ type: "body-cancel", id: t.id });
     await until(() => unread.cancelled(), "the unread body is cancelled");
-    t.say({ type: "pull", id: t.id, bytes: 10 }); // after the cancel: nothing is read
+    t.say({ type: "pull", id: t.id }); // after the cancel: nothing is read
     assert.equal(t.posted.filter((m) => m.type === "body" || m.type === "body-end").length, 0);
     t.say({ type: "head", id: t.id, status: 200, statusText: "", headers: [], body: null, end: true });
     await r3;
@@ -422,14 +431,14 @@ describe("Dispatcher: the request body", () => {
     const t = pool.threads[0];
     const late = manualBody();
     const r = pool.handle(post(late.stream));
-    t.say({ type: "pull", id: t.id, bytes: REQUEST_WINDOW });
+    t.say({ type: "pull", id: t.id });
     t.say({ type: "head", id: t.id, status: 200, statusText: "", headers: [], body: null, end: true });
     await r;
     late.controller.enqueue(bytes("late"));
     const failing = manualBody();
     const r2 = pool.handle(post(failing.stream));
     const id2 = t.id;
-    t.say({ type: "pull", id: id2, bytes: REQUEST_WINDOW });
+    t.say({ type: "pull", id: id2 });
     t.say({ type: "head", id: id2, status: 200, statusText: "", headers: [], body: null, end: true });
     await r2;
     failing.controller.error(new Error("late failure"));
@@ -442,7 +451,7 @@ describe("Dispatcher: the request body", () => {
     const pool = await Pool.ready(1);
     const t = pool.threads[0];
     const r = pool.handle(new Request("http://x/"));
-    t.say({ type: "pull", id: t.id, bytes: REQUEST_WINDOW });
+    t.say({ type: "pull", id: t.id });
     t.say({ type: "body-cancel", id: t.id });
     t.say({ type: "head", id: t.id, status: 200, statusText: "", headers: [], body: null, end: true });
     assert.equal((await r).status, 200);
@@ -558,8 +567,9 @@ describe("Dispatcher: the response", () => {
     await assert.rejects(whole, RangeError);
     assert.equal(pool.dispatcher.stats().idle, 1, "a complete response frees the worker");
     const streaming = pool.handle(new Request("http://x/"));
-    t.say({ type: "head", id: t.id, status: 200, statusText: "bad\r\nreason", headers: [], body: null, end: false });
-    await assert.rejects(streaming, TypeError);
+    // A status every runtime's Response refuses (Bun's lets a CR/LF statusText through: the connection cleans it).
+    t.say({ type: "head", id: t.id, status: 600, statusText: "", headers: [], body: null, end: false });
+    await assert.rejects(streaming, RangeError);
     assert.deepEqual(t.posted.at(-1), { type: "cancel", id: t.id, message: "The response head was invalid" });
     t.say({ type: "end", id: t.id });
     assert.equal(pool.dispatcher.stats().idle, 1);

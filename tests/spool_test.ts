@@ -8,7 +8,11 @@ import assert from "node:assert/strict";
 import { Spool, spoolingHandler } from "../src/serve/spool.ts";
 import { loadRuntime } from "../adapters/auto.ts";
 import { openTempFiles } from "../adapters/shared/temp_files.ts";
-import { RawClient, sleep, startServer, until } from "./_helpers.ts";
+import { Server } from "../src/serve/server.ts";
+import { resolveSettings } from "../src/settings/adjustments.ts";
+import { Logger } from "../src/policy/logger.ts";
+import { nativeRequest, type RequestParts } from "../src/web/request.ts";
+import { captureLog, RawClient, sleep, until } from "./_helpers.ts";
 // The temp files of this runtime's adapter (registered in openTempFiles on every runtime).
 const { createTempFile } = (await loadRuntime()).files;
 
@@ -61,17 +65,33 @@ describe("Spool", () => {
   });
 });
 
+/** A server on a free loopback port whose exchanges go through `spoolingHandler`, as in thread mode. */
+async function startSpooled(app: (request: Request) => Response | Promise<Response>, options: SpoolTestOptions): Promise<{ port: number; close(): Promise<void> }> {
+  const { settings } = resolveSettings({ host: "127.0.0.1", port: 0 });
+  const handleExchange = spoolingHandler((parts, _info) => app(nativeRequest(parts)), options);
+  const server = new Server({ handleExchange }, settings, loadRuntime(), new Logger("debug", captureLog().sink));
+  await server.ready;
+  return { port: server.addresses[0]!.port, close: () => server.close() };
+}
+type SpoolTestOptions = Parameters<typeof spoolingHandler>[1];
+
+/** The parts of a request as the connection hands them over (signal() kept on a prototype, as there). */
+function partsOf(method: string, body: ReadableStream<Uint8Array> | null = null): RequestParts {
+  const signal = new AbortController().signal;
+  return Object.assign(Object.create({ signal: () => signal }), { method, url: "http://x/", headers: ["host", "x"], body }) as RequestParts;
+}
+
 describe("spoolingHandler", () => {
   const options = { inbufOverflow: 64 * 1024, outbufOverflow: 64 * 1024, outbufHighWatermark: 64 * 1024 * 1024, createTempFile };
 
   it("gives the app a fully received body (spilled to disk) and leaves no temp file", async () => {
     let spilledDuringRequest = 0;
     const upload = bytesOf(4 * 1024 * 1024, 5);
-    const s = await startServer(spoolingHandler(async (request: Request) => {
+    const s = await startSpooled(async (request) => {
       spilledDuringRequest = openTempFiles.size;
       const body = new Uint8Array(await request.arrayBuffer());
       return new Response(`${body.length} ${body[12345]} ${body[body.length - 1]}`);
-    }, options));
+    }, options);
     const client = new RawClient(s.port);
     try {
       await client.send(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${upload.length}\r\n\r\n`);
@@ -88,13 +108,13 @@ describe("spoolingHandler", () => {
   it("takes the app's whole response while the client is not reading, then delivers it intact", async () => {
     const total = 8 * 1024 * 1024;
     let produced = 0;
-    const s = await startServer(spoolingHandler(() => new Response(new ReadableStream<Uint8Array>({
+    const s = await startSpooled(() => new Response(new ReadableStream<Uint8Array>({
       pull(controller) {
         if (produced >= total) return controller.close();
         controller.enqueue(bytesOf(65536, produced & 0xff));
         produced += 65536;
       },
-    })), options));
+    })), options);
     const client = new RawClient(s.port);
     try {
       client.socket.pause();
@@ -228,12 +248,12 @@ describe("Spool edges", () => {
 });
 
 describe("spoolingHandler edges", () => {
-  const info = {};
+  const info = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/", httpVersion: "HTTP/1.1", serverName: "waitress.invalid" };
   const options = { inbufOverflow: 16, outbufOverflow: 16, outbufHighWatermark: 1024, createTempFile };
 
   it("returns a response without a body as it is", async () => {
     const response = new Response(null, { status: 204 });
-    assert.equal(await spoolingHandler(() => response, options)(new Request("http://x/"), info), response);
+    assert.equal(await spoolingHandler(() => response, options)(partsOf("GET"), info), response);
   });
 
   it("closes the spooled upload and rethrows when the request body fails", async () => {
@@ -246,7 +266,7 @@ describe("spoolingHandler edges", () => {
       },
     });
     let called = false;
-    const handling = spoolingHandler(() => ((called = true), new Response("x")), options)(new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit), info);
+    const handling = spoolingHandler(() => ((called = true), new Response("x")), options)(partsOf("POST", body), info);
     await until(() => openTempFiles.size > before, "the upload spilled to a temp file");
     failBody(new Error("client reset"));
     await assert.rejects(handling, /client reset/);
@@ -262,7 +282,7 @@ describe("spoolingHandler edges", () => {
         failApp = (error) => controller.error(error);
       },
     });
-    const response = await spoolingHandler(() => new Response(app, { status: 201, headers: { "x-a": "1" } }), options)(new Request("http://x/"), info);
+    const response = await spoolingHandler(() => new Response(app, { status: 201, headers: { "x-a": "1" } }), options)(partsOf("GET"), info);
     assert.deepEqual([response.status, response.headers.get("x-a")], [201, "1"]);
     const reader = response.body!.getReader();
     assert.deepEqual((await reader.read()).value, bytesOf(8, 9));

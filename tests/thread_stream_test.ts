@@ -4,7 +4,6 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { threadStats } from "../mod.ts";
 import { exchange, RawClient, runtime, startServer, type TestServer, until } from "./_helpers.ts";
 
 /** On Node the tests run as built JS from dist/tests/; Deno and Bun run the TypeScript. */
@@ -35,7 +34,7 @@ for (const threads of [0, 1]) {
       } finally {
         client.destroy();
       }
-      if (threads > 0) await until(() => threadStats(s.server)!.busy === 0, "the worker is free once the client left");
+      if (threads > 0) await until(() => s.server.stats().busyWorkers === 0, "the worker is free once the client left");
     });
 
     it("sends one chunk at once and ends the body when the app closes its stream later", async () => {

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { createServer, threadStats, type ServeOptions } from "../mod.ts";
 import { createDispatcher } from "../src/threads/dispatcher.ts";
 import { Logger } from "../src/policy/logger.ts";
-import { REQUEST_WINDOW, type FromWorker, type ToWorker } from "../src/threads/thread_protocol.ts";
+import type { FromWorker, ToWorker } from "../src/threads/thread_protocol.ts";
+import type { RequestParts } from "../src/web/request.ts";
 import { exchange, RawClient, runtime, sleep, startServer, type TestServer, until } from "./_helpers.ts";
 import { parseEcho } from "./fixtures/apps.ts";
 
@@ -73,7 +74,7 @@ describe("createServer() with threads: 2", () => {
   it("dispatcher does not let a CPU-bound request delay a concurrent light one", async () => {
     const done: string[] = [];
     const burn = timed(s.port, "/burn?ms=500", done, "burn");
-    await until(() => threadStats(s.server)!.busy === 1, "the burn is running in a worker");
+    await until(() => s.server.stats().busyWorkers === 1, "the burn is running in a worker");
     const light = timed(s.port, "/light", done, "light");
     assert.equal(await light, "light");
     assert.equal(await burn, "burned 500");
@@ -150,9 +151,9 @@ describe("createServer() with threads: 2", () => {
   it("frees the worker when the client goes away (request.signal aborts in the worker)", async () => {
     const client = new RawClient(s.port);
     await client.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
-    await until(() => threadStats(s.server)!.busy === 1);
+    await until(() => s.server.stats().busyWorkers === 1);
     reset(client);
-    await until(() => threadStats(s.server)!.busy === 0);
+    await until(() => s.server.stats().busyWorkers === 0);
     assert.equal((await get(s.port, "/light")).text, "light");
   });
 });
@@ -167,9 +168,8 @@ describe("createServer() with threads: 1", () => {
     const pending: Promise<string>[] = [];
     for (const label of ["a", "b", "c"]) {
       pending.push(timed(s.port, "/burn?ms=150", done, label));
-      await until(() => threadStats(s.server)!.busy + threadStats(s.server)!.queued === pending.length, "the request has reached the dispatcher");
+      await until(() => s.server.stats().busyWorkers + s.server.stats().queuedTasks === pending.length, "the request has reached the dispatcher");
     }
-    assert.equal(threadStats(s.server)!.queued, 2);
     assert.equal(s.server.stats().queuedTasks, 2);
     assert.equal(s.server.stats().busyWorkers, 1);
     await Promise.all(pending);
@@ -183,12 +183,12 @@ describe("createServer() with threads: 1", () => {
   it("drops a queued request whose client went away", async () => {
     const done: string[] = [];
     const burn = timed(s.port, "/burn?ms=200", done, "burn");
-    await until(() => threadStats(s.server)!.busy === 1, "the burn is running");
+    await until(() => s.server.stats().busyWorkers === 1, "the burn is running");
     const gone = new RawClient(s.port);
     await gone.send("GET /burn?ms=2000 HTTP/1.1\r\nHost: x\r\n\r\n");
-    await until(() => threadStats(s.server)!.queued === 1);
+    await until(() => s.server.stats().queuedTasks === 1);
     reset(gone);
-    await until(() => threadStats(s.server)!.queued === 0);
+    await until(() => s.server.stats().queuedTasks === 0);
     await burn;
     const started = Date.now();
     assert.equal((await get(s.port, "/light")).text, "light");
@@ -213,7 +213,7 @@ describe("createServer() with threads: 1", () => {
 
   it("takes a 4 MiB upload while the only worker is busy", async () => {
     const burn = get(s.port, "/burn?ms=300");
-    await until(() => threadStats(s.server)!.busy === 1, "the burn is running");
+    await until(() => s.server.stats().busyWorkers === 1, "the burn is running");
     const size = 4 * 1024 * 1024;
     const client = new RawClient(s.port);
     try {
@@ -308,7 +308,7 @@ describe("createServer() thread mode errors", () => {
 });
 
 describe("Dispatcher (with a fake thread)", () => {
-  it("dispatcher sends request body bytes only as far as the worker's credit reaches", async () => {
+  it("dispatcher sends one request body chunk for each of the worker's pulls, none before the first", async () => {
     const posted: ToWorker[] = [];
     let events!: ThreadEvents;
     const dispatcher = createDispatcher({
@@ -331,22 +331,24 @@ describe("Dispatcher (with a fake thread)", () => {
         if (produced >= 1024 * 1024) controller.close();
       },
     }, { highWaterMark: 0 });
-    const request = new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit);
+    const parts: RequestParts = { method: "POST", url: "http://x/", headers: [], body, signal: () => new AbortController().signal };
     const info = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/", httpVersion: "HTTP/1.1", serverName: "waitress.invalid" };
-    const responding = dispatcher.handler(request, info) as Promise<Response>;
+    const responding = dispatcher.handleExchange(parts, info) as Promise<Response>;
     const id = (posted[0] as ToWorker & { type: "request" }).id;
     const sent = () => posted.reduce((n, m) => n + (m.type === "body" ? m.chunk.length : 0), 0);
 
     await sleep(50);
     assert.equal(sent(), 0, "nothing before the app reads");
-    events.message({ type: "pull", id, bytes: REQUEST_WINDOW } satisfies FromWorker);
-    await until(() => sent() >= REQUEST_WINDOW, "one window sent");
+    assert.equal(produced, 0, "the body is not even read before the app reads");
+    events.message({ type: "pull", id } satisfies FromWorker);
+    await until(() => sent() >= chunk, "one chunk sent");
     await sleep(20);
-    assert.equal(sent(), REQUEST_WINDOW, "one window, no more");
-    events.message({ type: "pull", id, bytes: 2 * chunk } satisfies FromWorker);
-    await until(() => sent() >= REQUEST_WINDOW + 2 * chunk, "two more chunks sent");
+    assert.equal(sent(), chunk, "one chunk, no more");
+    events.message({ type: "pull", id } satisfies FromWorker);
+    events.message({ type: "pull", id } satisfies FromWorker);
+    await until(() => sent() >= 3 * chunk, "two more chunks sent");
     await sleep(20);
-    assert.equal(sent(), REQUEST_WINDOW + 2 * chunk);
+    assert.equal(sent(), 3 * chunk);
 
     events.message({ type: "head", id, status: 201, statusText: "", headers: ["x-a", "1"], body: new Uint8Array([104, 105]), end: true } satisfies FromWorker);
     const response = await responding;
@@ -372,14 +374,15 @@ describe("Dispatcher (with a fake thread)", () => {
     spawned[0].message({ type: "ready" } satisfies FromWorker);
     await dispatcher.ready;
     const info = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, scheme: "http", scriptName: "", pathInfo: "/", rawTarget: "/", httpVersion: "HTTP/1.1", serverName: "waitress.invalid" };
-    const first = dispatcher.handler(new Request("http://x/a"), info) as Promise<Response>;
-    const second = dispatcher.handler(new Request("http://x/b"), info) as Promise<Response>;
+    const get = (url: string): RequestParts => ({ method: "GET", url, headers: [], body: null, signal: () => new AbortController().signal });
+    const first = dispatcher.handleExchange(get("http://x/a"), info) as Promise<Response>;
+    const second = dispatcher.handleExchange(get("http://x/b"), info) as Promise<Response>;
     assert.equal(dispatcher.stats().queued, 1);
     spawned[0].exit("exit code 1");
     await assert.rejects(first, /exited \(exit code 1\)/);
     spawned[1].exit("exit code 1"); // the replacement dies while loading
     await assert.rejects(second, /exited while loading/);
-    await assert.rejects(dispatcher.handler(new Request("http://x/c"), info) as Promise<Response>, /exited while loading/);
+    await assert.rejects(dispatcher.handleExchange(get("http://x/c"), info) as Promise<Response>, /exited while loading/);
     assert.ok(errors.some((m) => m.includes("Worker thread 1 exited (exit code 1) while serving GET /")));
     await dispatcher.close();
   });

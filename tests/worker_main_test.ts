@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { handlerFromModule, WorkerServer } from "../src/threads/worker_main.ts";
-import { type FromWorker, REQUEST_WINDOW, RESPONSE_WINDOW, type ToWorker } from "../src/threads/thread_protocol.ts";
+import { type FromWorker, RESPONSE_WINDOW, type ToWorker } from "../src/threads/thread_protocol.ts";
 import { lazyRequest, nativeRequest, type RequestFactory, type RequestInfo } from "../src/web/request.ts";
 import { FastResponse } from "../src/web/fast_response.ts";
 import { until } from "./_helpers.ts";
@@ -322,7 +322,7 @@ describe("WorkerServer: the request body", () => {
     const h = await Harness.serving(app.handler);
     const id = h.request(true);
     await until(() => h.of(id).length === 1, "the pull on the first read");
-    assert.deepEqual(h.of(id), [{ type: "pull", id, bytes: REQUEST_WINDOW }]);
+    assert.deepEqual(h.of(id), [{ type: "pull", id }]);
     h.send({ type: "body", id, chunk: bytes("a") }); // the app is waiting: delivered at once
     await until(() => app.seen.length === 1);
     h.send({ type: "body", id, chunk: bytes("b") }); // the app is not reading: queued
@@ -335,7 +335,7 @@ describe("WorkerServer: the request body", () => {
     app.next();
     const messages = await h.done(id);
     assert.equal(text((messages.at(-1) as { body: Uint8Array }).body), "a|b|c");
-    assert.equal(messages.filter((m) => m.type === "pull").length, 1, "small bodies return no credit");
+    assert.equal(messages.filter((m) => m.type === "pull").length, 1, "queued chunks are read without asking again");
   });
 
   it("closes the body when the end comes while the app waits for more", async () => {
@@ -363,37 +363,40 @@ describe("WorkerServer: the request body", () => {
     assert.equal(text((messages[0] as { body: Uint8Array }).body), "empty");
   });
 
-  it("returns credit for each quarter window the app consumed, but not once the body has ended", async () => {
-    const quarter = REQUEST_WINDOW / 4;
+  it("asks for one chunk per read that finds nothing queued, and for nothing once the body has ended", async () => {
+    const chunk = 16 * 1024;
     const h = await Harness.serving(async (r) => new Response(String((await r.arrayBuffer()).byteLength)));
     const id = h.request(true);
     await until(() => h.of(id).length === 1, "the pull");
-    h.send({ type: "body", id, chunk: new Uint8Array(quarter) });
-    await until(() => h.of(id).length === 2, "credit for the quarter window");
-    assert.deepEqual(h.of(id)[1], { type: "pull", id, bytes: quarter });
+    h.send({ type: "body", id, chunk: new Uint8Array(chunk) });
+    await until(() => h.of(id).length === 2, "the next pull once the chunk was read");
+    assert.deepEqual(h.of(id)[1], { type: "pull", id });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(h.of(id).length, 2, "one pull for each chunk asked for, no more");
+    h.send({ type: "body", id, chunk: new Uint8Array(chunk) });
+    await until(() => h.of(id).length === 3, "the third pull");
     h.send({ type: "body-end", id });
-    h.send({ type: "body", id, chunk: new Uint8Array(quarter) }); // after the end: ignored
+    h.send({ type: "body", id, chunk: new Uint8Array(chunk) }); // after the end: ignored
     const messages = await h.done(id);
-    assert.deepEqual(messages.map((m) => m.type), ["pull", "pull", "head"]);
-    assert.equal(text((messages[2] as { body: Uint8Array }).body), String(quarter));
+    assert.deepEqual(messages.map((m) => m.type), ["pull", "pull", "pull", "head"]);
+    assert.equal(text((messages[3] as { body: Uint8Array }).body), String(2 * chunk));
   });
 
-  it("queues chunks that come before the end while the app reads, and returns no credit after the end", async () => {
-    const quarter = REQUEST_WINDOW / 4;
+  it("reads chunks that came before the end from the queue, asking for none of them", async () => {
     const app = reader();
     const h = await Harness.serving(app.handler);
     const id = h.request(true);
     await until(() => h.of(id).length === 1, "the pull");
     h.send({ type: "body", id, chunk: bytes("1") });
     await until(() => app.seen.length === 1);
-    h.send({ type: "body", id, chunk: new Uint8Array(quarter).fill(50) });
+    h.send({ type: "body", id, chunk: new Uint8Array(4096).fill(50) });
     h.send({ type: "body-end", id });
     app.next();
     await until(() => app.seen.length === 2);
     app.next();
     const messages = await h.done(id);
-    assert.deepEqual(messages.filter((m) => m.type === "pull"), [{ type: "pull", id, bytes: REQUEST_WINDOW }], "the end was known: no credit");
-    assert.equal(app.seen[1], "2".repeat(quarter));
+    assert.deepEqual(messages.filter((m) => m.type === "pull"), [{ type: "pull", id }], "the rest was queued: no pull");
+    assert.equal(app.seen[1], "2".repeat(4096));
   });
 
   it("fails the app's read on body-error", async () => {
@@ -498,7 +501,7 @@ describe("WorkerServer: cancel", () => {
     const id = h.request(true);
     await until(() => h.of(id).length === 1, "the pull");
     h.send({ type: "cancel", id, message: "client gone" });
-    assert.deepEqual(await h.done(id), [{ type: "pull", id, bytes: REQUEST_WINDOW }, { type: "end", id }]);
+    assert.deepEqual(await h.done(id), [{ type: "pull", id }, { type: "end", id }]);
     assert.ok(failure !== undefined, "the app's read failed");
   });
 

@@ -206,7 +206,8 @@ function flagUsage(spec: SettingSpec): string {
 }
 
 /** The log level of `waitress-serve` when neither the command line nor a config file sets one:
- * `info`, so the `Serving on` lines show (the settings table's default is `createServer()`'s).
+ * `info`, so the `Serving on` lines show, as `serve()` does (the settings table's `warning` is the
+ * deprecated `createServer()`'s).
  *
  * @example
  * ```ts

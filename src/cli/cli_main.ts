@@ -7,9 +7,10 @@
  * @module
  */
 
-import { createServer, toHandler, type App, type ServeOptions } from "../../mod.ts";
+import type { Runtime } from "../platform.ts";
 import type { FetchHandler } from "../serve/connection.ts";
 import type { Server } from "../serve/server.ts";
+import { type App, type ServeOptions, startServer, toHandler } from "../serve/start_server.ts";
 import { resolveSettings, SETTINGS, type Settings } from "../settings/adjustments.ts";
 import { CLI_LOG_LEVEL, CliError, cliHelp, parseCliArgs, splitAppSpec } from "./cli_args.ts";
 import { parseIni, settingsFromIni } from "../settings/ini.ts";
@@ -84,6 +85,7 @@ export type ModuleTarget =
  *   exit: (code) => exitProcess(code),
  *   onSignal: (signal, handler) => addSignalHandler(signal, handler),
  *   logger: console,
+ *   runtime: loadRuntime(),
  * };
  * ```
  */
@@ -111,6 +113,8 @@ export interface CliEnv {
   onParentExit?(handler: (parent: string) => void): void;
   /** Where the server's log lines go (console-like). */
   logger: LogSink;
+  /** The runtime's adapter the server runs on (or a promise of it). */
+  runtime: Runtime | Promise<Runtime>;
 }
 
 /** What the command line asks for, worked out by {@link prepareCli}.
@@ -118,7 +122,7 @@ export interface CliEnv {
  * @example
  * ```ts ignore
  * const plan = await prepareCli(["--port=8081", "app.ts"], env);
- * if (plan.kind === "serve") createServer(plan.handler, plan.options);
+ * if (plan.kind === "serve") startServer(plan.handler, plan.options, env.runtime);
  * ```
  */
 export type CliPlan =
@@ -136,7 +140,7 @@ export type CliPlan =
     logLevel: LogLevel;
     /** With `threads` > 0: the module each worker imports, and the export to serve. */
     module?: { url: string; exportName: string };
-    /** Settings warnings as `createServer()` words them (camelCase), each with the words of the
+    /** Settings warnings as `serve()` words them (camelCase), each with the words of the
      * command line or config file, for the log. */
     warnings?: [serveWords: string, userWords: string][];
   };
@@ -504,7 +508,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
   }
 
   const logger = new Logger(plan.logLevel, env.logger);
-  // createServer() words settings warnings for serve() users (sendBytes); say them as they were given.
+  // startServer() words settings warnings for serve() users (sendBytes); say them as they were given.
   const renamed = new Map((plan.warnings ?? []).map(([from, to]) => [`waitress WARNING: ${from}`, `waitress WARNING: ${to}`]));
   const sink: LogSink = renamed.size === 0 ? env.logger : {
     debug: (...args) => env.logger.debug(...args),
@@ -515,8 +519,8 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
   let server: Server;
   try {
     server = plan.module
-      ? createServer(new URL(plan.module.url), { ...plan.options, export: plan.module.exportName, logger: sink })
-      : createServer(plan.handler, { ...plan.options, logger: sink });
+      ? startServer(new URL(plan.module.url), { ...plan.options, export: plan.module.exportName, logger: sink }, env.runtime)
+      : startServer(plan.handler, { ...plan.options, logger: sink }, env.runtime);
   } catch (error) {
     env.stderr(`Error: ${firstLine(error)}\n${CLI_USAGE}`);
     env.exit(1);

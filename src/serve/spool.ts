@@ -8,6 +8,8 @@
  * @module
  */
 import type { TempFile } from "../platform.ts";
+import type { RequestInfo, RequestParts } from "../web/request.ts";
+import type { ExchangeHandler } from "./connection.ts";
 
 /** Creates temp files. */
 export type TempFileFactory = () => Promise<TempFile>;
@@ -175,23 +177,6 @@ export class Spool {
   }
 }
 
-/** How {@linkcode spoolingHandler} reads a request's body and gives the handler the spooled one. */
-export interface RequestBodyAccess {
-  /** The request's body stream, or null. */
-  body(request: Request): ReadableStream<Uint8Array> | null;
-  /** The same request with `body` in place of the original. */
-  rebuild(request: Request, body: ReadableStream<Uint8Array>): Request;
-}
-
-/** Body access for ordinary `Request`s. */
-const REQUEST_BODY: RequestBodyAccess = {
-  body: (request) => request.body,
-  rebuild(request, body) {
-    const init: RequestInit & { duplex: string } = { method: request.method, headers: request.headers, body, duplex: "half", signal: request.signal };
-    return new Request(request.url, init);
-  },
-};
-
 /** Limits of {@linkcode spoolingHandler}. */
 export interface SpoolOptions {
   inbufOverflow: number;
@@ -201,23 +186,19 @@ export interface SpoolOptions {
 }
 
 /**
- * Wraps a handler so that it sees a request whose body is already fully received (spooled), and its
- * response is taken from it as fast as it is produced (spooled) while the client reads at its own
- * pace. Used in front of the worker pool so slow clients never hold a worker.
+ * Wraps an exchange handler so that it sees a request whose body is already fully received (spooled),
+ * and its response is taken from it as fast as it is produced (spooled) while the client reads at its
+ * own pace. Used in front of the worker pool so slow clients never hold a worker.
  *
  * @example
  * ```ts ignore
- * const handler = spoolingHandler(dispatch, { inbufOverflow: 524288, outbufOverflow: 1048576, outbufHighWatermark: 16777216, createTempFile });
+ * const handleExchange = spoolingHandler(dispatcher.handleExchange, { inbufOverflow: 524288, outbufOverflow: 1048576, outbufHighWatermark: 16777216, createTempFile });
  * ```
  */
-export function spoolingHandler<I>(
-  inner: (request: Request, info: I) => Response | Promise<Response>,
-  options: SpoolOptions,
-  access: RequestBodyAccess = REQUEST_BODY,
-): (request: Request, info: I) => Promise<Response> {
-  return async (request, info) => {
-    let forwarded = request;
-    const requestBody = access.body(request);
+export function spoolingHandler(inner: ExchangeHandler, options: SpoolOptions): (parts: RequestParts, info: RequestInfo) => Promise<Response> {
+  return async (parts, info) => {
+    let received = parts;
+    const requestBody = parts.body;
     if (requestBody !== null) {
       const spool = new Spool(options.inbufOverflow, options.createTempFile);
       try {
@@ -232,9 +213,10 @@ export function spoolingHandler<I>(
         await spool.close();
         throw error;
       }
-      forwarded = access.rebuild(request, spool.readable());
+      // Field by field: the connection's parts keep signal() on a prototype.
+      received = { method: parts.method, url: parts.url, headers: parts.headers, body: spool.readable(), signal: () => parts.signal() };
     }
-    const response = await inner(forwarded, info);
+    const response = await inner(received, info);
     const body = response.body;
     if (body === null) return response;
     const spool = new Spool(options.outbufOverflow, options.createTempFile);

@@ -1,9 +1,9 @@
 /**
  * Thread mode (Waitress's task dispatcher): the app runs in a fixed pool of worker threads while
- * this thread keeps all the sockets. The dispatcher is a Fetch handler: the connection calls it like
- * any app, it queues the request (FIFO) until a worker is idle, sends the head there, streams the
- * body after it, and resolves with a `Response` fed by the worker's messages. Both body directions
- * run on credits (see src/threads/thread_protocol.ts), so neither side buffers more than a window.
+ * this thread keeps all the sockets. The dispatcher handles the connection's parsed request (its
+ * parts, never a `Request`: that is built in the worker): it queues it (FIFO) until a worker is idle,
+ * sends the head there, then one body chunk for each of the worker's pulls, and resolves with a
+ * `Response` fed by the worker's messages, which run on credits (see src/threads/thread_protocol.ts).
  *
  * Runtime-free: threads come in through {@linkcode SpawnThread} (the runtime's `spawnWorker`).
  *
@@ -11,10 +11,9 @@
  */
 
 import type { ThreadEvents, ThreadHandle } from "../platform.ts";
-import type { FetchHandler } from "../serve/connection.ts";
-import type { RequestFactory, RequestInfo, RequestParts } from "../web/request.ts";
+import type { ExchangeHandler } from "../serve/connection.ts";
+import type { RequestInfo, RequestParts } from "../web/request.ts";
 import type { Logger } from "../policy/logger.ts";
-import { FastResponse } from "../web/fast_response.ts";
 import { type FromWorker, fromWireError, RESPONSE_WINDOW, type ToWorker } from "./thread_protocol.ts";
 
 /** Starts one worker thread running the app; it reports `ready` once the app module is loaded. */
@@ -49,26 +48,6 @@ export interface ThreadStats {
 /** Wait before starting a worker again after one failed to load the app. */
 const RESTART_DELAY_MS = 1000;
 
-/** The request object the connection builds in thread mode: only its parts travel to a worker. */
-class ForwardedRequest {
-  readonly parts: RequestParts;
-  constructor(parts: RequestParts) {
-    this.parts = parts;
-  }
-}
-
-/**
- * The request factory for thread mode: it keeps the parsed parts as they are, because the real
- * `Request` is built in the worker. Only the dispatcher's handler may receive these objects.
- *
- * @example
- * ```ts
- * import { forwardRequest } from "./dispatcher.ts";
- * const request = forwardRequest({ method: "GET", url: "http://x/", headers: [], body: null, signal: () => new AbortController().signal });
- * ```
- */
-export const forwardRequest: RequestFactory = (parts) => new ForwardedRequest(parts) as unknown as Request;
-
 /** One request, from the handler call until its worker sent the terminal message. */
 class Task {
   readonly id: number;
@@ -82,9 +61,10 @@ class Task {
   done = false;
   headReceived = false;
   cancelled = false;
-  // Request body (I/O thread -> worker).
+  // Request body (I/O thread -> worker): one chunk per pull.
   reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  bodyCredit = 0;
+  /** Pulls not answered yet. */
+  pulls = 0;
   pumping = false;
   bodyDone = false;
   // Response body (worker -> I/O thread).
@@ -125,7 +105,7 @@ class Slot {
   }
 }
 
-/** Headers for a {@linkcode FastResponse}: a plain object (the server's fast path) unless a name repeats. */
+/** Headers for a `Response`: a plain object (FastResponse's fast path) unless a name repeats. */
 function headerInit(flat: string[]): Record<string, string> | [string, string][] {
   const record: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) {
@@ -140,13 +120,13 @@ function headerInit(flat: string[]): Record<string, string> | [string, string][]
 }
 
 /**
- * A pool of worker threads behind a Fetch handler. Create it with {@linkcode createDispatcher}.
+ * A pool of worker threads behind an exchange handler. Create it with {@linkcode createDispatcher}.
  *
  * @example
  * ```ts ignore
  * const dispatcher = createDispatcher({ threads: 4, spawn, logger });
  * await dispatcher.ready;
- * const server = new Server(dispatcher.handler, settings, { ...runtime, createRequest: forwardRequest }, logger);
+ * const server = new Server({ handleExchange: dispatcher.handleExchange }, settings, runtime, logger);
  * server.finished.then(() => dispatcher.close());
  * ```
  */
@@ -168,8 +148,8 @@ export class Dispatcher {
   #rejectReady!: (error: Error) => void;
   /** Resolves once every worker has loaded the app; rejects if one cannot. */
   readonly ready: Promise<void>;
-  /** The Fetch handler that runs requests in the pool. */
-  readonly handler: FetchHandler;
+  /** Runs the connection's requests in the pool (the body should be received whole first: see spool.ts). */
+  readonly handleExchange: ExchangeHandler;
 
   constructor(options: DispatcherOptions) {
     if (!Number.isInteger(options.threads) || options.threads < 1) {
@@ -182,7 +162,7 @@ export class Dispatcher {
       this.#rejectReady = reject;
     });
     this.ready.catch(() => {}); // observed by whoever awaits it
-    this.handler = (request, info) => this.#dispatch(request, info);
+    this.handleExchange = (parts, info) => this.#dispatch(parts, info);
     for (let i = 0; i < options.threads; i++) this.#spawn();
   }
 
@@ -296,27 +276,9 @@ export class Dispatcher {
 
   // ---- requests --------------------------------------------------------------------------------
 
-  #dispatch(request: Request, info: RequestInfo): Promise<Response> {
-    let method: string;
-    let url: string;
-    let headers: string[];
-    let body: ReadableStream<Uint8Array> | null;
-    let signal: AbortSignal;
-    if (request instanceof ForwardedRequest) {
-      const parts = request.parts;
-      method = parts.method;
-      url = parts.url;
-      headers = parts.headers;
-      body = parts.body;
-      signal = parts.signal();
-    } else {
-      method = request.method;
-      url = request.url;
-      headers = [];
-      for (const [name, value] of request.headers) headers.push(name, value);
-      body = request.body;
-      signal = request.signal;
-    }
+  #dispatch(parts: RequestParts, info: RequestInfo): Promise<Response> {
+    const { method, url, headers, body } = parts;
+    const signal = parts.signal();
     return new Promise<Response>((resolve, reject) => {
       if (this.#closed) throw new Error("The server is shutting down");
       if (this.#broken !== undefined) throw this.#broken;
@@ -432,7 +394,7 @@ export class Dispatcher {
     if (task === undefined || task.id !== message.id) return; // late message for a finished request
     switch (message.type) {
       case "pull":
-        task.bodyCredit += message.bytes;
+        task.pulls++;
         void this.#pumpBody(task);
         break;
       case "body-cancel":
@@ -463,14 +425,14 @@ export class Dispatcher {
     }
   }
 
-  // ---- request body: I/O thread -> worker, as far as the worker's credit reaches ----------------
+  // ---- request body: I/O thread -> worker, one chunk per pull ------------------------------------
 
   async #pumpBody(task: Task): Promise<void> {
     if (task.pumping || task.bodyDone || task.body === null) return;
     task.pumping = true;
     try {
       task.reader ??= task.body.getReader();
-      while (task.bodyCredit > 0 && !task.bodyDone && this.#running(task)) {
+      while (task.pulls > 0 && !task.bodyDone && this.#running(task)) {
         const { done, value } = await task.reader.read();
         if (!this.#running(task) || task.bodyDone) return;
         if (done) {
@@ -481,7 +443,7 @@ export class Dispatcher {
         if (value.length === 0) continue;
         // A copy of exactly these bytes: the parser's chunk may share its buffer with the next request.
         const chunk = new Uint8Array(value);
-        task.bodyCredit -= chunk.length;
+        task.pulls--;
         task.slot!.thread.post({ type: "body", id: task.id, chunk } satisfies ToWorker, [chunk.buffer]);
       }
     } catch (error) {
@@ -499,7 +461,7 @@ export class Dispatcher {
 
   #onHead(slot: Slot, task: Task, message: FromWorker & { type: "head" }): void {
     task.headReceived = true;
-    let body: Uint8Array | ReadableStream<Uint8Array> | null = message.body;
+    let body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | null = message.body;
     if (!message.end) {
       if (message.body !== null) task.chunks.push(message.body);
       body = new ReadableStream<Uint8Array>({
@@ -524,7 +486,8 @@ export class Dispatcher {
     }
     let response: Response;
     try {
-      response = new FastResponse(body as BodyInit | null, { status: message.status, statusText: message.statusText, headers: headerInit(message.headers) }) as unknown as Response;
+      // The global Response: the server's FastResponse unless `nativeResponse` kept the runtime's own.
+      response = new Response(body, { status: message.status, statusText: message.statusText, headers: headerInit(message.headers) });
     } catch (error) {
       task.headReceived = false;
       if (message.end) this.#finish(slot, task);

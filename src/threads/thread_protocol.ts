@@ -6,8 +6,9 @@
  *
  * ```text
  * main -> worker   request                        head + info (body: whether one follows)
- * worker -> main   pull {bytes}                   the app reads the body: credit for body bytes
- * main -> worker   body {chunk} ... body-end      never more than the granted credit in flight
+ * worker -> main   pull                           the app reads the body and nothing is queued
+ * main -> worker   body {chunk} | body-end        one answer per pull (or body-error); the body was
+ *                                                  received whole before the request was queued
  * worker -> main   head {status, headers, body?, end}
  * worker -> main   body {chunk} ... end           never more than the response credit in flight
  * main -> worker   credit {bytes}                 the connection consumed response bytes
@@ -20,8 +21,6 @@
 
 import type { RequestInfo } from "../web/request.ts";
 
-/** Request body bytes a worker lets the I/O thread send ahead of the app's reads. */
-export const REQUEST_WINDOW = 64 * 1024;
 /** Response bytes a worker may send ahead of what the connection has taken. */
 export const RESPONSE_WINDOW = 256 * 1024;
 
@@ -69,7 +68,8 @@ export type FromWorker =
   | { type: "ready" }
   | { type: "fatal"; error: WireError }
   | { type: "exit"; code: number }
-  | { type: "pull"; id: number; bytes: number }
+  /** The app reads the request body: send its next chunk (or its end). */
+  | { type: "pull"; id: number }
   | { type: "body-cancel"; id: number }
   | {
     type: "head";
@@ -78,8 +78,8 @@ export type FromWorker =
     statusText: string;
     /** Flat `[name, value, ...]`. */
     headers: string[];
-    /** The first body bytes, or null. */
-    body: Uint8Array | null;
+    /** The first body bytes, or null (a buffer of their own: it was transferred). */
+    body: Uint8Array<ArrayBuffer> | null;
     /** The response is complete with this message (terminal). */
     end: boolean;
   }

@@ -10,15 +10,8 @@
 import type { FetchHandler } from "../serve/connection.ts";
 import type { RequestFactory } from "../web/request.ts";
 import { takeFastParts } from "../web/fast_response.ts";
-import {
-  type FromWorker,
-  type RequestMessage,
-  REQUEST_WINDOW,
-  RESPONSE_WINDOW,
-  type ToWorker,
-  toWireError,
-  type WorkerInit,
-} from "./thread_protocol.ts";
+import { readAhead } from "../web/read_ahead.ts";
+import { type FromWorker, type RequestMessage, RESPONSE_WINDOW, type ToWorker, toWireError, type WorkerInit } from "./thread_protocol.ts";
 
 /** What a worker thread provides to {@linkcode WorkerServer}. */
 export interface WorkerHost {
@@ -79,7 +72,7 @@ export function handlerFromModule(namespace: Record<string, unknown>, exportName
 }
 
 /** Copies response bytes into a buffer of their own, so it can be transferred. */
-function ownBytes(value: unknown): Uint8Array {
+function ownBytes(value: unknown): Uint8Array<ArrayBuffer> {
   if (typeof value === "string") return encoder.encode(value);
   if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0));
   if (ArrayBuffer.isView(value)) {
@@ -91,34 +84,18 @@ function ownBytes(value: unknown): Uint8Array {
   throw new TypeError(`The response body stream produced a ${typeof value}; it must produce Uint8Array chunks`);
 }
 
-const NOT_YET = Promise.resolve(undefined);
-
-/**
- * `promise`'s result if it settles within a few microtask turns (a stream with data ready does),
- * otherwise `undefined`, leaving the promise pending. As the connection's read-ahead (src/serve/connection.ts).
- */
-function settledSoon<T>(promise: Promise<T>): Promise<T | undefined> {
-  let late: Promise<undefined> = NOT_YET;
-  for (let i = 0; i < 6; i++) late = late.then(() => undefined);
-  return Promise.race([promise, late]);
-}
-
-function transferOf(chunk: Uint8Array | null): ArrayBuffer[] {
-  return chunk === null || chunk.byteLength === 0 ? [] : [chunk.buffer as ArrayBuffer];
+function transferOf(chunk: Uint8Array<ArrayBuffer> | null): ArrayBuffer[] {
+  return chunk === null || chunk.byteLength === 0 ? [] : [chunk.buffer];
 }
 
 /** One request in the worker. */
 class WorkerTask {
   readonly id: number;
   abort: AbortController | undefined;
-  // Request body, fed by "body" messages as far as the credit granted to the I/O thread reaches.
+  // Request body: one "body" message for each "pull" (the app's read), then "body-end".
   bodyController: ReadableStreamDefaultController<Uint8Array> | undefined;
-  bodyQueue: Uint8Array[] = [];
-  bodyWanted = false;
-  bodyEnded = false;
-  bodyClosed = false;
-  bodyGranted = false;
-  bodyConsumed = 0;
+  /** `open` while chunks may still come; `done` once ended, failed or cancelled. */
+  body: "none" | "open" | "done" = "none";
   // Response body: bytes we may still send before the connection takes some.
   credit = RESPONSE_WINDOW;
   wake: (() => void) | undefined;
@@ -176,8 +153,7 @@ export class WorkerServer {
         this.#onBody(task, message.chunk);
         break;
       case "body-end":
-        task.bodyEnded = true;
-        if (task.bodyQueue.length === 0) this.#closeBody(task);
+        this.#closeBody(task);
         break;
       case "body-error":
         this.#errorBody(task, new Error(message.message));
@@ -220,64 +196,35 @@ export class WorkerServer {
   }
 
   #bodyStream(task: WorkerTask): ReadableStream<Uint8Array> {
+    task.body = "open";
     return new ReadableStream<Uint8Array>({
       start: (controller) => {
         task.bodyController = controller;
       },
-      // Never called once the body is closed, errored or cancelled (bodyClosed).
-      pull: () => {
-        if (!task.bodyGranted) {
-          // First read: only now may the I/O thread read the body (and send 100 Continue).
-          task.bodyGranted = true;
-          this.#host.post({ type: "pull", id: task.id, bytes: REQUEST_WINDOW });
-        }
-        // (An ended body with nothing queued is closed already: pull is not called again.)
-        if (task.bodyQueue.length > 0) this.#deliver(task, task.bodyQueue.shift()!);
-        else task.bodyWanted = true;
-      },
+      // Called for a read that finds nothing queued (never once the body is closed): one chunk, please.
+      // The first one is also what lets the I/O thread read the body at all (and send 100 Continue).
+      pull: () => this.#host.post({ type: "pull", id: task.id }),
       cancel: () => {
-        task.bodyClosed = true;
-        task.bodyQueue = [];
+        task.body = "done";
         if (!task.finished) this.#host.post({ type: "body-cancel", id: task.id });
       },
     }, { highWaterMark: 0 });
   }
 
   #onBody(task: WorkerTask, chunk: Uint8Array): void {
-    if (task.bodyClosed) return;
-    if (task.bodyWanted) {
-      task.bodyWanted = false;
-      this.#deliver(task, chunk);
-    } else {
-      task.bodyQueue.push(chunk);
-    }
-  }
-
-  /** Hands a chunk to the app and returns credit once a quarter window has been consumed. */
-  #deliver(task: WorkerTask, chunk: Uint8Array): void {
-    task.bodyController!.enqueue(chunk);
-    task.bodyConsumed += chunk.length;
-    if (task.bodyConsumed >= REQUEST_WINDOW / 4 && !task.bodyEnded) {
-      this.#host.post({ type: "pull", id: task.id, bytes: task.bodyConsumed });
-      task.bodyConsumed = 0;
-    }
-    if (task.bodyEnded && task.bodyQueue.length === 0) this.#closeBody(task);
+    if (task.body === "open") task.bodyController!.enqueue(chunk);
   }
 
   #closeBody(task: WorkerTask): void {
-    // Callers close only once nothing is queued.
-    if (task.bodyClosed || task.bodyController === undefined) return;
-    task.bodyClosed = true;
-    try {
-      task.bodyController.close();
-    } catch { /* cancelled */ }
+    if (task.body !== "open") return;
+    task.body = "done";
+    task.bodyController!.close(); // chunks still queued are read first
   }
 
   #errorBody(task: WorkerTask, error: Error): void {
-    if (task.bodyClosed || task.bodyController === undefined) return;
-    task.bodyClosed = true;
-    task.bodyQueue = [];
-    task.bodyController.error(error); // never throws (a no-op on a stream no longer readable)
+    if (task.body !== "open") return;
+    task.body = "done";
+    task.bodyController!.error(error); // never throws (a no-op on a stream no longer readable)
   }
 
   #cancel(task: WorkerTask, reason: Error): void {
@@ -317,7 +264,7 @@ export class WorkerServer {
       headers = [];
       for (const [name, value] of response.headers) headers.push(name, value);
     }
-    const head = (body: Uint8Array | null, end: boolean): FromWorker => ({ type: "head", id: task.id, status, statusText, headers: headers!, body, end });
+    const head = (body: Uint8Array<ArrayBuffer> | null, end: boolean): FromWorker => ({ type: "head", id: task.id, status, statusText, headers: headers!, body, end });
 
     if (fast !== undefined) {
       const body = fast.body === null ? null : ownBytes(fast.body);
@@ -330,23 +277,9 @@ export class WorkerServer {
     }
     const reader = stream.getReader() as ReadableStreamDefaultReader<unknown>;
     task.reader = reader;
-    // Read ahead up to two chunks, as the connection does, so a small body travels with its head;
-    // but only chunks that are ready: a stream that waits (an event source) gets its head sent now.
-    const first: Uint8Array[] = [];
-    let pending: Promise<ReadableStreamReadResult<unknown>> | undefined;
-    let ended = false;
-    for (let i = 0; i < 2 && !ended; i++) {
-      const read = reader.read();
-      const result = await settledSoon(read);
-      if (task.cancelled) return this.#finish(task, { type: "end", id: task.id });
-      if (result === undefined) {
-        pending = read;
-        read.catch(() => {}); // a failure is seen where it is awaited below
-        break;
-      }
-      if (result.done) ended = true;
-      else first.push(ownBytes(result.value));
-    }
+    // Up to two ready chunks, as the connection reads ahead: a small body travels with its head.
+    const { chunks: first, ended, pending: waiting } = await readAhead(reader, 2, ownBytes);
+    if (task.cancelled) return this.#finish(task, { type: "end", id: task.id });
     const firstChunk = first.length > 0 ? first[0] : null;
     if (ended) {
       this.#finish(task, head(firstChunk, true), transferOf(firstChunk));
@@ -354,20 +287,19 @@ export class WorkerServer {
     }
     this.#host.post(head(firstChunk, false), transferOf(firstChunk));
     task.credit -= firstChunk?.length ?? 0;
-    let next: ReadableStreamReadResult<unknown> | undefined = first.length > 1 ? { done: false, value: first[1] } : undefined;
+    let pending = waiting;
+    let next: Uint8Array<ArrayBuffer> | undefined = first[1];
     for (;;) {
-      if (next !== undefined) {
-        const chunk = ownBytes(next.value);
-        if (chunk.length > 0) {
-          this.#host.post({ type: "body", id: task.id, chunk }, transferOf(chunk));
-          task.credit -= chunk.length;
-        }
+      if (next !== undefined && next.length > 0) {
+        this.#host.post({ type: "body", id: task.id, chunk: next }, transferOf(next));
+        task.credit -= next.length;
       }
       while (task.credit <= 0 && !task.cancelled) await new Promise<void>((resolve) => (task.wake = resolve));
       if (task.cancelled) break;
-      next = await (pending ?? reader.read());
+      const result = await (pending ?? reader.read());
       pending = undefined;
-      if (next.done || task.cancelled) break;
+      if (result.done || task.cancelled) break;
+      next = ownBytes(result.value);
     }
     this.#finish(task, { type: "end", id: task.id });
   }
