@@ -14,7 +14,7 @@
 
 import type { Server } from "./src/serve/server.ts";
 import { type App, type AppModule, type ServeOptions, startServer } from "./src/serve/start_server.ts";
-import type { ServeOptions as SettingsTableOptions } from "./src/settings/adjustments.ts";
+import type { SettingInputs } from "./src/settings/adjustments.ts";
 import { loadRuntime } from "./adapters/auto.ts";
 import { type FileResponseOptions, responseForFile } from "./src/web/file_response.ts";
 import { type ServeDirOptions, serveDirWith } from "./src/web/serve_dir.ts";
@@ -45,7 +45,7 @@ export type { ServeDirOptions } from "./src/web/serve_dir.ts";
  * @deprecated Use {@linkcode ServeOptions}, the one options type (it has every setting). To be
  * removed in the next release.
  */
-export type SettingOptions = SettingsTableOptions;
+export type SettingOptions = Partial<SettingInputs>;
 
 /** The current directory, from whichever runtime this is (relative app module paths start there). */
 function currentDirectory(): string {
@@ -127,7 +127,7 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
  */
 export async function fileResponse(path: string, init?: FileResponseOptions): Promise<Response> {
   const file = await (await loadRuntime()).files.open(path);
-  return responseForFile(file, path, init);
+  return responseForFile(file, path, init ?? {}, Date.now());
 }
 
 /**
@@ -147,5 +147,5 @@ export async function fileResponse(path: string, init?: FileResponseOptions): Pr
  * ```
  */
 export async function serveDir(request: Request, options: ServeDirOptions): Promise<Response> {
-  return serveDirWith((await loadRuntime()).files, request, options);
+  return serveDirWith((await loadRuntime()).files, request, options, Date.now());
 }

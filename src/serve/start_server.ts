@@ -5,7 +5,7 @@
  * @module
  */
 
-import { resolveSettings, type ServeOptions as SettingOptions } from "../settings/adjustments.ts";
+import { resolveSettings, type SettingInputs } from "../settings/adjustments.ts";
 import type { ExchangeHandler, FetchHandler } from "./connection.ts";
 import { Logger, type LogSink } from "../policy/logger.ts";
 import { Server, type ServerApp } from "./server.ts";
@@ -25,7 +25,7 @@ export type App = FetchHandler | { fetch: FetchHandler };
 export type AppModule = string | URL;
 
 /** Options of `serve()`: every setting (camelCase), plus a `logger` to write to. */
-export interface ServeOptions extends SettingOptions {
+export interface ServeOptions extends Partial<SettingInputs> {
   /** Where log lines go: any console-like object. Default: `console`. */
   logger?: LogSink;
   /**
