@@ -50,8 +50,11 @@ export interface ConnectionEvents {
   onEnd(): void;
   /** Queued output fell below the adapter's high-water mark. */
   onDrain(): void;
-  /** The socket is closed for good (after end, destroy, reset or error). Called exactly once. */
-  onClose(error?: unknown): void;
+  /**
+   * The socket is closed for good (after end, destroy, reset or error). Called exactly once. `routine`:
+   * the adapter recognised `error` as the client resetting or leaving (logged at info, not as a warning).
+   */
+  onClose(error?: unknown, routine?: boolean): void;
 }
 
 /** Addresses of an accepted connection. */

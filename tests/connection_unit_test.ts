@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { fakeConnection, responses, TCP, UNIX } from "./_fake_connection.ts";
 import { until } from "./_helpers.ts";
+import { isRoutineSocketError } from "../adapters/shared/socket_errors.ts";
 
 const setup = fakeConnection;
 
@@ -97,11 +98,12 @@ describe("Connection: calls on a closed or closing connection", () => {
 describe("Connection: socket errors in the log (logSocketErrors)", () => {
   const logged = (error: unknown, peer = TCP, logSocketErrors = true): string[] => {
     const { connection, log } = setup(() => new Response("x"), peer, { logSocketErrors });
-    connection.onClose(error);
+    // As the adapters do: they classify the runtime's error; the core only hears whether it is routine.
+    connection.onClose(error, isRoutineSocketError(error));
     return log.lines;
   };
 
-  it("logs resets and broken pipes at info, by code (Node) or name (Deno)", () => {
+  it("logs resets and broken pipes at info, by code (Node, Bun) or name (Deno), as the adapters classify them", () => {
     for (const code of ["ECONNRESET", "EPIPE", "ECONNABORTED"]) {
       const error = Object.assign(new Error(`read ${code}`), { code });
       assert.deepEqual(logged(error), [`waitress INFO: Socket error from 10.1.2.3: read ${code}`]);

@@ -17,6 +17,12 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\bprocess\s*\.|\bBuffer\s*\./, "uses Node's process or Buffer globals"],
 ];
 
+/** Beyond that, src/ reads no clock of its own (the Clock port gives the time) and names no runtime's errors. */
+const CORE_FORBIDDEN: [RegExp, string][] = [
+  [/\bDate\.now\s*\(|\bperformance\.now\s*\(|\bnew\s+Date\s*\(\s*\)/, "reads the clock (take the time from the Clock port, as an argument)"],
+  [/ECONNRESET|EPIPE|ECONNABORTED|ConnectionReset|BrokenPipe/, "names a runtime's socket error (adapters classify errors: onClose(error, routine))"],
+];
+
 /** Source without comments, so prose may mention what code may not use. */
 function code(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
@@ -34,7 +40,7 @@ describe("src/ purity", () => {
   for (const file of files) {
     it(`${file} touches no runtime, timer or thread`, () => {
       const text = code(readFileSync(join(src, file), "utf8"));
-      for (const [pattern, what] of FORBIDDEN) {
+      for (const [pattern, what] of [...FORBIDDEN, ...CORE_FORBIDDEN]) {
         const m = pattern.exec(text);
         assert.equal(m, null, `src/${file} ${what}: "${m?.[0]}". Move it to an adapter (adapters/<runtime>/, or adapters/shared/ when all three runtimes have it) behind a port of src/platform.ts.`);
       }
@@ -44,5 +50,8 @@ describe("src/ purity", () => {
   it("detects a violation (the checker itself works)", () => {
     const sample = code('import { x } from "node:net";\nconst t = setTimeout(() => {}, 1);');
     assert.ok(FORBIDDEN.some(([p]) => p.test(sample)));
+    assert.ok(CORE_FORBIDDEN.some(([p]) => p.test(code("const t = Date.now();"))));
+    assert.ok(CORE_FORBIDDEN.some(([p]) => p.test(code('if (e.code === "ECONNRESET") {}'))));
+    assert.ok(!CORE_FORBIDDEN.some(([p]) => p.test(code("const d = new Date(ms);"))), "formatting a given time is fine");
   });
 });

@@ -232,7 +232,7 @@ describe("serveDirWith() on a fake file system", () => {
     "C:\\fifo": { kind: "other" },
   });
   const get = async (target: string) => {
-    const response = await serveDirWith(files, new Request(`http://x${target}`), { root: "C:\\" });
+    const response = await serveDirWith(files, new Request(`http://x${target}`), { root: "C:\\" }, Date.now());
     return { status: response.status, text: await response.text() };
   };
 

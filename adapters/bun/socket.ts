@@ -9,6 +9,7 @@ import type { AcceptHandler, ConnectionEvents, PeerInfo, SocketHandle } from "..
 import { isAscii } from "../../src/http1/bytes.ts";
 import type { ListenerReport } from "../shared/accept.ts";
 import { Lingering } from "../shared/linger.ts";
+import { isRoutineSocketError } from "../shared/socket_errors.ts";
 import { HIGH_WATER, WriteQueue } from "../shared/write_queue.ts";
 import type { BunSocket, SocketHandlers } from "./api.ts";
 
@@ -217,7 +218,8 @@ export function handlers(onAccept: AcceptHandler, unix: PeerInfo | undefined, re
       state.closed = true;
       lingering.delete(socket);
       try {
-        state.events.onClose(error ?? state.lastError);
+        const failure = error ?? state.lastError;
+        state.events.onClose(failure, isRoutineSocketError(failure));
       } catch (error) {
         report.connectionError(error);
       }

@@ -8,6 +8,7 @@
 import type { AcceptHandler, ConnectionEvents, PeerInfo, SocketHandle } from "../../src/platform.ts";
 import type { ListenerReport } from "../shared/accept.ts";
 import { Lingering } from "../shared/linger.ts";
+import { isRoutineSocketError } from "../shared/socket_errors.ts";
 import { HIGH_WATER, WriteQueue } from "../shared/write_queue.ts";
 import { type DenoConn, deno } from "./api.ts";
 
@@ -63,7 +64,7 @@ export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInf
       conn.close();
     } catch { /* already closed */ }
     wake?.();
-    events?.onClose(lastError);
+    events?.onClose(lastError, isRoutineSocketError(lastError));
   };
   // An exception that escaped this connection's loops closes this connection only (unhandled, it
   // would end the process).

@@ -8,6 +8,7 @@
 import type * as net from "node:net";
 import type { AcceptHandler, ConnectionEvents, PeerInfo, SocketHandle } from "../../src/platform.ts";
 import { Lingering } from "../shared/linger.ts";
+import { isRoutineSocketError } from "../shared/socket_errors.ts";
 import type { ListenerReport } from "../shared/accept.ts";
 
 const lingering = new Lingering<net.Socket>((socket) => socket.destroy(), (timer) => timer.unref());
@@ -136,7 +137,7 @@ function onSocketClose(this: WiredSocket): void {
   const handle = this[kHandle];
   lingering.delete(this);
   try {
-    handle.events!.onClose(handle.lastError);
+    handle.events!.onClose(handle.lastError, isRoutineSocketError(handle.lastError));
   } catch (error) {
     handle.report.connectionError(error);
   }

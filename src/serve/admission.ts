@@ -93,8 +93,8 @@ export class HeldSocket implements ConnectionEvents {
     this.#target?.onDrain();
   }
 
-  onClose(error?: unknown): void {
-    if (this.#target) return this.#target.onClose(error);
+  onClose(error?: unknown, routine?: boolean): void {
+    if (this.#target) return this.#target.onClose(error, routine);
     this.closed = true;
     this.#events.gone(this);
   }

@@ -227,15 +227,13 @@ export class Connection implements ConnectionEvents {
   }
 
   /** The socket is gone. */
-  onClose(error?: unknown): void {
+  onClose(error?: unknown, routine = false): void {
     if (this.#closed) return;
     const released = this.#state === "ended";
     this.#state = "closed";
     this.#output.onClose(); // writers waiting for a drain notice the close
     if (error !== undefined && this.#config.logSocketErrors) {
       // A client that resets or goes away mid-write is routine (load generators do it on exit): info.
-      const code = (error as { code?: unknown }).code;
-      const routine = code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED" || (error as Error).name === "ConnectionReset" || (error as Error).name === "BrokenPipe";
       const message = `Socket error from ${this.#peer.remoteAddress || "a unix socket peer"}: ${error instanceof Error ? error.message : String(error)}`;
       if (routine) this.#config.logger.info(message);
       else this.#config.logger.warning(message);

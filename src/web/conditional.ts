@@ -61,7 +61,7 @@ function utc(year: number, month: string, day: number, h: string, m: string, s: 
  * parseHttpDate("Sun Nov  6 08:49:37 1994"); // 784111777000
  * ```
  */
-export function parseHttpDate(value: string | null | undefined, now: number = Date.now()): number | undefined {
+export function parseHttpDate(value: string | null | undefined, now: number): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
   let m = IMF_FIXDATE.exec(text);
@@ -127,7 +127,7 @@ function strongMatch(a: EntityTag, b: EntityTag): boolean {
  * evaluatePreconditions("GET", headers, { etag: '"b"', lastModified: undefined }); // 304
  * ```
  */
-export function evaluatePreconditions(method: string, headers: Headers, validators: Validators): PreconditionOutcome {
+export function evaluatePreconditions(method: string, headers: Headers, validators: Validators, now: number): PreconditionOutcome {
   const current = validators.etag === null ? undefined : parseEntityTag(validators.etag);
   const safe = method === "GET" || method === "HEAD";
   const ifMatch = headers.get("if-match");
@@ -136,7 +136,7 @@ export function evaluatePreconditions(method: string, headers: Headers, validato
     // "*" is true because the representation exists.
     if (tags !== "*" && (current === undefined || !tags.some((tag) => strongMatch(tag, current)))) return 412;
   } else {
-    const since = parseHttpDate(headers.get("if-unmodified-since"));
+    const since = parseHttpDate(headers.get("if-unmodified-since"), now);
     if (since !== undefined && validators.lastModified !== undefined && validators.lastModified > since) return 412;
   }
   const ifNoneMatch = headers.get("if-none-match");
@@ -145,7 +145,7 @@ export function evaluatePreconditions(method: string, headers: Headers, validato
     const matches = tags === "*" || (current !== undefined && tags.some((tag) => tag.opaque === current.opaque));
     if (matches) return safe ? 304 : 412;
   } else if (safe) {
-    const since = parseHttpDate(headers.get("if-modified-since"));
+    const since = parseHttpDate(headers.get("if-modified-since"), now);
     if (since !== undefined && validators.lastModified !== undefined && validators.lastModified <= since) return 304;
   }
   return 0;
@@ -164,7 +164,7 @@ export function evaluatePreconditions(method: string, headers: Headers, validato
  * ifRangeAllows('W/"v1"', { etag: 'W/"v1"', lastModified: undefined }); // false
  * ```
  */
-export function ifRangeAllows(value: string, validators: Validators, now: number = Date.now()): boolean {
+export function ifRangeAllows(value: string, validators: Validators, now: number): boolean {
   const text = value.trim();
   if (text.startsWith('"') || text.startsWith("W/")) {
     const tag = parseEntityTag(text);

@@ -84,7 +84,7 @@ function bodiless(file: FileSource, status: number, headers: Headers, init: Resp
  * const response = responseForFile(file, "report.pdf", { request, headers: { "cache-control": "max-age=60" } });
  * ```
  */
-export function responseForFile(file: FileSource, path: string, init: FileResponseOptions = {}, now: number = Date.now()): Response {
+export function responseForFile(file: FileSource, path: string, init: FileResponseOptions, now: number): Response {
   const { request, ...responseInit } = init;
   const headers = new Headers(responseInit.headers);
   const status = responseInit.status ?? 200;
@@ -102,7 +102,7 @@ export function responseForFile(file: FileSource, path: string, init: FileRespon
   const given = request.headers as Partial<Headers>;
   const fields = typeof given.get === "function" ? given as Headers : new Headers(request.headers);
   const validators: Validators = { etag: headers.get("etag"), lastModified: parseHttpDate(headers.get("last-modified"), now) };
-  const outcome = evaluatePreconditions(method, fields, validators);
+  const outcome = evaluatePreconditions(method, fields, validators, now);
   if (outcome !== 0) return bodiless(file, outcome, headers, responseInit);
 
   const range = fields.get("range");

@@ -95,14 +95,14 @@ async function checked(files: DirFiles, rootReal: string, path: string, options:
 }
 
 /** Opens a file and answers with it (404 if it cannot be opened after all). */
-async function serveFile(files: DirFiles, real: string, name: string, request: Request, options: ServeDirOptions): Promise<Response> {
+async function serveFile(files: DirFiles, real: string, name: string, request: Request, options: ServeDirOptions, now: number): Promise<Response> {
   let file: FileSource;
   try {
     file = await files.open(real);
   } catch {
     return notFound();
   }
-  return responseForFile(file, name, { request, headers: options.headers });
+  return responseForFile(file, name, { request, headers: options.headers }, now);
 }
 
 /**
@@ -115,7 +115,7 @@ async function serveFile(files: DirFiles, real: string, name: string, request: R
  * const response = await serveDirWith(files, request, { root: "./public" });
  * ```
  */
-export async function serveDirWith(files: DirFiles, request: Request, options: ServeDirOptions): Promise<Response> {
+export async function serveDirWith(files: DirFiles, request: Request, options: ServeDirOptions, now: number): Promise<Response> {
   if (request.method !== "GET" && request.method !== "HEAD") {
     return new Response("Method Not Allowed", { status: 405, headers: { ...TEXT, allow: "GET, HEAD" } });
   }
@@ -135,7 +135,7 @@ export async function serveDirWith(files: DirFiles, request: Request, options: S
     // "/file.txt/" names a directory that does not exist.
     if (slash) return notFound();
     // A root that is a file is served at the prefix itself: its own name gives the type.
-    return serveFile(files, real, segments[segments.length - 1] ?? real, request, options);
+    return serveFile(files, real, segments[segments.length - 1] ?? real, request, options, now);
   }
   if (kind !== "directory") return notFound();
   if (!slash) {
@@ -147,5 +147,5 @@ export async function serveDirWith(files: DirFiles, request: Request, options: S
   if (index === false || index === "") return notFound();
   const indexReal = await checked(files, rootReal, `${real}/${index}`, options);
   if (indexReal === undefined || await files.kind(indexReal) !== "file") return notFound();
-  return serveFile(files, indexReal, index, request, options);
+  return serveFile(files, indexReal, index, request, options, now);
 }
