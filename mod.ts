@@ -125,9 +125,9 @@ export function createServer(app: App | AppModule, options: ServeOptions = {}): 
  * serve((request) => fileResponse("./public/video.mp4", { request, headers: { "cache-control": "max-age=3600" } }));
  * ```
  */
-export async function fileResponse(path: string, init?: FileResponseOptions): Promise<Response> {
-  const file = await (await loadRuntime()).files.open(path);
-  return responseForFile(file, path, init ?? {}, Date.now());
+export async function fileResponse(path: string, init: FileResponseOptions = {}): Promise<Response> {
+  const { files, clock } = await loadRuntime();
+  return responseForFile(await files.open(path), path, init, clock.now());
 }
 
 /**
@@ -147,5 +147,6 @@ export async function fileResponse(path: string, init?: FileResponseOptions): Pr
  * ```
  */
 export async function serveDir(request: Request, options: ServeDirOptions): Promise<Response> {
-  return serveDirWith((await loadRuntime()).files, request, options, Date.now());
+  const { files, clock } = await loadRuntime();
+  return serveDirWith(files, request, options, clock.now());
 }

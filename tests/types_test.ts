@@ -18,6 +18,7 @@ import {
   serve,
   type ServeOptions,
   type SettingInputs,
+  type SettingOptions,
   SETTINGS,
   type Settings,
 } from "../mod.ts";
@@ -43,6 +44,9 @@ function compiles(): void {
   createServer(new URL("file:///srv/app.ts"), { threads: 2, logLevel: "error" });
   const options: ServeOptions = { port: 8080, logLevel: "warning" };
   serve(app, options);
+  // The deprecated names still type-check for their last release: createServer() above, and the old options type.
+  const legacy: SettingOptions = { port: 8080, threads: 2 };
+  serve(app, legacy);
 
   // The command line's and config files' text goes through resolveSettings(), which casts it.
   resolveSettings({ threads: "8", ipv6: "no", headerTimeout: "0.3", logLevel: "INFO", unixSocketPerms: "600" });
