@@ -6,23 +6,11 @@
  */
 
 import type { Runtime } from "../src/platform.ts";
-import { nodeRuntime } from "./node/runtime.ts";
-import { denoRuntime } from "./deno/runtime.ts";
-import { bunRuntime } from "./bun/runtime.ts";
 
-/** The runtimes with an adapter. */
-export type RuntimeName = "node" | "deno" | "bun";
+type RuntimeName = "node" | "deno" | "bun";
 
-/**
- * The runtime this code runs on: Bun, Deno, else Node.
- *
- * @example
- * ```ts
- * import { runtimeName } from "./auto.ts";
- * ["node", "deno", "bun"].includes(runtimeName()); // true
- * ```
- */
-export function runtimeName(): RuntimeName {
+/** The runtime this code runs on: Bun, Deno, else Node. */
+function runtimeName(): RuntimeName {
   const g = globalThis as Record<string, unknown>;
   if (typeof g.Bun === "object" && g.Bun !== null) return "bun";
   if (typeof g.Deno === "object" && g.Deno !== null) return "deno";
@@ -54,20 +42,4 @@ let loading: Promise<Runtime> | undefined;
  */
 export function loadRuntime(): Promise<Runtime> {
   return loading ??= importAdapter(runtimeName());
-}
-
-/**
- * The adapter for the current runtime, synchronously.
- *
- * @deprecated Loads every adapter; use {@linkcode loadRuntime}. Kept until the entry points switch.
- *
- * @example
- * ```ts ignore
- * import { currentRuntime } from "./adapters/auto.ts";
- * currentRuntime().name; // "node", "deno" or "bun"
- * ```
- */
-export function currentRuntime(): Runtime {
-  const name = runtimeName();
-  return name === "bun" ? bunRuntime : name === "deno" ? denoRuntime : nodeRuntime;
 }
