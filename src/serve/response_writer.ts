@@ -17,6 +17,7 @@ import { type FastParts, takeFastParts } from "../web/fast_response.ts";
 import type { Logger } from "../policy/logger.ts";
 import type { Exchange } from "./exchange.ts";
 import { COPY_LIMIT, type Output } from "./output.ts";
+import { readAhead } from "../web/read_ahead.ts";
 
 const CRLF = encodeLatin1("\r\n");
 const LAST_CHUNK = encodeLatin1("0\r\n\r\n");
@@ -268,17 +269,11 @@ async function writeStreamed(target: ResponseTarget, exchange: Exchange, respons
     if (body !== null && bodyAllowed) {
       reader = body.getReader();
       ended = false;
-      for (let i = 0; i < 2 && !ended; i++) {
-        const read = reader.read();
-        const result = await settledSoon(read);
-        if (result === undefined) {
-          // The stream is waiting for something (an event source, say): send the head now.
-          pendingRead = read;
-          break;
-        }
-        if (result.done) ended = true;
-        else first.push(checkChunk(result.value));
-      }
+      // Only chunks that are ready: a stream that waits (an event source, say) has its head sent now.
+      const ahead = await readAhead(reader, 2, checkChunk);
+      first.push(...ahead.chunks);
+      ended = ahead.ended;
+      pendingRead = ahead.pending;
       if (target.closed) {
         void reader.cancel().catch(() => {});
         return;
@@ -397,18 +392,6 @@ async function writeStreamed(target: ResponseTarget, exchange: Exchange, respons
   }
   if (chunked) output.queue(LAST_CHUNK);
   target.complete(exchange);
-}
-
-const NOT_YET = Promise.resolve(undefined);
-
-/**
- * `promise`'s result if it settles within a few microtask turns (a stream with data ready does),
- * otherwise `undefined`, leaving the promise pending for later.
- */
-function settledSoon<T>(promise: Promise<T>): Promise<T | undefined> {
-  let late: Promise<undefined> = NOT_YET;
-  for (let i = 0; i < 6; i++) late = late.then(() => undefined);
-  return Promise.race([promise, late]);
 }
 
 /** An application's reason phrase, with CR, LF and NUL (which would split the head) made spaces. */

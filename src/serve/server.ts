@@ -51,7 +51,11 @@ export interface ServerStats {
  * What a server serves: a Fetch handler (called with the runtime's `Request`), or a handler of the
  * parsed request's parts (thread mode hands them to its task queue without building a `Request`).
  */
-export type ServerApp = FetchHandler | { readonly handleExchange: ExchangeHandler };
+export type ServerApp = FetchHandler | {
+  readonly handleExchange: ExchangeHandler;
+  /** The worker pool's figures for {@linkcode Server.stats} (thread mode). */
+  poolStats?(): { queuedTasks: number; busyWorkers: number; idleWorkers: number };
+};
 
 /** At shutdown, how long a connection that has not sent a byte yet may still send its request. */
 const SHUTDOWN_FRESH_GRACE_MS = 1000;
@@ -110,8 +114,6 @@ export class Server {
   };
   /** Extra listeners of answered requests (the access log). */
   #responseListeners: ((record: AccessRecord) => void)[] = [];
-  /** Supplies worker-pool figures for stats(), when threads are in use. */
-  poolStats: (() => { queuedTasks: number; busyWorkers: number; idleWorkers: number }) | undefined;
   #atLimit = false;
   #limitLoggedAt = -Infinity;
   #limitEpisodeLogged = false;
@@ -382,7 +384,8 @@ export class Server {
       bytesIn += connection.bytesIn;
       bytesOut += connection.bytesOut;
     }
-    const pool = this.poolStats?.() ?? { queuedTasks: 0, busyWorkers: 0, idleWorkers: 0 };
+    const app = this.#app;
+    const pool = (typeof app === "function" ? undefined : app.poolStats?.()) ?? { queuedTasks: 0, busyWorkers: 0, idleWorkers: 0 };
     return {
       connections: this.#active + this.#held.length,
       waitingConnections: this.#held.length,

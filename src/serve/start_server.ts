@@ -154,13 +154,15 @@ export function startServer(app: App | AppModule, options: ServeOptions, runtime
     return listenAfter(loaded, pool.ready);
   });
   // Nothing is served before listening, which waits for the pool: `handleExchange` is set by then.
-  const threaded: ServerApp = { handleExchange: (parts, info) => handleExchange!(parts, info) };
+  const threaded: ServerApp = {
+    handleExchange: (parts, info) => handleExchange!(parts, info),
+    poolStats: () => {
+      const { queued, busy, idle } = dispatcher?.stats() ?? { queued: 0, busy: 0, idle: 0 };
+      return { queuedTasks: queued, busyWorkers: busy, idleWorkers: idle };
+    },
+  };
   const server = new Server(threaded, settings, listening, logger, accessLogger);
   pools.set(server, () => dispatcher?.stats());
-  server.poolStats = () => {
-    const { queued, busy, idle } = dispatcher?.stats() ?? { queued: 0, busy: 0, idle: 0 };
-    return { queuedTasks: queued, busyWorkers: busy, idleWorkers: idle };
-  };
   // Shutdown (or a failed start) ends the workers.
   void server.finished.then(() => dispatcher?.close());
   return server;
