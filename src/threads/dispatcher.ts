@@ -49,6 +49,18 @@ export interface ThreadStats {
 const RESTART_DELAY_MS = 1000;
 
 /** One request, from the handler call until its worker sent the terminal message. */
+/**
+ * Where a request stands in the pool: `"new"`, `"queued"` (waiting for a worker), `"running"` (a
+ * worker has it), `"done"` (the worker sent its terminal message, or the request was dropped or lost).
+ */
+type TaskState = "new" | "queued" | "running" | "done";
+
+/**
+ * Where its response stands: `"pending"` (no head yet), `"streaming"` (the head is in; body chunks
+ * come), `"ended"` (no more chunks: the worker ended it, or it was cancelled or failed).
+ */
+type TaskResponse = "pending" | "streaming" | "ended";
+
 class Task {
   readonly id: number;
   readonly message: ToWorker & { type: "request" };
@@ -56,22 +68,24 @@ class Task {
   readonly resolve: (response: Response) => void;
   readonly reject: (error: unknown) => void;
   slot: Slot | undefined;
-  queued = false;
-  /** The worker sent its terminal message, or the request was dropped. */
-  done = false;
-  headReceived = false;
+  /** Where the request stands: see {@linkcode TaskState}. */
+  state: TaskState = "new";
+  /** Where the response stands: see {@linkcode TaskResponse}. */
+  response: TaskResponse = "pending";
+  /** The client went away (or the connection dropped the response): cancelling, once. */
   cancelled = false;
   // Request body (I/O thread -> worker): one chunk per pull.
   reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   /** Pulls not answered yet. */
   pulls = 0;
   pumping = false;
+  /** The request body is sent whole, failed, or cancelled by the worker. */
   bodyDone = false;
   // Response body (worker -> I/O thread).
   controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   chunks: Uint8Array[] = [];
+  /** The connection waits for a chunk (its stream pulled with nothing queued). */
   wanted = false;
-  ended = false;
   consumed = 0;
 
   constructor(
@@ -293,14 +307,14 @@ export class Dispatcher {
           return;
         }
       }
-      task.queued = true;
+      task.state = "queued";
       this.#queue.push(task);
       this.#queueChanged();
     });
   }
 
   #start(task: Task, slot: Slot): void {
-    task.queued = false;
+    task.state = "running";
     task.slot = slot;
     slot.task = task;
     slot.thread.post(task.message);
@@ -330,14 +344,14 @@ export class Dispatcher {
   }
 
   #running(task: Task): boolean {
-    return !task.done && task.slot !== undefined && task.slot.task === task;
+    return task.state === "running" && task.slot !== undefined && task.slot.task === task;
   }
 
   /** The client is gone (or the connection dropped the response). */
   #cancel(task: Task, message: string): void {
-    if (task.done || task.cancelled) return;
+    if (task.state === "done" || task.cancelled) return;
     task.cancelled = true;
-    if (task.queued) {
+    if (task.state === "queued") {
       const at = this.#queue.indexOf(task);
       if (at >= 0) this.#queue.splice(at, 1);
       this.#drop(task, new Error(message));
@@ -350,23 +364,22 @@ export class Dispatcher {
 
   /** Fails a request that never reached a worker. */
   #drop(task: Task, error: Error): void {
-    task.done = true;
-    task.queued = false;
+    task.state = "done";
     task.reject(error);
   }
 
   /** Fails a running request whose worker is gone: a 500 before the head, a closed connection after it. */
   #lose(task: Task, error: Error): void {
-    if (task.done) return;
-    task.done = true;
+    if (task.state === "done") return;
+    task.state = "done";
     if (task.slot !== undefined && task.slot.task === task) task.slot.task = undefined;
-    if (!task.headReceived) task.reject(error);
+    if (task.response === "pending") task.reject(error);
     else this.#errorStream(task, error);
   }
 
   /** The worker sent the terminal message: it is free. */
   #finish(slot: Slot, task: Task): void {
-    task.done = true;
+    task.state = "done";
     slot.task = undefined;
     this.#next(slot);
   }
@@ -408,17 +421,19 @@ export class Dispatcher {
       case "body":
         this.#onChunk(task, message.chunk);
         break;
-      case "end":
-        task.ended = true;
+      case "end": {
+        const answered = task.response !== "pending";
+        task.response = "ended";
         if (task.chunks.length === 0) this.#closeStream(task);
         this.#finish(slot, task);
         // Cancelled before the app answered: nobody waits for the response any more.
-        if (!task.headReceived) task.reject(new Error("The request was cancelled"));
+        if (!answered) task.reject(new Error("The request was cancelled"));
         break;
+      }
       case "error": {
         const error = fromWireError(message.error);
         this.#finish(slot, task);
-        if (!task.headReceived) task.reject(error);
+        if (task.response === "pending") task.reject(error);
         else this.#errorStream(task, error);
         break;
       }
@@ -460,7 +475,6 @@ export class Dispatcher {
   // ---- response: worker -> I/O thread ------------------------------------------------------------
 
   #onHead(slot: Slot, task: Task, message: FromWorker & { type: "head" }): void {
-    task.headReceived = true;
     let body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | null = message.body;
     if (!message.end) {
       if (message.body !== null) task.chunks.push(message.body);
@@ -474,12 +488,12 @@ export class Dispatcher {
           if (chunk !== undefined) {
             controller.enqueue(chunk);
             this.#consumed(task, chunk.length);
-            if (task.ended && task.chunks.length === 0) this.#closeStream(task);
+            if (task.response === "ended" && task.chunks.length === 0) this.#closeStream(task);
           } else task.wanted = true;
         },
         cancel: () => {
           task.chunks = [];
-          task.ended = true;
+          task.response = "ended";
           this.#cancel(task, "The connection stopped reading the response");
         },
       }, { highWaterMark: 0 });
@@ -489,18 +503,19 @@ export class Dispatcher {
       // The global Response: the server's FastResponse unless `nativeResponse` kept the runtime's own.
       response = new Response(body, { status: message.status, statusText: message.statusText, headers: headerInit(message.headers) });
     } catch (error) {
-      task.headReceived = false;
       if (message.end) this.#finish(slot, task);
       else this.#cancel(task, "The response head was invalid");
       task.reject(error);
       return;
     }
+    // "ended" already when the connection cancelled the stream before it had it.
+    if (task.response === "pending") task.response = message.end ? "ended" : "streaming";
     if (message.end) this.#finish(slot, task);
     task.resolve(response);
   }
 
   #onChunk(task: Task, chunk: Uint8Array): void {
-    if (task.ended) return; // cancelled: drop
+    if (task.response === "ended") return; // cancelled: drop
     if (task.wanted && task.controller !== undefined) {
       task.wanted = false;
       task.controller.enqueue(chunk);
@@ -527,7 +542,7 @@ export class Dispatcher {
 
   #errorStream(task: Task, error: Error): void {
     task.chunks = [];
-    task.ended = true;
+    task.response = "ended";
     task.controller?.error(error); // never throws (a no-op on a stream no longer readable)
   }
 }
