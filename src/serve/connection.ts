@@ -18,9 +18,8 @@ import { errorResponse } from "../http1/response_head.ts";
 import { encodeLatin1 } from "../http1/bytes.ts";
 import { httpDate } from "../http1/http_date.ts";
 import { type BodyDemand, Exchange, failedRecord, type ResponseFacts } from "./exchange.ts";
-import { Output } from "./output.ts";
 import { RequestUrls, type TargetConfig } from "./request_target.ts";
-import { bodyLengthOf, respond, respondWithError, type ResponseTarget } from "./response_writer.ts";
+import { bodyLengthOf, Output, respond, respondWithError, type ResponseTarget } from "./response_writer.ts";
 
 export type { ResponseFacts };
 
