@@ -6,8 +6,8 @@
  * @module
  */
 
-import { nativeRequest } from "../../src/web/request.ts";
+import { lazyRequest } from "../../src/web/request.ts";
 import { serveWorker } from "../shared/web_worker.ts";
 
-// Native Requests, as before the adapters were split (the I/O thread builds lazy ones).
-serveWorker(nativeRequest);
+// Lazy Requests, as on the I/O thread and in Deno's workers.
+serveWorker(lazyRequest);

@@ -550,7 +550,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
     await server.ready;
   } catch (error) {
     const line = firstLine(error);
-    // The adapters say "Cannot listen on HOST:PORT: <reason>" (adapters/listen_error.ts); anything else
+    // The adapters say "Cannot listen on HOST:PORT: <reason>" (adapters/shared/listen_error.ts); anything else
     // (an access log that cannot be opened, a failed name lookup) is not necessarily about listening.
     env.stderr(`Error: ${/^cannot listen\b/i.test(line) ? line : `cannot start the server: ${line}`}\n`);
     env.exit(1);

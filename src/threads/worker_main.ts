@@ -1,7 +1,7 @@
 /**
  * The worker side of thread mode, runtime-free: loads the app module, then serves the requests the
  * dispatcher (src/threads/dispatcher.ts) sends, one at a time, and streams each response back with credit
- * based backpressure. The thread entry points (adapters/worker_node.ts, adapters/worker_web.ts) only
+ * based backpressure. The thread entry points (adapters/{node,deno,bun}/worker_entry.ts) only
  * wire a message port to {@linkcode WorkerServer}. Workers never see a socket.
  *
  * @module
