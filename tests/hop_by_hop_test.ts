@@ -7,7 +7,7 @@ import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { streamSSE, streamText } from "hono/streaming";
-import { agreesWithServer } from "../src/http1/hop_by_hop.ts";
+import { agreesWithServer } from "../src/policy/hop_by_hop.ts";
 import { RawClient, startServer, type RawResponse, type TestServer } from "./_helpers.ts";
 
 const honoApp = new Hono();

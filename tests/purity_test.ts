@@ -47,6 +47,24 @@ describe("src/ purity", () => {
     });
   }
 
+  // The layers (README "Architecture"): the protocol imports nothing outside itself; the Fetch objects
+  // and the deployment policies build on the protocol and the ports only.
+  const LAYERS: Record<string, string[]> = {
+    http1: [],
+    web: ["http1", "platform.ts"],
+    policy: ["http1", "platform.ts", "settings"],
+  };
+  for (const [layer, allowed] of Object.entries(LAYERS)) {
+    it(`${layer}/ imports only ${allowed.length ? allowed.join(", ") : "itself"}`, () => {
+      for (const file of files.filter((f) => f.startsWith(layer + "/"))) {
+        const text = code(readFileSync(join(src, file), "utf8"));
+        for (const m of text.matchAll(/from\s+["']\.\.\/([^/"']+)/g)) {
+          assert.ok(allowed.includes(m[1]!), `src/${file} imports ../${m[1]}: ${layer}/ may import only ${allowed.join(", ") || "its own files"}`);
+        }
+      }
+    });
+  }
+
   it("detects a violation (the checker itself works)", () => {
     const sample = code('import { x } from "node:net";\nconst t = setTimeout(() => {}, 1);');
     assert.ok(FORBIDDEN.some(([p]) => p.test(sample)));

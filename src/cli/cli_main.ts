@@ -487,7 +487,7 @@ export function startedByNpm(env: CliEnv): boolean {
  *
  * @example
  * ```ts ignore
- * import { runCli } from "../src/cli_main.ts";
+ * import { runCli } from "./cli_main.ts";
  * await runCli(["--listen=127.0.0.1:8080", "./app.ts"], env);
  * ```
  */

@@ -11,7 +11,7 @@
  */
 
 import { errorResponse, HOP_BY_HOP, isSafeHeader } from "../http1/response_head.ts";
-import { reportHopByHop } from "../http1/hop_by_hop.ts";
+import { reportHopByHop } from "../policy/hop_by_hop.ts";
 import { concatBytes, encodeLatin1, encodeMessage, encodeUtf8, isAscii, utf8Length } from "../http1/bytes.ts";
 import type { SocketHandle } from "../platform.ts";
 import { httpDate } from "../http1/http_date.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Logger } from "../policy/logger.ts";
+import type { Logger } from "./logger.ts";
 
 /** The header names already warned about, per server (keyed by its shared connection config). */
 const warned = new WeakMap<object, Set<string>>();
