@@ -6,10 +6,10 @@
 import { Hono } from "hono";
 import { fetchHandler } from "./workloads.mjs";
 
-/** A Hono app serving `workload` on `/` (GET for hello, pipelined, close and big; POST for echo). */
+/** A Hono app serving `workload` on `/` (GET for hello, pipelined, close and big; POST for echo and stream-echo). */
 export function honoApp(workload) {
   const handler = fetchHandler(workload);
   const app = new Hono();
-  app.on(workload === "echo" ? "POST" : "GET", "/", (c) => handler(c.req.raw));
+  app.on(workload === "echo" || workload === "stream-echo" ? "POST" : "GET", "/", (c) => handler(c.req.raw));
   return app;
 }

@@ -1,5 +1,6 @@
 // Reference server: Node's own node:http with plain (req, res) handlers, the same bytes as
 // workloads.mjs. Usage: node bench/apps/node_http.mjs --port 0 --workload hello
+import { once } from "node:events";
 import { createServer } from "node:http";
 import { BIG, HELLO, parseArgs } from "./workloads.mjs";
 
@@ -18,6 +19,16 @@ const handlers = {
       res.setHeader("content-type", "application/octet-stream");
       res.end(Buffer.concat(chunks));
     });
+  },
+  // The body as a stream (for await), each chunk written as it comes (chunked), waiting for drain.
+  "stream-echo": async (req, res) => {
+    res.setHeader("content-type", "application/octet-stream");
+    try {
+      for await (const chunk of req) if (!res.write(chunk)) await once(res, "drain");
+      res.end();
+    } catch {
+      res.destroy();
+    }
   },
   big: (req, res) => {
     res.setHeader("content-type", "application/octet-stream");

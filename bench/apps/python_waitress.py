@@ -5,7 +5,8 @@ Usage: /usr/bin/python3 bench/apps/python_waitress.py --port 0 --workload hello
 
 The responses are the same bytes as bench/apps/workloads.mjs: `hello` (also `pipelined` and
 `close`) is 200 "Hello World" with `content-type: text/plain;charset=UTF-8`, `echo` returns the
-request body, `big` a preallocated 1 MiB body, both `application/octet-stream`.
+request body, `stream-echo` the same read in chunks and yielded chunk by chunk (chunked), `big` a
+preallocated 1 MiB body, all three `application/octet-stream`.
 
 Waitress runs with its defaults except `threads=4` (its default is 4 too; given explicitly) and
 one thing: its "waitress.queue" logger, which warns "Task queue depth is N" whenever a request
@@ -19,7 +20,7 @@ import os
 import signal
 import sys
 
-WORKLOADS = ["hello", "pipelined", "close", "echo", "big"]
+WORKLOADS = ["hello", "pipelined", "close", "echo", "stream-echo", "big"]
 HELLO = b"Hello World"
 BIG = b"x" * (1024 * 1024)
 
@@ -62,12 +63,34 @@ def echo(environ, start_response):
     return [body]
 
 
+def stream_echo(environ, start_response):
+    # The body read in chunks and each one yielded as it comes: no content-length, so Waitress
+    # sends the response chunked, as the other servers' stream-echo.
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ["wsgi.input"]
+    start_response("200 OK", [("content-type", "application/octet-stream")])
+
+    def chunks():
+        left = length
+        while left > 0:
+            chunk = stream.read(min(16384, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield chunk
+
+    return chunks()
+
+
 def big(environ, start_response):
     start_response("200 OK", [("content-type", "application/octet-stream"), ("content-length", str(len(BIG)))])
     return [BIG]
 
 
-APPS = {"hello": hello, "pipelined": hello, "close": hello, "echo": echo, "big": big}
+APPS = {"hello": hello, "pipelined": hello, "close": hello, "echo": echo, "stream-echo": stream_echo, "big": big}
 
 
 def main():

@@ -3,7 +3,7 @@
 // command-line parsing. The node:http reference (node_http.mjs) mirrors these byte for byte.
 
 /** Workload names, in the order the harness runs them. */
-export const WORKLOADS = ["hello", "pipelined", "close", "echo", "big"];
+export const WORKLOADS = ["hello", "pipelined", "close", "echo", "stream-echo", "big"];
 
 /** The hello-world body: 11 bytes. */
 export const HELLO = "Hello World";
@@ -32,10 +32,31 @@ export function fetchHandler(workload) {
         (body) => new Response(body, { headers: OCTETS }),
         () => new Response(null, { status: 400 }),
       );
+    case "stream-echo":
+      // The body as a stream, piped chunk by chunk into a streamed (chunked) response.
+      return (request) => {
+        const { readable, writable } = new TransformStream();
+        pipe(request.body, writable.getWriter());
+        return new Response(readable, { headers: OCTETS });
+      };
     case "big":
       return () => new Response(BIG, { headers: OCTETS });
     default:
       throw new RangeError(`Unknown workload ${JSON.stringify(workload)}: use one of ${WORKLOADS.join(", ")}`);
+  }
+}
+
+/**
+ * Writes each chunk of `body` (read with `for await`) to `writer`, waiting for each write (the
+ * response's backpressure), then closes it. A body cut short (wrk stops mid-request when a run ends)
+ * aborts the response instead of logging.
+ */
+async function pipe(body, writer) {
+  try {
+    if (body) for await (const chunk of body) await writer.write(chunk);
+    await writer.close();
+  } catch (error) {
+    writer.abort(error).catch(() => {});
   }
 }
 
