@@ -1,27 +1,15 @@
 /**
  * The fixed-seed fuzz batch (every runtime, every `npm test`): generated and mutated requests
  * through all the oracles of tests/fuzz_lib.ts, and the linear-time proof on 1 MiB of adversarial
- * input. Longer runs: `npm run fuzz -- --seconds N`.
+ * input, all driven by tests/_parser_harness.ts. Longer runs: `npm run fuzz -- --seconds N`.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  ADVERSARIAL,
-  adversarialInput,
-  checkInput,
-  feedInPieces,
-  formatFailure,
-  fuzzIteration,
-  generatePipeline,
-  LIMIT_PROFILES,
-  latin1Bytes,
-  latin1Text,
-  mixSeed,
-  mutate,
-  Prng,
-  runParser,
-  serializeEvents,
-} from "./fuzz_lib.ts";
+import { latin1Bytes, latin1Text } from "./_bytes.ts";
+import { feedInPieces, LIMIT_PROFILES, runParser, serializeEvents } from "./_parser_harness.ts";
+import { generatePipeline, mixSeed, Prng } from "./_parser_harness_generate.ts";
+import { ADVERSARIAL, adversarialInput, mutate } from "./_parser_harness_inputs.ts";
+import { checkInput, formatFailure, fuzzIteration } from "./fuzz_lib.ts";
 
 /** The batch's seed: change it only together with a full `npm run fuzz` run. */
 const SEED = 20250701;

@@ -1,74 +1,32 @@
+/**
+ * The parser fixtures of tests/parser_cases.ts, each fed whole, one byte at a time, in 7-byte pieces
+ * and split at every position through tests/_parser_harness.ts, and RequestParser's API edges.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_PARSER_LIMITS, type ParseEvent, type ParserLimits, RequestParser, type RequestHead } from "../src/http1/parser.ts";
+import { DEFAULT_PARSER_LIMITS, type ParserLimits, RequestParser, type RequestHead } from "../src/http1/parser.ts";
 import { CASES, type ExpectError, type ExpectEvent, type ExpectHead } from "./parser_cases.ts";
 import { latin1Text } from "./_bytes.ts";
-
-/** Canonical events: consecutive "data" events merged into one latin1 "body" string. */
-type Canon =
-  | { type: "head"; head: RequestHead }
-  | { type: "body"; data: string }
-  | { type: "end"; trailers: string[] }
-  | { type: "error"; status: number; reason: string; detail: string };
-
-interface Outcome {
-  events: Canon[];
-  idle: boolean;
-}
-
-function bytes(input: string | Uint8Array): Uint8Array {
-  if (typeof input !== "string") return input;
-  const out = new Uint8Array(input.length);
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i);
-    if (c > 0xff) throw new RangeError(`test input char ${c} at ${i} is not latin1`);
-    out[i] = c;
-  }
-  return out;
-}
+import {
+  type CanonEvent as Canon,
+  evenSplit,
+  feedInPieces,
+  inputBytes as bytes,
+  limitsWith,
+  type Outcome,
+  runParser,
+  sameOutcome,
+  type Split,
+} from "./_parser_harness.ts";
 
 const VALID = bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
 
-/** Feeds `input` cut at the given sizes (the rest in one piece), draining events after every feed. */
-function drive(input: Uint8Array, limits: Partial<ParserLimits> | undefined, pieces: (offset: number) => number): Outcome {
-  const p = new RequestParser(limits);
-  const events: Canon[] = [];
-  let errored = false;
-  const drain = () => {
-    for (let ev: ParseEvent | null = p.next(); ev !== null; ev = p.next()) {
-      assert.ok(!errored, "an event after an error");
-      if (ev.type === "data") {
-        assert.ok(ev.data.length > 0, "empty data event");
-        assert.ok(p.inBody, "inBody during data");
-        const last = events[events.length - 1];
-        if (last?.type === "body") last.data += latin1Text(ev.data);
-        else events.push({ type: "body", data: latin1Text(ev.data) });
-      } else if (ev.type === "head") {
-        assert.ok(p.inBody, "inBody after head");
-        events.push(ev);
-      } else if (ev.type === "end") {
-        assert.ok(!p.inBody, "inBody after end");
-        events.push(ev);
-      } else {
-        errored = true;
-        events.push(ev);
-      }
-    }
-  };
-  for (let off = 0; off < input.length;) {
-    const n = Math.max(1, pieces(off));
-    p.feed(input.subarray(off, off + n));
-    off += n;
-    drain();
-  }
-  const idle = p.idle;
-  if (errored) {
-    // After an error the parser reads nothing more, even valid bytes.
-    p.feed(VALID);
-    assert.equal(p.next(), null, "next() after error");
-    assert.equal(p.next(), null, "next() after error, twice");
-  }
-  return { events, idle };
+/** Feeds `input` cut as `split` says; the harness's per-event rules must all hold. */
+function drive(input: Uint8Array, limits: ParserLimits, split: Split, how: string): Outcome {
+  const o = runParser(input, limits, split);
+  assert.equal(o.thrown, undefined, `${how}: the parser threw`);
+  assert.deepEqual(o.violations, [], how);
+  return o;
 }
 
 function headLine(h: RequestHead): string {
@@ -129,19 +87,19 @@ function checkExpect(events: Canon[], expect: ExpectEvent[] | ExpectError): void
 for (const c of CASES) {
   test(`RequestParser.next() ${c.name}`, () => {
     const input = bytes(c.input);
-    const whole = drive(input, c.limits, () => input.length);
+    const limits = limitsWith(c.limits);
+    const whole = drive(input, limits, "whole", "fed whole");
     checkExpect(whole.events, c.expect);
     if (c.idle !== undefined) assert.equal(whole.idle, c.idle, "idle");
-    const bytewise = drive(input, c.limits, () => 1);
-    assert.deepEqual(bytewise, whole, "fed one byte at a time");
-    const sevens = drive(input, c.limits, () => 7);
-    assert.deepEqual(sevens, whole, "fed in 7-byte pieces");
+    const same = (split: Split, how: string): void => {
+      const diff = sameOutcome(whole, drive(input, limits, split, how));
+      assert.equal(diff, null, `${how}: ${diff}`);
+    };
+    same("bytes", "fed one byte at a time");
+    same(evenSplit(input.length, 7), "fed in 7-byte pieces");
     // Every split position for short inputs; a sample of them for long ones.
     const step = input.length <= 1024 ? 1 : Math.ceil(input.length / 97);
-    for (let cut = 1; cut < input.length; cut += step) {
-      const split = drive(input, c.limits, (off) => (off === 0 ? cut : input.length - off));
-      assert.deepEqual(split, whole, `split at ${cut}`);
-    }
+    for (let cut = 1; cut < input.length; cut += step) same([cut], `split at ${cut}`);
   });
 }
 
@@ -279,13 +237,8 @@ test("RequestParser.next() handles 1 MiB of adversarial input fed in 1- and 7-by
   for (const s of scenarios) {
     const input = bytes(s.head + s.filler.repeat(Math.ceil(MiB / s.filler.length)));
     for (const size of [1, 7]) {
-      const p = new RequestParser(s.limits);
-      let error = false;
-      for (let off = 0; off < input.length; off += size) {
-        p.feed(input.subarray(off, off + size));
-        for (let ev = p.next(); ev !== null; ev = p.next()) if (ev.type === "error") error = true;
-      }
-      assert.equal(error, s.expectError, `scenario ${JSON.stringify(s.head)} in ${size}-byte pieces`);
+      const work = feedInPieces(input, size, limitsWith(s.limits));
+      assert.equal(work.errors > 0, s.expectError, `scenario ${JSON.stringify(s.head)} in ${size}-byte pieces`);
     }
   }
   assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);

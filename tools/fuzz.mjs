@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Long-running fuzzer for the request parser (src/http1/parser.ts), with the oracles of tests/fuzz_lib.ts.
+// Long-running fuzzer for the request parser (src/http1/parser.ts), with the oracles of tests/fuzz_lib.ts,
+// driving the parser through tests/_parser_harness.ts like the tests do.
 //
 //   npm run fuzz -- --seconds 60                 run for a minute with a random seed
 //   npm run fuzz -- --seed 1234 --seconds 60     the same run again
@@ -47,7 +48,8 @@ for (let i = 0; i < argv.length; i++) {
 if (opts.differential && runtime !== "node") usage("--differential compares with node:http's own parser: run it with Node");
 
 // ---- build ----------------------------------------------------------------------------------
-const lib = join(root, "dist", "tests", "fuzz_lib.js");
+const built = (name) => join(root, "dist", "tests", `${name}.js`);
+const lib = built("fuzz_lib");
 if (opts.build) {
   const tsc = join(root, "node_modules", ".bin", "tsc");
   const r = spawnSync(tsc, ["-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" });
@@ -61,7 +63,12 @@ if (opts.build) {
     console.error("fuzz: warning: the build failed (errors above); fuzzing the existing dist/");
   }
 }
+/** The oracles. */
 const F = await import(pathToFileURL(lib).href);
+/** The harness: how the tests drive the parser, limit profiles, byte formats. */
+const H = await import(pathToFileURL(built("_parser_harness")).href);
+/** The generator of valid requests. */
+const G = await import(pathToFileURL(built("_parser_harness_generate")).href);
 
 const seed = opts.seed ?? (Math.floor(Math.random() * 4294967296) >>> 0);
 const seedFlag = `--seed ${seed}`;
@@ -71,7 +78,7 @@ const log = (line) => console.log(line);
 
 function failed(failure, iteration) {
   const repro = iteration === undefined
-    ? `${self} --input ${F.toHex(failure.input)}`
+    ? `${self} --input ${H.toHex(failure.input)}`
     : `${self} ${seedFlag} --iteration ${iteration}${opts.differential ? " --differential" : ""}`;
   log("");
   log(`seed ${seed}${iteration === undefined ? "" : `, iteration ${iteration}`} (${runtime})`);
@@ -81,10 +88,10 @@ function failed(failure, iteration) {
 
 // ---- one input --------------------------------------------------------------------------------
 if (opts.input !== undefined) {
-  const input = F.fromHex(opts.input);
-  for (const [name, limits] of Object.entries(F.LIMIT_PROFILES)) {
-    const f = F.checkInput(input, limits, new F.Prng(seed), { everySplitUpTo: 4096 });
-    const events = F.runParser(input, limits, "whole").events;
+  const input = H.fromHex(opts.input);
+  for (const [name, limits] of Object.entries(H.LIMIT_PROFILES)) {
+    const f = F.checkInput(input, limits, new G.Prng(seed), { everySplitUpTo: 4096 });
+    const events = H.runParser(input, limits, "whole").events;
     log(`${name} limits: ${events.map((e) => e.type === "error" ? `error ${e.status} (${e.detail})` : e.type).join(", ") || "(no event)"}`);
     if (f) failed(f, undefined);
   }
@@ -160,13 +167,13 @@ const lower = (raw) => {
 };
 
 async function differentialIteration(i) {
-  const rng = new F.Prng(F.mixSeed(seed, i));
-  const pipeline = F.generatePipeline(rng, { differential: true, maxRequests: 3, maxBody: 2048 });
+  const rng = new G.Prng(G.mixSeed(seed, i));
+  const pipeline = G.generatePipeline(rng, { differential: true, maxRequests: 3, maxBody: 2048 });
   const failure = F.checkInput(pipeline.bytes, pipeline.limits, rng, { expected: pipeline.expected, randomSplits: 1 });
   if (failure) return failure;
   const ours = [];
   let cur = null;
-  for (const ev of F.runParser(pipeline.bytes, pipeline.limits, "whole").events) {
+  for (const ev of H.runParser(pipeline.bytes, pipeline.limits, "whole").events) {
     if (ev.type === "head") ours.push(cur = { method: ev.head.method, url: ev.head.target, headers: ev.head.headers, body: "", trailers: [] });
     else if (ev.type === "body") cur.body += ev.data;
     else if (ev.type === "end") cur.trailers = ev.trailers;
