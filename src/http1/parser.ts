@@ -109,21 +109,21 @@ export class RequestParser {
    */
   next(): ParseEvent | null {
     // The cases in the order they are most often dispatched to (a switch on strings tries them
-    // one by one): a body may come in many events, a head and an end once per request.
+    // one by one): every request has a head; a body may come in many events.
     switch (this.#phase) {
+      case "head":
+        return this.#afterHead(this.#scanner.read(this.#input, null));
       case "body": {
         const ev = this.#lengthBody.read(this.#input);
         if (ev === null) return this.#needMore();
         if (this.#lengthBody.done) this.#phase = "end";
         return ev;
       }
-      case "chunked":
-        return this.#readChunked();
-      case "head":
-        return this.#afterHead(this.#scanner.read(this.#input, null));
       case "end":
         this.#endRequest();
         return endEvent(NO_TRAILERS);
+      case "chunked":
+        return this.#readChunked();
       case "trailers":
         return this.#afterTrailers(this.#scanner.read(this.#input, this.#trailers));
       case "error":
