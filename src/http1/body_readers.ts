@@ -144,48 +144,50 @@ export class ChunkedBodyReader {
     const buf = input.bytes;
     const end = input.end;
     let p = input.start;
-    // Resume where the last call stopped; each chunk's framing then follows in order, falling through.
-    switch (this.#state) {
-      case "data-cr":
-        if (p >= end) return pause(input, p);
-        if (buf[p] !== CR) return parseError(400, "Chunk not properly terminated");
-        p++;
-        this.#state = "data-lf";
-      // falls through
-      case "data-lf":
-        if (p >= end) return pause(input, p);
-        if (buf[p] !== LF) return parseError(400, "Chunk not properly terminated");
-        p++;
-        this.#state = "line";
-        this.#line.reset();
-      // falls through
-      case "line": {
-        const line = this.#line;
-        const next = line.scan(buf, p, end);
-        if (typeof next !== "number") return next;
-        p = next;
-        if (!line.complete) return pause(input, p);
-        const size = line.size;
-        if (size === 0) {
-          input.start = p;
-          return "last-chunk";
+    const st = this.#state;
+    // Most calls land in a chunk's data. Otherwise the framing before the next chunk's data
+    // resumes where the last call stopped: the CRLF ending the previous chunk's data, then the
+    // chunk line (the cases fall through in that order).
+    if (st !== "data") {
+      switch (st) {
+        case "data-cr":
+          if (p >= end) return pause(input, p);
+          if (buf[p] !== CR) return parseError(400, "Chunk not properly terminated");
+          p++;
+          this.#state = "data-lf";
+        // falls through
+        case "data-lf":
+          if (p >= end) return pause(input, p);
+          if (buf[p] !== LF) return parseError(400, "Chunk not properly terminated");
+          p++;
+          this.#state = "line";
+          this.#line.reset();
+        // falls through
+        case "line": {
+          const line = this.#line;
+          const next = line.scan(buf, p, end);
+          if (typeof next !== "number") return next;
+          p = next;
+          if (!line.complete) return pause(input, p);
+          const size = line.size;
+          if (size === 0) {
+            input.start = p;
+            return "last-chunk";
+          }
+          if (size > this.#maxBody - this.#total) {
+            return parseError(413, `Request body exceeds max_body of ${this.#maxBody}`);
+          }
+          this.#total += size;
+          this.#remaining = size;
+          this.#state = "data";
         }
-        if (size > this.#maxBody - this.#total) {
-          return parseError(413, `Request body exceeds max_body of ${this.#maxBody}`);
-        }
-        this.#total += size;
-        this.#remaining = size;
-        this.#state = "data";
-      }
-      // falls through
-      case "data": {
-        if (p >= end) return pause(input, p);
-        input.start = p;
-        const data = input.take(this.#remaining);
-        this.#remaining -= data.length;
-        if (this.#remaining === 0) this.#state = "data-cr";
-        return { type: "data", data };
       }
     }
+    if (p >= end) return pause(input, p);
+    input.start = p;
+    const data = input.take(this.#remaining);
+    this.#remaining -= data.length;
+    if (this.#remaining === 0) this.#state = "data-cr";
+    return { type: "data", data };
   }
 }

@@ -119,11 +119,11 @@ export class RequestParser {
         if (this.#lengthBody.done) this.#phase = "end";
         return ev;
       }
+      case "chunked":
+        return this.#readChunked();
       case "end":
         this.#endRequest();
         return endEvent(NO_TRAILERS);
-      case "chunked":
-        return this.#readChunked();
       case "trailers":
         return this.#afterTrailers(this.#scanner.read(this.#input, this.#trailers));
       case "error":
