@@ -56,7 +56,9 @@ export class RequestParser {
   readonly #builder: HeadBuilder;
   readonly #scanner: HeadScanner;
   readonly #lengthBody = new LengthBodyReader();
-  readonly #chunkedBody: ChunkedBodyReader;
+  /** Made for the first chunked request: most connections never see one. */
+  #chunkedBody: ChunkedBodyReader | undefined;
+  readonly #limits: ParserLimits;
   #phase: Phase = "head";
   /** The trailer fields of the current chunked request, once its last chunk was read. */
   #trailers: string[] = NO_TRAILERS;
@@ -74,7 +76,7 @@ export class RequestParser {
     const resolved = resolveLimits(limits);
     this.#builder = new HeadBuilder(resolved);
     this.#scanner = new HeadScanner(resolved, this.#builder);
-    this.#chunkedBody = new ChunkedBodyReader(resolved);
+    this.#limits = resolved;
   }
 
   /**
@@ -183,7 +185,7 @@ export class RequestParser {
       const head = ev.head;
       if (head.chunked) {
         this.#phase = "chunked";
-        this.#chunkedBody.start();
+        (this.#chunkedBody ??= new ChunkedBodyReader(this.#limits)).start();
       } else if (head.contentLength > 0) {
         this.#phase = "body";
         this.#lengthBody.start(head.contentLength);
@@ -196,7 +198,7 @@ export class RequestParser {
   }
 
   #readChunked(): ParseEvent | null {
-    const ev = this.#chunkedBody.read(this.#input);
+    const ev = this.#chunkedBody!.read(this.#input);
     if (ev === null) return this.#needMore();
     if (ev === "last-chunk") {
       // The trailer section follows, scanned like a header section.

@@ -134,7 +134,7 @@ export class Connection implements ConnectionEvents {
     this.#output = new Output(socket, config.now);
     this.#urls = new RequestUrls(peer);
     this.#lastInput = this.#headSince = config.now();
-    const connection = this;
+    // A plain literal (no accessor): it is built for every connection, and V8 clones those cheaply.
     this.#target = {
       output: this.#output,
       logger: config.logger,
@@ -142,9 +142,7 @@ export class Connection implements ConnectionEvents {
       maxDiscardBytes: config.maxDiscardBytes,
       exposeTracebacks: config.exposeTracebacks,
       server: config,
-      get closed() {
-        return connection.#state === "closed";
-      },
+      closed: false,
       now: config.now,
       complete: (exchange) => this.#responseComplete(exchange),
       closeNow: () => this.#closeNow(),
@@ -230,6 +228,7 @@ export class Connection implements ConnectionEvents {
     if (this.#closed) return;
     const released = this.#state === "ended";
     this.#state = "closed";
+    this.#target.closed = true;
     this.#output.onClose(); // writers waiting for a drain notice the close
     if (error !== undefined && this.#config.logSocketErrors) {
       // A client that resets or goes away mid-write is routine (load generators do it on exit): info.

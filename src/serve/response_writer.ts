@@ -44,7 +44,8 @@ export class Output {
   #text: string | null = null;
   #bytes = 0;
   #flushScheduled = false;
-  #drainWaiters: (() => void)[] = [];
+  /** Writers waiting for a drain (created when the first one waits: most connections never do). */
+  #drainWaiters: (() => void)[] | undefined;
   /** The socket is gone: nothing more is written. */
   #closed = false;
   /** Whether the socket's output is above its high-water mark. */
@@ -129,15 +130,15 @@ export class Output {
 
   /** Resolves on the next drain (or close); called only when the output is congested. */
   drained(): Promise<void> {
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return new Promise((resolve) => (this.#drainWaiters ??= []).push(resolve));
   }
 
   /** The socket can take more: wake the writers waiting for it. */
   onDrain(): void {
     this.congested = false;
-    if (this.#drainWaiters.length === 0) return;
     const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
+    if (waiters === undefined) return;
+    this.#drainWaiters = undefined;
     for (const resolve of waiters) resolve();
   }
 
@@ -162,8 +163,8 @@ export interface ResponseTarget {
   readonly exposeTracebacks: boolean;
   /** Shared by every connection of a server: hop-by-hop warnings are given once per header name. */
   readonly server: object;
-  /** The socket is gone. */
-  readonly closed: boolean;
+  /** The socket is gone (the connection sets it when it hears of the close). */
+  closed: boolean;
   /** The time (ms), from the clock port: for the Date header. */
   now(): number;
   /** The whole response is queued: go on with the connection. */
