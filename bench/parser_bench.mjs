@@ -1,11 +1,19 @@
 #!/usr/bin/env node
 // Parser-only micro-benchmark, for regressions: MB/s and requests/s of RequestParser on a fixed corpus,
-// fed whole and in 64-byte pieces. Usage: node bench/parser_bench.mjs [--seconds 2]
+// fed whole and in 64-byte pieces. Usage: node bench/parser_bench.mjs [--seconds 2] [--parser PATH]
 // (Runs the built JS in dist/; `npm run build` first. Deno/Bun: `deno run -A bench/parser_bench.mjs`.)
-import { RequestParser } from "../dist/src/http1/parser.js";
+// --parser PATH measures another build's parser.js instead (e.g. one built from an older commit),
+// for a before/after comparison on the same machine.
+import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
 
-const secondsArg = process.argv.indexOf("--seconds");
-const seconds = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 2;
+const option = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const seconds = Number(option("--seconds") ?? 2);
+const parserPath = option("--parser");
+const { RequestParser } = await import(parserPath === undefined ? "../dist/src/http1/parser.js" : pathToFileURL(resolve(parserPath)).href);
 const enc = new TextEncoder();
 
 const CORPUS = {
@@ -41,7 +49,7 @@ function run(bytes, piece) {
 }
 
 const runtime = globalThis.Bun ? `Bun ${Bun.version}` : globalThis.Deno ? `Deno ${Deno.version.deno}` : `Node ${process.version}`;
-console.log(`# Parser micro-benchmark (${runtime}, ${seconds} s per row)\n`);
+console.log(`# Parser micro-benchmark (${runtime}, ${seconds} s per row${parserPath === undefined ? "" : `, ${parserPath}`})\n`);
 console.log("| input | fed | MB/s | requests/s |");
 console.log("|---|---|---:|---:|");
 for (const [name, text] of Object.entries(CORPUS)) {
