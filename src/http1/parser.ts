@@ -27,7 +27,7 @@ import { HeadScanner } from "./head_scanner.ts";
 import { InputBuffer } from "./input_buffer.ts";
 import { endEvent, NO_TRAILERS, type ParseEvent, type ParserLimits, resolveLimits } from "./parser_types.ts";
 
-export { DEFAULT_PARSER_LIMITS } from "./parser_types.ts";
+export { DEFAULT_PARSER_LIMITS, resolveLimits } from "./parser_types.ts";
 export type { ParseEvent, ParserLimits, RequestHead } from "./parser_types.ts";
 
 /**

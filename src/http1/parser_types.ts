@@ -62,7 +62,9 @@ export const DEFAULT_PARSER_LIMITS: ParserLimits = Object.freeze({
  * ```
  */
 export function resolveLimits(limits: Partial<ParserLimits> | undefined): ParserLimits {
-  return {
+  // A server hands every connection's parser the same limits object: check it once, not per connection.
+  if (limits !== undefined && resolved.has(limits)) return limits as ParserLimits;
+  const out: ParserLimits = {
     maxRequestHeaderSize: checkLimit(limits, "maxRequestHeaderSize"),
     maxRequestBodySize: checkLimit(limits, "maxRequestBodySize"),
     maxRequestLineSize: checkLimit(limits, "maxRequestLineSize"),
@@ -70,7 +72,13 @@ export function resolveLimits(limits: Partial<ParserLimits> | undefined): Parser
     maxChunkExtensionSize: checkLimit(limits, "maxChunkExtensionSize"),
     maxTrailerSize: checkLimit(limits, "maxTrailerSize"),
   };
+  Object.freeze(out); // so a checked object stays as it was checked
+  resolved.add(out);
+  return out;
 }
+
+/** The (frozen) objects {@linkcode resolveLimits} returned: passing one again skips the checks. */
+const resolved = new WeakSet<object>();
 
 function checkLimit(limits: Partial<ParserLimits> | undefined, key: keyof ParserLimits): number {
   const v = limits?.[key];

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { resolveLimits } from "../http1/parser.ts";
 import { Connection, type ConnectionConfig, type ExchangeHandler, type FetchHandler, type ResponseFacts } from "./connection.ts";
 import type { AcceptHandler, AccessLogSink, BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, Runtime, SocketHandle, ThreadEvents, ThreadHandle } from "../platform.ts";
 import type { RequestFactory } from "../web/request.ts";
@@ -154,14 +155,15 @@ export class Server {
     return {
       handler: typeof app === "function" ? (parts, info) => app(createRequest(parts), info) : app.handleExchange,
       logger,
-      limits: {
+      // Checked once here; every connection's parser then takes the object as it is.
+      limits: resolveLimits({
         maxRequestHeaderSize: settings.maxRequestHeaderSize,
         maxRequestBodySize: settings.maxRequestBodySize,
         maxRequestLineSize: settings.maxRequestLineSize,
         maxHeaderFields: settings.maxHeaderFields,
         maxChunkExtensionSize: settings.maxChunkExtensionSize,
         maxTrailerSize: settings.maxTrailerSize,
-      },
+      }),
       ident: settings.ident,
       serverName: settings.serverName,
       urlScheme: settings.urlScheme,
