@@ -7,12 +7,13 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { FastResponse } from "../src/web/fast_response.ts";
+import { nativeClass } from "../src/web/native_globals.ts";
 import { typedNativeResponse } from "../src/web/content_type.ts";
 import { installFastResponse } from "../adapters/shared/fast_globals.ts";
 import { RawClient, runtime, startServer, type RawResponse, type TestServer } from "./_helpers.ts";
 
 /** The runtime's own Response class, whatever the global is now. */
-const NativeResponse = Object.getPrototypeOf(FastResponse.prototype).constructor as typeof Response;
+const NativeResponse = nativeClass("Response");
 const encoder = new TextEncoder();
 
 interface Kind {

@@ -5,9 +5,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { FastResponse, takeFastParts } from "../src/web/fast_response.ts";
+import { nativeClass } from "../src/web/native_globals.ts";
 
 /** The runtime's own Response (a test server may have installed FastResponse as the global one). */
-const NativeResponse: typeof Response = Object.getPrototypeOf(FastResponse.prototype).constructor;
+const NativeResponse: typeof Response = nativeClass("Response");
 const fast = (body?: BodyInit | null, init?: ResponseInit): Response => new FastResponse(body, init) as unknown as Response;
 
 describe("FastResponse constructor", () => {
@@ -69,7 +70,7 @@ describe("FastResponse.json", () => {
   it("serialises with the native Response.json()'s type (application/json; Bun adds ;charset=utf-8) unless a Content-Type is given", async () => {
     const r = FastResponse.json({ a: 1 }, { status: 202 });
     assert.equal(r.status, 202);
-    const native = Object.getPrototypeOf(FastResponse.prototype).constructor as typeof Response;
+    const native = nativeClass("Response");
     assert.equal(r.headers.get("content-type"), native.json(1).headers.get("content-type"));
     assert.match(r.headers.get("content-type")!, /^application\/json(;charset=utf-8)?$/);
     assert.deepEqual(await r.json(), { a: 1 });

@@ -10,6 +10,7 @@
 
 import { FastResponse } from "../../src/web/fast_response.ts";
 import { typedNativeResponse } from "../../src/web/content_type.ts";
+import { nativeClass } from "../../src/web/native_globals.ts";
 
 /**
  * Replaces the global `Response` with {@linkcode FastResponse}, once; `nativeResponse: true` keeps
@@ -22,9 +23,10 @@ import { typedNativeResponse } from "../../src/web/content_type.ts";
  * ```
  */
 export function installFastResponse({ nativeResponse }: { nativeResponse: boolean }): void {
-  if (!nativeResponse && globalThis.Response !== (FastResponse as unknown as typeof Response)) {
+  // The descriptor, not the global: on Node, reading `Response` loads the whole Fetch implementation.
+  if (!nativeResponse && Object.getOwnPropertyDescriptor(globalThis, "Response")?.value !== FastResponse) {
     globalThis.Response = FastResponse as unknown as typeof Response;
-  } else if (nativeResponse && globalThis.Response === Object.getPrototypeOf(FastResponse.prototype).constructor) {
+  } else if (nativeResponse && globalThis.Response === nativeClass("Response")) {
     globalThis.Response = typedNativeResponse();
   }
 }

@@ -14,12 +14,24 @@
  * @module
  */
 
-const NativeResponse: typeof Response = globalThis.Response;
+import { nativeClass } from "./native_globals.ts";
 
 /** A string body's type, as Node's and Deno's constructors spell it (Bun's own server sends `charset=utf-8`: the same, RFC 9110 8.3.2). */
 export const TEXT_TYPE = "text/plain;charset=UTF-8";
-/** What the runtime's `Response.json()` sets (Bun adds `;charset=utf-8`). */
-export const JSON_TYPE: string = NativeResponse.json(null).headers.get("content-type") ?? "application/json";
+let jsonType: string | undefined;
+
+/**
+ * What the runtime's `Response.json()` sets (Bun adds `;charset=utf-8`), asked once.
+ *
+ * @example
+ * ```ts
+ * import { runtimeJsonType } from "./content_type.ts";
+ * runtimeJsonType().startsWith("application/json"); // true
+ * ```
+ */
+export function runtimeJsonType(): string {
+  return jsonType ??= nativeClass("Response").json(null).headers.get("content-type") ?? "application/json";
+}
 const FORM_TYPE = "application/x-www-form-urlencoded;charset=UTF-8";
 
 /**
@@ -51,7 +63,9 @@ export function implicitContentType(body: unknown): string | undefined {
  * ```
  */
 export function typeNeedsNative(body: unknown): boolean {
-  return typeof FormData === "function" && body instanceof FormData;
+  // The tag first: on Node, reading the FormData global loads the whole Fetch implementation.
+  return typeof body === "object" && body !== null && (body as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === "FormData" &&
+    typeof FormData === "function" && body instanceof FormData;
 }
 
 let typed: typeof Response | undefined;
@@ -70,6 +84,7 @@ let typed: typeof Response | undefined;
  */
 export function typedNativeResponse(): typeof Response {
   if (typed !== undefined) return typed;
+  const NativeResponse = nativeClass("Response");
   if (new NativeResponse("").headers.has("content-type")) return typed = NativeResponse;
   class TypedResponse extends NativeResponse {
     constructor(body?: BodyInit | null, init?: ResponseInit) {

@@ -16,9 +16,9 @@
  */
 
 import { isToken } from "../http1/abnf.ts";
-import { implicitContentType, JSON_TYPE, typeNeedsNative } from "./content_type.ts";
+import { implicitContentType, runtimeJsonType, typeNeedsNative } from "./content_type.ts";
+import { nativeClass, onNativeClass } from "./native_globals.ts";
 
-const NativeResponse: typeof Response = globalThis.Response;
 const kFast = Symbol("waitress.fastResponse");
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -93,23 +93,24 @@ export class FastResponse {
     const body = JSON.stringify(data);
     if (body === undefined) throw new TypeError("Failed to execute 'json' on 'Response': The data is not JSON serializable");
     const headers = new Headers(init?.headers);
-    if (!headers.has("content-type")) headers.set("content-type", JSON_TYPE);
+    if (!headers.has("content-type")) headers.set("content-type", runtimeJsonType());
     return new FastResponse(body, { ...init, headers }) as unknown as Response;
   }
 
   /** A network error, as `Response.error()`. */
   static error(): Response {
-    return NativeResponse.error();
+    return nativeClass("Response").error();
   }
 
   /** A redirect, as `Response.redirect()`. */
   static redirect(url: string | URL, status?: number): Response {
-    return NativeResponse.redirect(url, status);
+    return nativeClass("Response").redirect(url, status);
   }
 
   /** Native responses are FastResponses too, so `instanceof Response` holds after the global is swapped. */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof NativeResponse;
+    // Our own first: asking for the native class loads it (on Node, the whole Fetch implementation).
+    return (typeof value === "object" && value !== null && kFast in value) || value instanceof nativeClass("Response");
   }
 
   #native(): Response {
@@ -118,7 +119,7 @@ export class FastResponse {
       if (state.used) throw new TypeError("Response body is unusable: body has already been read");
       // A FormData body's type (its boundary) comes from the native: give it the init headers only.
       const headers = state.headers ?? (typeNeedsNative(state.body) ? state.init : this.headers);
-      state.native = new NativeResponse(state.body as BodyInit | null, { status: state.status, statusText: state.statusText, headers });
+      state.native = new (nativeClass("Response"))(state.body as BodyInit | null, { status: state.status, statusText: state.statusText, headers });
       void state.native.headers; // Bun computes the implicit type on this first read, and never once the body was taken
     }
     return state.native;
@@ -229,7 +230,8 @@ export class FastResponse {
   }
 }
 
-Object.setPrototypeOf(FastResponse.prototype, NativeResponse.prototype);
+// Native methods and `Response.prototype` additions show through, once the native class is loaded.
+onNativeClass("Response", (native) => Object.setPrototypeOf(FastResponse.prototype, native.prototype));
 
 /**
  * For a {@linkcode FastResponse} that has not been materialised and has a string or byte body:
@@ -249,7 +251,7 @@ export function takeFastParts(response: Response): FastParts | undefined {
   if (!isBlob && !isSimpleBody(state.body)) return undefined;
   let headers: string[] | undefined;
   const init = state.init;
-  if (state.headers === undefined && (init === undefined || (typeof init === "object" && !Array.isArray(init) && !(init instanceof Headers) && Object.getPrototypeOf(init) === Object.prototype))) {
+  if (state.headers === undefined && (init === undefined || (typeof init === "object" && !Array.isArray(init) && Object.getPrototypeOf(init) === Object.prototype))) {
     headers = [];
     let hasContentType = false;
     if (init !== undefined) {

@@ -10,6 +10,7 @@
  */
 
 import { concatBytes } from "../http1/bytes.ts";
+import { nativeClass, onNativeClass } from "./native_globals.ts";
 
 /** What a handler learns about a request beyond the `Request` itself. */
 export interface RequestInfo {
@@ -82,7 +83,7 @@ export function nativeRequest(parts: RequestParts): Request {
     init.body = parts.body;
     init.duplex = "half";
   }
-  return new Request(parts.url, init);
+  return new (nativeClass("Request"))(parts.url, init);
 }
 
 const decoder = new TextDecoder();
@@ -136,7 +137,7 @@ export class LazyRequest {
         init.body = parts.body;
         init.duplex = "half";
       }
-      this.#native = new Request(parts.url, init);
+      this.#native = new (nativeClass("Request"))(parts.url, init);
     }
     return this.#native;
   }
@@ -267,7 +268,7 @@ function usedStream(): ReadableStream<Uint8Array> {
 }
 
 // instanceof Request holds; our own accessors shadow the native ones, so native brand checks never run.
-Object.setPrototypeOf(LazyRequest.prototype, Request.prototype);
+onNativeClass("Request", (native) => Object.setPrototypeOf(LazyRequest.prototype, native.prototype));
 
 /**
  * Builds a {@linkcode LazyRequest}, typed as the `Request` it stands in for.
