@@ -2,6 +2,7 @@
  * The Bun adapter: the {@linkcode Runtime} the core runs on under Bun, assembled from this folder's
  * capabilities (listeners and sockets, files, name lookups, worker threads) and the shared clock.
  * The `Bun` global and web-standard APIs, and Bun's native `node:fs` for files.
+ * Name lookups, files and worker threads load on first use: a plain server never needs them.
  *
  * @module
  */
@@ -9,11 +10,9 @@
 import type { Runtime } from "../../src/platform.ts";
 import { lazyRequest } from "../../src/web/request.ts";
 import { installFastResponse } from "../shared/fast_globals.ts";
+import { lazyFiles, lazySpawn } from "../shared/lazy_ports.ts";
 import { timerClock } from "../shared/timer_clock.ts";
-import { lookup } from "./dns.ts";
-import { bunFiles } from "./files.ts";
 import { listenTcp, listenUnix } from "./listen.ts";
-import { spawnWorker } from "./worker.ts";
 
 /**
  * The Bun runtime for the core.
@@ -28,9 +27,9 @@ export const bunRuntime: Runtime = {
   createRequest: lazyRequest,
   setup: installFastResponse,
   clock: timerClock((timer) => (timer as { unref(): void }).unref()),
-  files: bunFiles,
+  files: lazyFiles(async () => (await import("./files.ts")).bunFiles),
   listenTcp,
   listenUnix,
-  lookup,
-  spawnWorker,
+  lookup: async (host) => (await import("./dns.ts")).lookup(host),
+  spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
 };

@@ -2,6 +2,7 @@
  * The Deno adapter: the {@linkcode Runtime} the core runs on under Deno, assembled from this folder's
  * capabilities (listeners and connections, files, name lookups, worker threads) and the shared clock.
  * Only the `Deno` global and web-standard APIs: no `node:` module is loaded.
+ * Name lookups, files and worker threads load on first use: a plain server never needs them.
  *
  * @module
  */
@@ -9,12 +10,10 @@
 import type { Runtime } from "../../src/platform.ts";
 import { lazyRequest } from "../../src/web/request.ts";
 import { installFastResponse } from "../shared/fast_globals.ts";
+import { lazyFiles, lazySpawn } from "../shared/lazy_ports.ts";
 import { timerClock } from "../shared/timer_clock.ts";
 import { deno } from "./api.ts";
-import { lookup } from "./dns.ts";
-import { denoFiles } from "./files.ts";
 import { listenTcp, listenUnix } from "./listen.ts";
-import { spawnWorker } from "./worker.ts";
 
 /**
  * The Deno runtime for the core.
@@ -29,9 +28,9 @@ export const denoRuntime: Runtime = {
   createRequest: lazyRequest,
   setup: installFastResponse,
   clock: timerClock((id) => deno().unrefTimer(id as number)),
-  files: denoFiles,
+  files: lazyFiles(async () => (await import("./files.ts")).denoFiles),
   listenTcp,
   listenUnix,
-  lookup,
-  spawnWorker,
+  lookup: async (host) => (await import("./dns.ts")).lookup(host),
+  spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
 };

@@ -1,6 +1,7 @@
 /**
  * The Node adapter: the {@linkcode Runtime} the core runs on under Node, assembled from this folder's
  * capabilities (listeners and sockets, files, name lookups, worker threads) and the shared clock.
+ * Name lookups, files and worker threads load on first use: a plain server never needs them.
  *
  * @module
  */
@@ -8,11 +9,9 @@
 import type { Runtime } from "../../src/platform.ts";
 import { lazyRequest } from "../../src/web/request.ts";
 import { installFastResponse } from "../shared/fast_globals.ts";
+import { lazyFiles, lazySpawn } from "../shared/lazy_ports.ts";
 import { timerClock } from "../shared/timer_clock.ts";
-import { lookup } from "./dns.ts";
-import { nodeFiles } from "./files.ts";
 import { listenTcp, listenUnix } from "./listen.ts";
-import { spawnWorker } from "./worker.ts";
 
 /**
  * The Node runtime for the core.
@@ -27,9 +26,9 @@ export const nodeRuntime: Runtime = {
   createRequest: lazyRequest,
   listenTcp,
   listenUnix,
-  lookup,
+  lookup: async (host) => (await import("./dns.ts")).lookup(host),
   setup: installFastResponse,
   clock: timerClock((timer) => (timer as { unref(): void }).unref()),
-  files: nodeFiles,
-  spawnWorker,
+  files: lazyFiles(async () => (await import("./files.ts")).nodeFiles),
+  spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
 };

@@ -6,7 +6,8 @@
  *
  * Pure functions over the flat header list the parser produces. When no proxy header is present the
  * work is one scan over the header names. The header values are parsed in `forwarded.ts`, addresses
- * and CIDR ranges in `../http1/ip.ts`.
+ * and CIDR ranges in `../http1/ip.ts`; the header names and the untrusted peer's case are in
+ * `proxy_names.ts`, all a server that trusts no proxy loads (it loads this module for `trustedProxy`).
  *
  * Deliberate differences from Waitress (all stricter or fixing a mis-parse):
  * - `trustedProxy` may list several addresses and CIDR ranges; IPv4-mapped IPv6 peers
@@ -25,6 +26,10 @@ import type { Settings } from "../settings/adjustments.ts";
 import { isValidAuthority } from "../http1/abnf.ts";
 import { inIpRange, type IpRange, parseIp, parseIpRange } from "../http1/ip.ts";
 import { BadValue, guarded, joined, Malformed, parseForwarded, parsePort, splitList, splitNode, undquote } from "./forwarded.ts";
+import { FORWARDED, NAMES, names, presentProxyHeaders, proxyConfigWith, proxyIndex, untrustedOutcome, XFF, XFHOST, XFPORT, XFPROTO } from "./proxy_names.ts";
+
+// Tests see in this registry entry (when they create it) whether a server loaded this module.
+(globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("waitress.loaded")]?.add(import.meta.url);
 
 /**
  * Decides whether a peer is a trusted proxy. `address` is the peer's IP literal (no brackets),
@@ -146,39 +151,6 @@ export interface ProxyError {
   log: string;
 }
 
-// Bit numbers of the six proxy headers.
-const FORWARDED = 0;
-const XFF = 1;
-const XFHOST = 2;
-const XFPROTO = 3;
-const XFPORT = 4;
-const XFBY = 5;
-
-const NAMES = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-by"];
-const DISPLAY = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-By"];
-const ALL = 0b111111;
-const NONE: readonly string[] = Object.freeze([]);
-
-/** The bit number of a proxy header name, or -1. Checks the length first: most names fail there. */
-function proxyIndex(name: string): number {
-  const n = name.length;
-  if (n === 9) return name === "forwarded" ? FORWARDED : -1;
-  if (n < 14 || n > 17 || name.charCodeAt(0) !== 0x78 /* x */ || !name.startsWith("x-forwarded-")) return -1;
-  switch (name) {
-    case "x-forwarded-for":
-      return XFF;
-    case "x-forwarded-host":
-      return XFHOST;
-    case "x-forwarded-proto":
-      return XFPROTO;
-    case "x-forwarded-port":
-      return XFPORT;
-    case "x-forwarded-by":
-      return XFBY;
-  }
-  return -1;
-}
-
 // ---------------------------------------------------------------- trusted peers
 
 /**
@@ -258,35 +230,7 @@ export function parseTrustedProxy(spec: string): TrustMatcher {
  * ```
  */
 export function proxyConfigFromSettings(settings: Settings): ProxyConfig {
-  return {
-    trusted: settings.trustedProxy === undefined ? undefined : parseTrustedProxy(settings.trustedProxy),
-    count: settings.trustedProxyCount ?? 1,
-    headers: settings.trustedProxyHeaders,
-    clearUntrusted: settings.clearUntrustedProxyHeaders,
-    logUntrusted: settings.logUntrustedProxyHeaders,
-  };
-}
-
-function plain(input: ProxyInput, headers: string[], removed: readonly string[]): ProxyOutcome {
-  return { remoteAddress: input.peerAddress, remotePort: input.peerPort, scheme: input.scheme, host: undefined, headers, removed };
-}
-
-function names(mask: number): readonly string[] {
-  if (mask === 0) return NONE;
-  const out: string[] = [];
-  for (let k = 0; k < 6; k++) if (mask & (1 << k)) out.push(DISPLAY[k]);
-  return out;
-}
-
-/** Copies `headers` without the proxy headers in `mask`. */
-function without(headers: string[], mask: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    const k = proxyIndex(headers[i]);
-    if (k >= 0 && mask & (1 << k)) continue;
-    out.push(headers[i], headers[i + 1]);
-  }
-  return out;
+  return proxyConfigWith(settings, settings.trustedProxy === undefined ? undefined : parseTrustedProxy(settings.trustedProxy));
 }
 
 // ---------------------------------------------------------------- the middleware
@@ -320,19 +264,8 @@ function without(headers: string[], mask: number): string[] {
  * ```
  */
 export function applyProxyHeaders(input: ProxyInput, config: ProxyConfig): ProxyOutcome | ProxyError {
-  const headers = input.headers;
-  let present = 0;
-  for (let i = 0; i < headers.length; i += 2) {
-    const k = proxyIndex(headers[i]);
-    if (k >= 0) present |= 1 << k;
-  }
-  if (present === 0) return plain(input, headers, NONE);
-
-  const trusted = config.trusted !== undefined && config.trusted(input.peerAddress, input.unix);
-  if (!trusted) {
-    if (!config.clearUntrusted) return plain(input, headers, NONE);
-    return plain(input, without(headers, ALL), names(present & ALL));
-  }
+  const present = presentProxyHeaders(input.headers);
+  if (present === 0 || config.trusted === undefined || !config.trusted(input.peerAddress, input.unix)) return untrustedOutcome(input, config, present);
   try {
     return applyTrusted(input, config, present);
   } catch (e) {

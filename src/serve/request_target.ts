@@ -10,7 +10,8 @@
 import type { RequestHead } from "../http1/parser.ts";
 import type { PeerInfo } from "../platform.ts";
 import type { RequestInfo } from "../web/request.ts";
-import { applyProxyHeaders, type ProxyConfig } from "../policy/proxy_headers.ts";
+import type { ProxyConfig, ProxyError, ProxyInput, ProxyOutcome } from "../policy/proxy_headers.ts";
+import { applyWithoutTrust } from "../policy/proxy_names.ts";
 import { splitPrefix } from "../policy/url_prefix.ts";
 import type { Logger } from "../policy/logger.ts";
 
@@ -21,6 +22,12 @@ export interface TargetConfig {
   /** `urlPrefix` (WSGI's SCRIPT_NAME), `""` for none. */
   urlPrefix: string;
   proxy: ProxyConfig;
+  /**
+   * Applies `proxy` to a request: `applyProxyHeaders` of proxy_headers.ts, which the server loads
+   * only when `trustedProxy` is set. Without it, `proxy` must trust no proxy (the common case needs
+   * only the removal of untrusted headers).
+   */
+  applyProxyHeaders?: (input: ProxyInput, config: ProxyConfig) => ProxyOutcome | ProxyError;
   /** Reported to the app as `info.serverName` unless a trusted proxy forwarded a host. */
   serverName: string;
 }
@@ -96,7 +103,8 @@ export class RequestUrls {
    */
   prepare(head: RequestHead, config: TargetConfig): { url: string; info: RequestInfo } | string {
     const peer = this.#peer;
-    const proxied = applyProxyHeaders({ peerAddress: peer.remoteAddress, peerPort: peer.remotePort, unix: peer.unix, scheme: config.urlScheme, headers: head.headers }, config.proxy);
+    const apply = config.applyProxyHeaders ?? applyWithoutTrust;
+    const proxied = apply({ peerAddress: peer.remoteAddress, peerPort: peer.remotePort, unix: peer.unix, scheme: config.urlScheme, headers: head.headers }, config.proxy);
     if ("error" in proxied) {
       config.logger.warning(proxied.log);
       return proxied.error;

@@ -12,9 +12,10 @@ import type { RequestFactory } from "../web/request.ts";
 import type { Logger } from "../policy/logger.ts";
 import type { Settings } from "../settings/adjustments.ts";
 import { ipFamily } from "../http1/ip.ts";
-import { proxyConfigFromSettings } from "../policy/proxy_headers.ts";
+import { proxyConfigWith } from "../policy/proxy_names.ts";
+import type * as ProxyHeaders from "../policy/proxy_headers.ts";
 import type { AccessRecord } from "../policy/access_record.ts";
-import { AccessLog, lineSink } from "../policy/access_log.ts";
+import type { AccessLog } from "../policy/access_log.ts";
 import { type HeldEvents, HeldSocket, pickReclaimable } from "./admission.ts";
 import type { WorkerInit } from "../threads/thread_protocol.ts";
 
@@ -146,8 +147,11 @@ export class Server {
     this.ready.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
   }
 
-  /** What every connection shares, once the runtime is known. */
-  #connectionConfig(runtime: Runtime): ConnectionConfig {
+  /**
+   * What every connection shares, once the runtime is known. `proxyHeaders` is proxy_headers.ts,
+   * loaded when `trustedProxy` is set; without it, connections only remove untrusted proxy headers.
+   */
+  #connectionConfig(runtime: Runtime, proxyHeaders: typeof ProxyHeaders | undefined): ConnectionConfig {
     const settings = this.#settings;
     const logger = this.#logger;
     const app = this.#app;
@@ -168,7 +172,8 @@ export class Server {
       serverName: settings.serverName,
       urlScheme: settings.urlScheme,
       urlPrefix: settings.urlPrefix,
-      proxy: proxyConfigFromSettings(settings),
+      proxy: proxyHeaders === undefined ? proxyConfigWith(settings, undefined) : proxyHeaders.proxyConfigFromSettings(settings),
+      applyProxyHeaders: proxyHeaders?.applyProxyHeaders,
       exposeTracebacks: settings.exposeTracebacks,
       logSocketErrors: settings.logSocketErrors,
       lookaheadBytes: settings.maxLookaheadBytes,
@@ -218,8 +223,11 @@ export class Server {
     };
     try {
       this.#runtime = await this.#runtimeLoading;
-      this.#config = this.#connectionConfig(this.#runtime);
+      // Proxy headers and the access log load only for the settings that use them (issue 16: idle memory).
+      const proxyHeaders = settings.trustedProxy === undefined ? undefined : await import("../policy/proxy_headers.ts");
+      this.#config = this.#connectionConfig(this.#runtime, proxyHeaders);
       if (settings.accessLog !== false) {
+        const { AccessLog, lineSink } = await import("../policy/access_log.ts");
         // Opened before listening, so a bad path rejects `ready`.
         const logger = this.#logger;
         const accessLogger = this.#accessLogger ?? logger;

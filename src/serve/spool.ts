@@ -11,6 +11,9 @@ import type { TempFile } from "../platform.ts";
 import type { RequestInfo, RequestParts } from "../web/request.ts";
 import type { ExchangeHandler } from "./connection.ts";
 
+// Tests see in this registry entry (when they create it) whether a server loaded this module.
+(globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("waitress.loaded")]?.add(import.meta.url);
+
 /** Creates temp files. */
 export type TempFileFactory = () => Promise<TempFile>;
 

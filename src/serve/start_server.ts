@@ -10,9 +10,8 @@ import type { ExchangeHandler, FetchHandler } from "./connection.ts";
 import { Logger, type LogSink } from "../policy/logger.ts";
 import { Server, type ServerApp } from "./server.ts";
 import type { Runtime } from "../platform.ts";
-import { createDispatcher, type Dispatcher, type ThreadStats } from "../threads/dispatcher.ts";
-import { handlerFromModule } from "../threads/worker_main.ts";
-import { spoolingHandler } from "./spool.ts";
+// Thread mode and app modules are imported where they start (issue 16): a plain server never loads them.
+import type { Dispatcher, ThreadStats } from "../threads/dispatcher.ts";
 
 /** An application: a Fetch handler, or an object with a `fetch` handler (`export default { fetch }`). */
 export type App = FetchHandler | { fetch: FetchHandler };
@@ -62,7 +61,7 @@ export function toHandler(app: App): FetchHandler {
 
 /** `fn(value)`, at once for a value, once it resolves for a promise: a runtime given as it is keeps
  * every check synchronous (a mistake throws from `serve()`); a promised one reports through `ready`. */
-function whenLoaded<T, U>(value: T | Promise<T>, fn: (value: T) => U): U | Promise<U> {
+function whenLoaded<T, U>(value: T | Promise<T>, fn: (value: T) => U | Promise<U>): U | Promise<U> {
   return value instanceof Promise ? value.then(fn) : fn(value);
 }
 
@@ -115,7 +114,10 @@ export function startServer(app: App | AppModule, options: ServeOptions, runtime
     let loading: Promise<void> | undefined;
     const listening = whenLoaded(prepared, (loaded) => {
       loading = import(moduleUrl).then(
-        (namespace: Record<string, unknown>) => void (handler = handlerFromModule(namespace, name, moduleUrl)),
+        async (namespace: Record<string, unknown>) => {
+          const { handlerFromModule } = await import("../threads/app_export.ts");
+          handler = handlerFromModule(namespace, name, moduleUrl);
+        },
         (error: unknown) => {
           throw new Error(`Cannot import the app module ${JSON.stringify(moduleUrl)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
         },
@@ -136,22 +138,26 @@ export function startServer(app: App | AppModule, options: ServeOptions, runtime
       throw new TypeError(`Thread mode is not available on ${loaded.name}: set threads: 0 to run the app inline`);
     }
     const init = { moduleUrl, exportName: name, nativeResponse };
-    const pool = createDispatcher({
-      threads: settings.threads,
-      spawn: (events) => spawnWorker.call(loaded, init, events),
-      logger,
-      after: loaded.clock.after,
-    });
-    dispatcher = pool;
-    // Slow clients never hold a worker: the request body is received whole before dispatch and the
-    // response is taken from the worker as fast as it comes (memory, then temp files).
-    handleExchange = spoolingHandler(pool.handleExchange, {
-      inbufOverflow: settings.inbufOverflow,
-      outbufOverflow: settings.outbufOverflow,
-      outbufHighWatermark: settings.outbufHighWatermark,
-      createTempFile: loaded.files.createTempFile,
-    });
-    return listenAfter(loaded, pool.ready);
+    // The server's start waits for this: a start that fails later still finds the pool to close.
+    return (async () => {
+      const [{ createDispatcher }, { spoolingHandler }] = await Promise.all([import("../threads/dispatcher.ts"), import("./spool.ts")]);
+      const pool = createDispatcher({
+        threads: settings.threads,
+        spawn: (events) => spawnWorker.call(loaded, init, events),
+        logger,
+        after: loaded.clock.after,
+      });
+      dispatcher = pool;
+      // Slow clients never hold a worker: the request body is received whole before dispatch and the
+      // response is taken from the worker as fast as it comes (memory, then temp files).
+      handleExchange = spoolingHandler(pool.handleExchange, {
+        inbufOverflow: settings.inbufOverflow,
+        outbufOverflow: settings.outbufOverflow,
+        outbufHighWatermark: settings.outbufHighWatermark,
+        createTempFile: loaded.files.createTempFile,
+      });
+      return listenAfter(loaded, pool.ready);
+    })();
   });
   // Nothing is served before listening, which waits for the pool: `handleExchange` is set by then.
   const threaded: ServerApp = {

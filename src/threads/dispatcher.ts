@@ -16,6 +16,9 @@ import type { RequestInfo, RequestParts } from "../web/request.ts";
 import type { Logger } from "../policy/logger.ts";
 import { type FromWorker, fromWireError, RESPONSE_WINDOW, type ToWorker } from "./thread_protocol.ts";
 
+// Tests see in this registry entry (when they create it) whether a server loaded this module.
+(globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("waitress.loaded")]?.add(import.meta.url);
+
 /** Starts one worker thread running the app; it reports `ready` once the app module is loaded. */
 export type SpawnThread = (events: ThreadEvents) => ThreadHandle;
 

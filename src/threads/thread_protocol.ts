@@ -21,6 +21,9 @@
 
 import type { RequestInfo } from "../web/request.ts";
 
+// Tests see in this registry entry (when they create it) whether a server loaded this module.
+(globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("waitress.loaded")]?.add(import.meta.url);
+
 /** Response bytes a worker may send ahead of what the connection has taken. */
 export const RESPONSE_WINDOW = 256 * 1024;
 
