@@ -115,6 +115,11 @@ export interface Clock {
   every(ms: number, fn: () => void): () => void;
   /** Calls `fn` once after `ms` milliseconds unless the returned function is called first. Must not keep the process alive. */
   after(ms: number, fn: () => void): () => void;
+  /**
+   * Calls `fn` once the current task and every microtask it queued have run, before any timer
+   * (`setImmediate`): writes made within one turn of the event loop then leave together.
+   */
+  soon(fn: () => void): void;
 }
 
 /** What a thread tells its owner. */

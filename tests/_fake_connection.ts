@@ -45,6 +45,8 @@ export class FakeSocket implements SocketHandle {
 export class FakeClock {
   time = 1_000_000;
   now = (): number => this.time;
+  /** The end of this turn of the event loop, as the real clock port's. */
+  soon = (fn: () => void): void => void setImmediate(fn);
   /** Moves the clock by `ms` and returns the new time. */
   advance(ms: number): number {
     return (this.time += ms);
@@ -63,7 +65,7 @@ export function fakeConnection(handler: FetchHandler, peer: PeerInfo = TCP, over
     handler: (parts, info) => handler(lazyRequest(parts), info), logger: new Logger("debug", log.sink), limits: DEFAULT_PARSER_LIMITS,
     ident: "waitress", serverName: "waitress.invalid", urlScheme: "http", urlPrefix: "", proxy: proxyConfigFromSettings(resolveSettings({}).settings),
     exposeTracebacks: false, logSocketErrors: true, lookaheadBytes: 65536, maxDiscardBytes: 65536,
-    headerTimeoutMs: 1000, bodyTimeoutMs: 1000, channelTimeoutMs: 1000, now: clock.now, ...over,
+    headerTimeoutMs: 1000, bodyTimeoutMs: 1000, channelTimeoutMs: 1000, now: clock.now, soon: clock.soon, ...over,
   };
   const connection = new Connection(socket, peer, config);
   return { connection, socket, log, clock, feed: (text: string) => connection.onData(latin1Bytes(text)) };

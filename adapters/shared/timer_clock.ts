@@ -30,5 +30,7 @@ export function timerClock(unref: (timer: unknown) => void): Clock {
       unref(timer);
       return () => clearTimeout(timer);
     },
+    // No timer delay: setTimeout(fn, 0) waits about a millisecond on every runtime, setImmediate 1-2 µs.
+    soon: (fn) => void setImmediate(fn),
   };
 }

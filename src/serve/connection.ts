@@ -54,6 +54,8 @@ export interface ConnectionConfig extends TargetConfig {
   channelTimeoutMs: number;
   /** The time in milliseconds (the clock port): the connection never reads a clock of its own. */
   now: () => number;
+  /** Runs a function at the end of this turn of the event loop (the clock port's `soon`). */
+  soon: (fn: () => void) => void;
   /** Called once when the connection is closed. */
   onClosed?: (connection: Connection) => void;
   /** Called once when the core ends or destroys the socket (it may linger before `onClosed`). */
@@ -131,7 +133,7 @@ export class Connection implements ConnectionEvents {
     this.#peer = peer;
     this.#config = config;
     this.#parser = new RequestParser(config.limits);
-    this.#output = new Output(socket, config.now);
+    this.#output = new Output(socket, config.now, config.soon);
     this.#urls = new RequestUrls(peer);
     this.#lastInput = this.#headSince = config.now();
     // A plain literal (no accessor): it is built for every connection, and V8 clones those cheaply.

@@ -31,7 +31,7 @@ const MERGE_LIMIT = 64 * 1024;
  *
  * @example
  * ```ts ignore
- * const output = new Output(socket, () => clock.now());
+ * const output = new Output(socket, () => clock.now(), clock.soon);
  * output.queue(bytes);
  * if (!output.flush()) await output.drained();
  * ```
@@ -39,11 +39,13 @@ const MERGE_LIMIT = 64 * 1024;
 export class Output {
   readonly #socket: SocketHandle;
   readonly #now: () => number;
+  readonly #soon: (fn: () => void) => void;
   #chunks: Uint8Array[] = [];
   /** Queued output as text, when the socket can write strings and nothing binary is queued. */
   #text: string | null = null;
   #bytes = 0;
   #flushScheduled = false;
+  #flushAtTurnEnd = false;
   /** Writers waiting for a drain (created when the first one waits: most connections never do). */
   #drainWaiters: (() => void)[] | undefined;
   /** The socket is gone: nothing more is written. */
@@ -57,9 +59,15 @@ export class Output {
   /** Bytes handed to the socket. */
   bytesOut = 0;
 
-  constructor(socket: SocketHandle, now: () => number) {
+  constructor(socket: SocketHandle, now: () => number, soon: (fn: () => void) => void) {
     this.#socket = socket;
     this.#now = now;
+    this.#soon = soon;
+  }
+
+  /** Bytes queued and not yet handed to the socket. */
+  get queuedBytes(): number {
+    return this.#bytes;
   }
 
   /** Whether the socket writes strings itself (Node encodes them without a JavaScript buffer). */
@@ -90,6 +98,20 @@ export class Output {
     this.#flushScheduled = true;
     queueMicrotask(() => {
       this.#flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /**
+   * Flushes at the end of this turn of the event loop, once every microtask has run: a streamed
+   * body's chunks produced in one turn (a head and its first chunk, the last chunk and the end of
+   * the body) leave in one write.
+   */
+  flushAtTurnEnd(): void {
+    if (this.#flushAtTurnEnd) return;
+    this.#flushAtTurnEnd = true;
+    this.#soon(() => {
+      this.#flushAtTurnEnd = false;
       this.flush();
     });
   }
@@ -243,10 +265,10 @@ export function respond(target: ResponseTarget, exchange: Exchange, response: Re
     if (typeof response !== "object" || response === null || typeof response.status !== "number") {
       throw new TypeError(`The handler returned ${response === null ? "null" : typeof response} instead of a Response`);
     }
-    const fast = takeFastParts(response);
+    const fast = takeFastParts(response, { streams: true });
     // The hot path: a whole string or byte body, written without a promise in sight.
     let collected: CollectedHeaders | undefined;
-    if (fast !== undefined && fast.blob === undefined) {
+    if (fast !== undefined && fast.blob === undefined && fast.stream === undefined) {
       collected = collectHeaders(fast.status, bodyAllowedFor(fast.status), fast.headers, fast.headers === undefined ? response.headers : undefined);
       if (writeWhole(target, exchange, fast, collected)) return;
     }
@@ -363,7 +385,7 @@ async function writeStreamed(target: ResponseTarget, exchange: Exchange, respons
   if (fast === undefined) {
     void response.headers;
     appBody = response.body;
-  }
+  } else if (fast.stream !== undefined) appBody = fast.stream;
 
   // Collect the application's headers (once: writeWhole may have done it), dropping what the server owns.
   const collected = known ?? collectHeaders(status, bodyAllowed, fast?.headers, fast?.headers === undefined ? response.headers : undefined);
@@ -388,7 +410,7 @@ async function writeStreamed(target: ResponseTarget, exchange: Exchange, respons
       reader = fast.blob.stream().getReader() as ReadableStreamDefaultReader<Uint8Array>;
       ended = false;
     }
-  } else if (fast !== undefined) {
+  } else if (fast !== undefined && fast.stream === undefined) {
     // Here only when writeWhole declined: a body-carrying status whose Content-Length does not match.
     if (fast.body !== null && fast.body.length > 0) {
       whole = fast.body;
@@ -495,7 +517,10 @@ async function writeStreamed(target: ResponseTarget, exchange: Exchange, respons
       }
       break;
     }
-    if (!output.flush()) await output.drained(); // false: congested, and not closed (onClose clears it)
+    // What this turn of the event loop produced goes out in one write at its end; a lot at once, now.
+    if (output.queuedBytes >= MERGE_LIMIT) output.flush();
+    else output.flushAtTurnEnd();
+    if (output.congested) await output.drained(); // cleared by a drain, or by the close
     if (target.closed) break;
     const next = pendingRead ?? reader!.read();
     pendingRead = undefined;

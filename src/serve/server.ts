@@ -182,6 +182,7 @@ export class Server {
       bodyTimeoutMs: settings.bodyTimeout * 1000,
       channelTimeoutMs: settings.channelTimeout * 1000,
       now: runtime.clock.now,
+      soon: runtime.clock.soon,
       onClosed: (connection) => this.#onClosed(connection),
       onRelease: (connection) => {
         this.#released.add(connection);

@@ -51,6 +51,8 @@ export interface FastParts {
   body: string | Uint8Array | null;
   /** A `Blob` body (e.g. `fs.openAsBlob()`): its size is the Content-Length, its stream the body. */
   blob?: Blob;
+  /** A stream body, read by the server as it is (only when asked for with `{ streams: true }`). */
+  stream?: ReadableStream<Uint8Array>;
 }
 
 
@@ -244,11 +246,14 @@ onNativeClass("Response", (native) => Object.setPrototypeOf(FastResponse.prototy
  * parts?.body?.length; // 2
  * ```
  */
-export function takeFastParts(response: Response): FastParts | undefined {
+export function takeFastParts(response: Response, options?: { streams?: boolean }): FastParts | undefined {
   const state = (response as unknown as { [kFast]?: FastState })[kFast];
   if (state === undefined || state.native !== undefined || state.used) return undefined;
   const isBlob = state.body instanceof Blob;
-  if (!isBlob && !isSimpleBody(state.body)) return undefined;
+  // An unlocked stream needs no native Response around it (on Node that costs a Headers and undici's
+  // body wrapping); a locked one goes the native way, whose constructor reports it.
+  const isStream = !isBlob && options?.streams === true && state.body instanceof ReadableStream && !state.body.locked;
+  if (!isBlob && !isStream && !isSimpleBody(state.body)) return undefined;
   let headers: string[] | undefined;
   const init = state.init;
   if (state.headers === undefined && (init === undefined || (typeof init === "object" && !Array.isArray(init) && Object.getPrototypeOf(init) === Object.prototype))) {
@@ -270,6 +275,7 @@ export function takeFastParts(response: Response): FastParts | undefined {
   state.used = true;
   const body = state.body;
   if (isBlob) return { status: state.status, statusText: state.statusText, headers, body: null, blob: body as Blob };
+  if (isStream) return { status: state.status, statusText: state.statusText, headers, body: null, stream: body as ReadableStream<Uint8Array> };
   return {
     status: state.status,
     statusText: state.statusText,
