@@ -84,9 +84,10 @@ export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInf
     try {
       while (!queue.empty && !closed) {
         // Everything queued goes out in one write call where possible.
-        const chunk = queue.take();
+        const chunk = queue.takeGathered();
         let n = 0;
         while (n < chunk.length) n += await conn.write(n === 0 ? chunk : chunk.subarray(n));
+        queue.release();
         pending -= chunk.length;
       }
     } catch (error) {
@@ -119,6 +120,18 @@ export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInf
       if (closed || ending) return false;
       queue.push(data);
       pending += data.length;
+      if (!writing) void writeLoop();
+      if (pending < HIGH_WATER) return true;
+      congested = true;
+      return false;
+    },
+    // Chunks by reference: the write loop gathers them into a reused buffer, one write call.
+    writev(chunks: Uint8Array[]): boolean {
+      if (closed || ending) return false;
+      for (const chunk of chunks) {
+        queue.push(chunk);
+        pending += chunk.length;
+      }
       if (!writing) void writeLoop();
       if (pending < HIGH_WATER) return true;
       congested = true;
@@ -176,9 +189,18 @@ export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInf
           sink.onEnd();
           return;
         }
-        // Hand the core a copy: the read buffer is reused for the next read.
-        if (!ending) sink.onData(readBuffer.slice(0, n));
-        if (n === readBuffer.length && n < READ_SIZE_MAX) readBuffer = new Uint8Array(n * 4);
+        const size = n === readBuffer.length && n < READ_SIZE_MAX ? n * 4 : readBuffer.length;
+        if (ending) {
+          if (size !== readBuffer.length) readBuffer = new Uint8Array(size);
+        } else if (n >= readBuffer.length >> 1 && readBuffer.length > READ_SIZE_MIN) {
+          // Mostly full (a body arriving): the core takes the buffer itself, the next read gets a new one.
+          sink.onData(readBuffer.subarray(0, n));
+          readBuffer = new Uint8Array(size);
+        } else {
+          // A few bytes: the core gets a copy and the buffer is read into again.
+          sink.onData(readBuffer.slice(0, n));
+          if (size !== readBuffer.length) readBuffer = new Uint8Array(size);
+        }
       }
     } finally {
       // No read is pending on it any more (every exit is after a read ended or before one began),

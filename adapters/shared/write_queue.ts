@@ -12,6 +12,16 @@ import { concatBytes } from "../../src/http1/bytes.ts";
 export const HIGH_WATER = 64 * 1024;
 
 /**
+ * Gather buffers: several queued chunks up to this size are copied into one reused buffer rather
+ * than a fresh one (a fresh 64 KiB array per streamed chunk is an allocation, zeroing and garbage).
+ * More than that goes one chunk per write, by reference: measured on Deno, copying a 64 KiB body
+ * next to its head cost more than the second write. At most GATHER_POOL_MAX buffers wait (1 MiB).
+ */
+const GATHER_SIZE = 64 * 1024;
+const GATHER_POOL_MAX = 16;
+const gatherPool: Uint8Array[] = [];
+
+/**
  * Chunks waiting to be written, in order.
  *
  * @example
@@ -28,6 +38,8 @@ export class WriteQueue {
   readonly chunks: Uint8Array[] = [];
   /** Their total length. */
   bytes = 0;
+  /** The gather buffer handed out by takeGathered(), until release(). */
+  #lent: Uint8Array | undefined;
 
   /** Whether nothing is queued. */
   get empty(): boolean {
@@ -47,5 +59,36 @@ export class WriteQueue {
     chunks.length = 0;
     this.bytes = 0;
     return chunk;
+  }
+
+  /**
+   * The next bytes to write, for a socket that holds them until its write completes: several
+   * chunks are gathered into a pooled buffer (call {@linkcode release} once written); past
+   * GATHER_SIZE in all, the oldest chunk alone, by reference.
+   */
+  takeGathered(): Uint8Array {
+    const chunks = this.chunks;
+    if (chunks.length === 1 || this.#lent !== undefined) return this.take();
+    if (this.bytes > GATHER_SIZE) {
+      const first = chunks.shift()!;
+      this.bytes -= first.length;
+      return first;
+    }
+    const buffer = gatherPool.pop() ?? new Uint8Array(GATHER_SIZE);
+    let offset = 0;
+    for (const chunk of chunks) {
+      buffer.set(chunk, offset);
+      offset += chunk.length;
+    }
+    chunks.length = 0;
+    this.bytes = 0;
+    this.#lent = buffer;
+    return buffer.subarray(0, offset);
+  }
+
+  /** The write of what {@linkcode takeGathered} returned is done: its buffer may be reused. */
+  release(): void {
+    if (this.#lent !== undefined && gatherPool.length < GATHER_POOL_MAX) gatherPool.push(this.#lent);
+    this.#lent = undefined;
   }
 }

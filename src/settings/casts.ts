@@ -10,7 +10,7 @@
  * @module
  */
 
-import { compileAccessFormat } from "../policy/access_log.ts";
+import { compileAccessFormat } from "../policy/access_format.ts";
 import type { Settings, SettingKind, SettingSpec } from "./types.ts";
 
 /** How error messages and hints name settings during one `resolveSettings()` call.
