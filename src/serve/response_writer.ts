@@ -205,6 +205,8 @@ interface CollectedHeaders {
   hasServer: boolean;
   /** The hop-by-hop headers the application set (flat name, value), dropped; usually none. */
   hopByHop: string[] | undefined;
+  /** Every value is ASCII (the names are tokens): the head can go as text without a scan of its own. */
+  ascii: boolean;
 }
 
 /** Of the final statuses (200 and up: the only ones sent), 204 and 304 carry no body. */
@@ -301,7 +303,9 @@ function writeWhole(target: ResponseTarget, exchange: Exchange, fast: FastParts,
   const noBody = head.method === "HEAD" || body === null;
   if (!noBody) exchange.bodyBytes = bodyLength;
   const output = target.output;
-  if (output.takesText && (noBody || typeof body === "string") && isAscii(headText)) {
+  // ASCII throughout: the application's values, its reason phrase and the Server value (the rest is ours).
+  const asciiHead = collected.ascii && (!fast.statusText || isAscii(reason)) && isAsciiIdent(target.ident);
+  if (output.takesText && (noBody || typeof body === "string") && asciiHead) {
     // Node writes strings without a JavaScript-side buffer: the head and a text body go as one string.
     output.queueText(noBody ? headText : headText + (body as string), headText.length + (noBody ? 0 : bodyLength));
   } else if (!noBody && typeof body !== "string" && bodyLength > COPY_LIMIT) {
@@ -320,6 +324,7 @@ function collectHeaders(status: number, bodyAllowed: boolean, flat: string[] | u
   let hasDate = false;
   let hasServer = false;
   let hopByHop: string[] | undefined;
+  let ascii = true;
   const add = (name: string, value: string): void => {
     if (HOP_BY_HOP.has(name)) {
       // Reported once the server has chosen framing and keep-alive (closingLines).
@@ -338,13 +343,25 @@ function collectHeaders(status: number, bodyAllowed: boolean, flat: string[] | u
     } else if (name === "date") hasDate = true;
     else if (name === "server") hasServer = true;
     lines += `${name}: ${value}\r\n`;
+    if (ascii && !isAscii(value)) ascii = false;
   };
   if (flat !== undefined) {
     for (let i = 0; i < flat.length; i += 2) add(flat[i], flat[i + 1]);
   } else if (headers !== undefined) {
     for (const [name, value] of headers) add(name, value);
   }
-  return { lines, declaredLength, hasDate, hasServer, hopByHop };
+  return { lines, declaredLength, hasDate, hasServer, hopByHop, ascii };
+}
+
+let lastIdent = "";
+let lastIdentAscii = true;
+/** Whether the `Server` value is ASCII, remembered: it is the same setting for every response. */
+function isAsciiIdent(ident: string): boolean {
+  if (ident !== lastIdent) {
+    lastIdent = ident;
+    lastIdentAscii = isAscii(ident);
+  }
+  return lastIdentAscii;
 }
 
 /** Date, Server and Connection lines; decides whether the connection stays open. */
