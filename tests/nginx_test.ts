@@ -15,12 +15,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type RequestInfo, type Server, type ServeOptions } from "../mod.ts";
 import { captureLog, RawClient, type CapturedLog } from "./_helpers.ts";
 import { within } from "./_child.ts";
+import { freePort, waitForPort } from "./_ports.ts";
 
 const NGINX = process.env.NGINX_BIN ?? "/usr/sbin/nginx";
 const HAVE_NGINX = existsSync(NGINX);
@@ -39,41 +39,6 @@ function echo(request: Request, info: RequestInfo): Response {
   return new Response(JSON.stringify({ url: request.url, info, headers: [...request.headers] }), {
     headers: { "content-type": "application/json" },
   });
-}
-
-/** A free loopback port (closed again; nginx binds it a moment later). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-/** Resolves when something accepts connections on the port, polling until `deadline`. */
-async function waitForPort(port: number, ms: number, failed: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const early = failed();
-    if (early !== undefined) throw new Error(early);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ port, host: "127.0.0.1" });
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => {
-        s.destroy();
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nginx did not listen on 127.0.0.1:${port} within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const XFORWARDED = [

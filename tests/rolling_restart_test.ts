@@ -13,11 +13,11 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RawClient, runtime, sleep } from "./_helpers.ts";
 import { type Child, servingPort, spawnCli, stopChild, within } from "./_child.ts";
+import { freePort, waitForPort } from "./_ports.ts";
 import { repoRoot } from "./_root.ts";
 
 const NGINX = process.env.NGINX_BIN ?? "/usr/sbin/nginx";
@@ -35,35 +35,6 @@ function readmeNginx(): string {
   const block = /<!-- rolling-restart nginx: begin -->\s*```nginx\n([\s\S]*?)```\s*<!-- rolling-restart nginx: end -->/.exec(readme);
   if (block === null) throw new Error("README.md has no rolling-restart nginx block between its markers");
   return block[1];
-}
-
-/** A free loopback port (closed again; someone binds it a moment later). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-/** Resolves once something accepts connections on the port. */
-async function waitForPort(port: number, ms: number, failed: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const early = failed();
-    if (early !== undefined) throw new Error(early);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ port, host: "127.0.0.1" });
-      s.once("connect", () => (s.destroy(), resolve(true)));
-      s.once("error", () => (s.destroy(), resolve(false)));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listened on 127.0.0.1:${port} within ${ms} ms`);
-    await sleep(50);
-  }
 }
 
 /** What the client loops saw. */

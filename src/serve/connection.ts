@@ -130,10 +130,7 @@ export class Connection implements ConnectionEvents {
 
   /** The time read when the current input arrived, while its synchronous work runs (else 0). */
   #turnTime = 0;
-  /**
-   * The time: one clock read per arrival of input serves the parse, the response head's Date, the
-   * write and the record of a request answered at once (five reads of the clock per hello world).
-   */
+  /** The time: one clock read per input serves parse, Date, write and record of a request answered at once. */
   readonly #now = (): number => this.#turnTime !== 0 ? this.#turnTime : this.#config.now();
 
   constructor(socket: SocketHandle, peer: PeerInfo, config: ConnectionConfig) {
