@@ -19,6 +19,7 @@ import { captureLog, RawClient, runtime } from "./_helpers.ts";
 import { type Child, cliEntry, outputMatch, runtimeCommand, signalChild, spawnChild, stopChild, within } from "./_child.ts";
 import { repoRoot } from "./_root.ts";
 import { describeActivation, readActivation } from "../src/cli/systemd.ts";
+import { checkInheritedSocket, procSocketAddress } from "../adapters/shared/inherited.ts";
 import { parseCliArgs } from "../src/cli/cli_args.ts";
 import { parseIni, settingsFromIni } from "../src/settings/ini.ts";
 
@@ -42,8 +43,8 @@ function activate(options: string[], args: string[], script = cliEntry, cwd = fi
 }
 
 /** The port the launcher bound for descriptor `fd`. */
-async function activatedPort(c: Child, fd = 3): Promise<number> {
-  const m = await within(outputMatch(c, new RegExp(`ACTIVATE tcp 127\\.0\\.0\\.1:(\\d+) fd ${fd}`)), 15000, () => c.output());
+async function activatedPort(c: Child, fd = 3, host = "127\\.0\\.0\\.1"): Promise<number> {
+  const m = await within(outputMatch(c, new RegExp(`ACTIVATE tcp ${host}:(\\d+) fd ${fd}`)), 15000, () => c.output());
   assert.ok(m, `the launcher reported no socket:\n${c.output()}`);
   return Number(m[1]);
 }
@@ -106,6 +107,41 @@ describe("reading socket activation", () => {
     assert.equal(describeActivation([3], []), "Socket activation: serving descriptor 3 from systemd");
   });
 
+  it("procSocketAddress() finds an inherited socket's address in /proc (Bun does not say it)", () => {
+    const head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    const tcp = head + "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0 0 10 0\n";
+    const tcp6 = head +
+      "   0: 00000000000000000000000001000000:1F91 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4343 1\n" +
+      "   1: 0000000000000000FFFF00000100007F:1F92 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4444 1\n" +
+      "   2: B80D0120000000000000000001000000:1F93 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4545 1\n";
+    const unix = "Num       RefCount Protocol Flags    Type St Inode Path\n" +
+      "0000000000000000: 00000002 00000000 00010000 0001 01 5151 /run/app/app.sock\n" +
+      "0000000000000000: 00000002 00000000 00010000 0001 01 5252 @abstract\n";
+    const files = { tcp, tcp6, unix };
+    assert.deepEqual(procSocketAddress({ link: "socket:[4242]", ...files }), { transport: "tcp", hostname: "127.0.0.1", port: 8080 });
+    assert.deepEqual(procSocketAddress({ link: "socket:[4343]", ...files }), { transport: "tcp", hostname: "::1", port: 8081 });
+    assert.deepEqual(procSocketAddress({ link: "socket:[4444]", ...files }), { transport: "tcp", hostname: "::ffff:127.0.0.1", port: 8082 });
+    assert.deepEqual(procSocketAddress({ link: "socket:[4545]", ...files }), { transport: "tcp", hostname: "2001:db8::1", port: 8083 });
+    assert.deepEqual(procSocketAddress({ link: "socket:[5151]", ...files }), { transport: "unix", hostname: "/run/app/app.sock", port: 0 });
+    assert.deepEqual(procSocketAddress({ link: "socket:[5252]", ...files }), { transport: "unix", hostname: "", port: 0 });
+    assert.equal(procSocketAddress({ link: "socket:[9999]", ...files }), undefined);
+    assert.equal(procSocketAddress({ link: "/dev/null", ...files }), undefined);
+  });
+
+  it("checkInheritedSocket() says what a descriptor is when it is not a socket", () => {
+    const stat = (kind: string) => () => ({
+      isSocket: () => kind === "socket", isFile: () => kind === "file", isDirectory: () => kind === "dir",
+      isFIFO: () => kind === "fifo", isCharacterDevice: () => kind === "chr",
+    });
+    assert.doesNotThrow(() => checkInheritedSocket(3, stat("socket")));
+    assert.throws(() => checkInheritedSocket(3, stat("fifo")), /^Error: Cannot listen on inherited descriptor 3: it is a pipe, not a socket/);
+    assert.throws(() => checkInheritedSocket(0, stat("chr")), /^Error: Cannot listen on inherited descriptor 0: it is a character device \(a terminal\?\), not a socket/);
+    const closed = () => {
+      throw Object.assign(new Error("EBADF: bad file descriptor, fstat"), { code: "EBADF" });
+    };
+    assert.throws(() => checkInheritedSocket(9, closed), /^Error: Cannot listen on inherited descriptor 9: the descriptor is not open in this process/);
+  });
+
   it("--systemd-sockets / --no-systemd-sockets and systemd_sockets in a config file", () => {
     assert.equal(parseCliArgs(["--systemd-sockets", "app.mjs"]).systemdSockets, true);
     assert.equal(parseCliArgs(["--no-systemd-sockets", "app.mjs"]).systemdSockets, false);
@@ -147,6 +183,25 @@ describe("systemd socket activation (waitress-serve)", { skip: hasPython ? false
       assert.match(c.output(), new RegExp(`Serving on http://127\\.0\\.0\\.1:${port} \\(inherited descriptor 3\\)`));
       assert.equal((await get(port)).status, 200);
       assert.equal((await get(0, path)).status, 200);
+      await stopGracefully(c);
+    } finally {
+      await stopChild(c);
+    }
+  });
+
+  it(supported ? "serves an IPv6 socket, reported as [::1]" : `exits 1 on ${title} for an IPv6 socket too`, async () => {
+    const c = activate(["--tcp=[::1]:0"], ["activation_app.mjs"]);
+    try {
+      const port = await activatedPort(c, 3, "::1");
+      if (!supported) return await expectFailure(c, UNAVAILABLE);
+      await expectOutput(c, new RegExp(`Serving on http://\\[::1\\]:${port} \\(inherited descriptor 3\\)`));
+      const client = new RawClient(port, "::1");
+      try {
+        await client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert.equal((await client.response()).status, 200);
+      } finally {
+        client.destroy();
+      }
       await stopGracefully(c);
     } finally {
       await stopChild(c);
