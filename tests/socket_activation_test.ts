@@ -289,6 +289,19 @@ describe("serve({ sockets })", () => {
     }
   });
 
+  it(supported ? "rejects ready for a datagram socket, saying it must be a stream socket" : `rejects ready on ${title} for a datagram socket too`, { skip: hasPython ? false : "python3 is missing" }, async () => {
+    const mod = pathToFileURL(join(root, runtime === "node" ? "dist/mod.js" : "mod.ts")).href;
+    const c = activate(["--udp=127.0.0.1:0", "--no-env"], [mod, "3"], join(fixtures, "serve_fd_child.mjs"));
+    try {
+      await expectOutput(c, supported
+        ? /FAILED Cannot listen on inherited descriptor 3: the socket cannot listen \(EINVAL\): it must be a bound TCP or unix stream socket, not a datagram or connected one/
+        : /FAILED Setting "sockets" \(inherited descriptor 3\) is not available on Deno/);
+      assert.equal((await within(c.exit, 15000, () => c.output())).code, 3, c.output());
+    } finally {
+      await stopChild(c);
+    }
+  });
+
   it(supported ? "rejects ready for a descriptor that is a file, or not open, saying so" : `rejects ready on ${title}`, async () => {
     const file = join(work, "not-a-socket.txt");
     writeFileSync(file, "x");

@@ -12,7 +12,7 @@ import type { AcceptHandler, Listener, ListenerEvents } from "../../src/platform
 import { ListenerReport, listenerName } from "../shared/accept.ts";
 import { listenError } from "../shared/listen_error.ts";
 import { unixPeer } from "../shared/unix_socket.ts";
-import { checkInheritedSocket, inheritedWhere, procSocketAddress } from "../shared/inherited.ts";
+import { checkInheritedSocket, inheritedWhere, notAStreamSocket, procSocketAddress } from "../shared/inherited.ts";
 import { bun, type BunListener } from "./api.ts";
 import { handlers } from "./socket.ts";
 
@@ -56,7 +56,9 @@ export function listenFd(fd: number, _backlog: number, onAccept: AcceptHandler, 
   try {
     listener = bun().listen({ fd, socket: handlers(onAccept, unix, report), allowHalfOpen: true });
   } catch (error) {
-    return Promise.reject(listenError(error, inheritedWhere(fd)));
+    // Bun's words for a socket it cannot listen on (a datagram one) name nothing: "Failed to listen at ".
+    const vague = error instanceof Error && /^Failed to listen at\s*$/.test(error.message);
+    return Promise.reject(listenError(vague ? Object.assign(new Error(notAStreamSocket()), { cause: error }) : error, inheritedWhere(fd)));
   }
   return Promise.resolve({
     address,
