@@ -22,6 +22,8 @@ import { describeActivation, readActivation } from "../src/cli/systemd.ts";
 import { checkInheritedSocket, procSocketAddress } from "../adapters/shared/inherited.ts";
 import { parseCliArgs } from "../src/cli/cli_args.ts";
 import { parseIni, settingsFromIni } from "../src/settings/ini.ts";
+import { prepareCli } from "../src/cli/cli_main.ts";
+import { fakeEnv } from "./_cli_env.ts";
 
 const root = repoRoot();
 const fixtures = join(root, "tests", "fixtures");
@@ -152,6 +154,43 @@ describe("reading socket activation", () => {
     assert.equal(settingsFromIni(parseIni("[server:main]\nsystemd_sockets = off\n")).systemdSockets, false);
     assert.throws(() => settingsFromIni(parseIni("[server:main]\nsystemd_sockets = maybe\n")),
       /^TypeError: Invalid value "maybe" for "systemd_sockets" in \[server:main\] \(line 2\): use true or false$/);
+  });
+});
+
+describe("socket activation in prepareCli() (a fake environment)", () => {
+  /** A fake CliEnv whose variables are `vars` (unsetEnv removes them) and whose pid is 4242. */
+  function activatedEnv(vars: Record<string, string>, files: Record<string, string> = {}) {
+    const fake = fakeEnv({ cwd: fixtures, files: Object.fromEntries(Object.entries(files).map(([name, text]) => [join(fixtures, name), text])) });
+    const env = { ...fake.env, pid: 4242, getEnv: (name: string) => vars[name], unsetEnv: (name: string) => void delete vars[name] };
+    return { env, vars };
+  }
+
+  it(supported ? "fills sockets, notes it for the log, and unsets the variables" : `refuses on ${title}, naming the runtime`, async () => {
+    const { env, vars } = activatedEnv({ LISTEN_PID: "4242", LISTEN_FDS: "2", LISTEN_FDNAMES: "web:admin", OTHER: "x" });
+    if (!supported) {
+      await assert.rejects(prepareCli(["hello_app.mjs"], env), /is not available on Deno: Deno\.listen\(\) cannot listen/);
+      return;
+    }
+    const plan = await prepareCli(["hello_app.mjs"], env);
+    assert.equal(plan.kind, "serve");
+    if (plan.kind !== "serve") return;
+    assert.deepEqual(plan.options.sockets, [3, 4]);
+    assert.deepEqual(plan.notes, [{ level: "info", text: "Socket activation: serving descriptors 3 (web), 4 (admin) from systemd" }]);
+    assert.deepEqual(vars, { OTHER: "x" });
+  });
+
+  it("names a config file's listen key, and its systemd_sockets, in the errors", async () => {
+    const listenInFile = activatedEnv({ LISTEN_PID: "4242", LISTEN_FDS: "1" }, { "act.ini": "[server:main]\nlisten = 127.0.0.1:8080\n" });
+    await assert.rejects(prepareCli(["--config", "act.ini", "hello_app.mjs"], listenInFile.env),
+      /^CliError: Socket activation \(LISTEN_FDS=1 for this process\) provides the listening sockets, so "listen" cannot be used/);
+    const required = activatedEnv({}, { "req.ini": "[server:main]\nsystemd_sockets = true\n" });
+    await assert.rejects(prepareCli(["--config", "req.ini", "hello_app.mjs"], required.env),
+      /^CliError: "systemd_sockets" in "req\.ini": systemd passed no sockets \(LISTEN_FDS and LISTEN_PID are not set\)/);
+    // The command line overrides the file: --no-systemd-sockets ignores the variables, and keeps them.
+    const off = activatedEnv({ LISTEN_PID: "4242", LISTEN_FDS: "1" }, { "off.ini": "[server:main]\nsystemd_sockets = true\n" });
+    const plan = await prepareCli(["--config", "off.ini", "--no-systemd-sockets", "--listen=127.0.0.1:0", "hello_app.mjs"], off.env);
+    assert.equal(plan.kind === "serve" ? plan.options.sockets : "not served", undefined);
+    assert.deepEqual(off.vars, { LISTEN_PID: "4242", LISTEN_FDS: "1" });
   });
 });
 
