@@ -23,6 +23,8 @@ import { checkInheritedSocket, procSocketAddress } from "../adapters/shared/inhe
 import { parseCliArgs } from "../src/cli/cli_args.ts";
 import { parseIni, settingsFromIni } from "../src/settings/ini.ts";
 import { prepareCli } from "../src/cli/cli_main.ts";
+import { startServer } from "../src/serve/start_server.ts";
+import type { Runtime } from "../src/platform.ts";
 import { fakeEnv } from "./_cli_env.ts";
 
 const root = repoRoot();
@@ -326,6 +328,12 @@ describe("serve({ sockets })", () => {
     } finally {
       await stopChild(c);
     }
+  });
+
+  it("a runtime given as it is, without listenFd, makes startServer() throw at once, naming the descriptors", () => {
+    const cannot = { name: "deno", listenFdUnavailable: "Deno.listen() cannot listen on an inherited descriptor" } as unknown as Runtime;
+    assert.throws(() => startServer(() => new Response("x"), { sockets: [3, 4] }, cannot),
+      /^TypeError: Setting "sockets" \(inherited descriptors 3, 4\) is not available on Deno: Deno\.listen\(\) cannot listen on an inherited descriptor; listen with host and port, listen or unixSocket instead, or run on Node or Bun$/);
   });
 
   it(supported ? "rejects ready for a datagram socket, saying it must be a stream socket" : `rejects ready on ${title} for a datagram socket too`, { skip: hasPython ? false : "python3 is missing" }, async () => {
