@@ -39,7 +39,8 @@ interface DenoLike {
   addSignalListener(signal: StopSignal, handler: () => void): void;
   unrefTimer(id: number): void;
   readonly ppid: number;
-  env: { get(name: string): string | undefined };
+  env: { get(name: string): string | undefined; delete(name: string): void };
+  readonly pid: number;
   stdout: { writeSync(data: Uint8Array): number };
   stderr: { writeSync(data: Uint8Array): number };
 }
@@ -173,6 +174,15 @@ const env: CliEnv = {
       return undefined; // Deno without --allow-env
     }
   },
+  unsetEnv: (name) => {
+    try {
+      if (deno) deno.env.delete(name);
+      else delete process.env[name];
+    } catch {
+      // Deno without --allow-env: nothing was read either
+    }
+  },
+  pid: deno ? deno.pid : process.pid,
   onParentExit: watchParent,
   logger: console,
   runtime,

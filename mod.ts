@@ -57,7 +57,8 @@ function currentDirectory(): string {
 
 /**
  * Serves an app (Waitress's `serve`) and starts listening at once: on `host`:`port` (default
- * `0.0.0.0:8080`), the `listen` list or `unixSocket`. `server.ready` resolves when every listener is
+ * `0.0.0.0:8080`), the `listen` list, `unixSocket`, or `sockets` (descriptors of inherited listening
+ * sockets, on Node and Bun). `server.ready` resolves when every listener is
  * bound (rejects if one cannot be); `server.addresses` then lists them (port 0 is resolved to the
  * real port), and `Serving on http://HOST:PORT` is logged (`logLevel` defaults to `info` here, as
  * Waitress's `serve()` prints it). The server keeps the process alive until `server.close()`, which
@@ -81,6 +82,8 @@ function currentDirectory(): string {
  * serve({ fetch: () => new Response("Hello") }, { listen: "127.0.0.1:8080 [::1]:8080" });
  * // CPU-heavy handlers: four worker threads, each importing ./app.ts (its export "app").
  * serve("./app.ts", { port: 8081, threads: 4, export: "app" });
+ * // A listening socket inherited at descriptor 3 (a supervisor bound it; Node and Bun).
+ * serve(() => new Response("hi"), { sockets: [3] });
  * ```
  */
 export function serve(app: App | AppModule, options: ServeOptions = {}): Server {

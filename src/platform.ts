@@ -79,6 +79,11 @@ export interface BoundAddress {
   hostname: string;
   /** Port for TCP (the real one when 0 was asked for), 0 for unix. */
   port: number;
+  /**
+   * The inherited descriptor this listener serves (`sockets`, socket activation); absent for a
+   * listener the adapter bound. A unix socket whose path cannot be found has `hostname` `""`.
+   */
+  fd?: number;
 }
 
 /** A listening socket an adapter opened. */
@@ -201,6 +206,14 @@ export interface Runtime {
   listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
   /** Opens a unix-socket listener, replacing a stale socket file and applying `perms`. */
   listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
+  /**
+   * Listens on an inherited socket, descriptor `fd` (TCP or unix stream, bound by a parent process or
+   * a supervisor such as systemd): the `sockets` setting. The listener's address says what the socket
+   * is bound to, with `fd` set. Absent where the runtime cannot listen on a descriptor it did not open.
+   */
+  listenFd?(fd: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
+  /** Where `listenFd` is absent: why this runtime cannot, for the error message (one clause, no period). */
+  readonly listenFdUnavailable?: string;
   /** Resolves a host name to IP literals. */
   lookup(host: string): Promise<{ address: string; family: 4 | 6 }[]>;
   /** Runtime-specific preparation before the first server starts (e.g. installing a faster `Response`). */

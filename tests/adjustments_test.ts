@@ -40,7 +40,7 @@ const SAMPLES: Record<keyof Settings, Sample> = {
   ipv6: { text: "false", typed: false, expected: false },
   unixSocket: { text: "/tmp/waitress-test.sock", typed: "/tmp/waitress-test.sock", expected: "/tmp/waitress-test.sock" },
   unixSocketPerms: { text: "660", typed: 0o660, expected: 0o660 },
-  sockets: { text: "", typed: [{ fd: 3 }], expected: [{ fd: 3 }] },
+  sockets: { text: "", typed: [3, { fd: 4 }], expected: [3, 4] },
   threads: { text: "3", typed: 3, expected: 3 },
   urlScheme: { text: "https", typed: "https", expected: "https" },
   urlPrefix: { text: "/app/", typed: "app", expected: "/app" },
@@ -257,7 +257,7 @@ describe("resolveSettings casting", () => {
     assert.deepEqual(resolve({ host: "[::1]", port: "81" }).listen, [{ host: "::1", port: 81 }]);
     assert.deepEqual(resolve({ host: "*" }).listen, [{ host: "*", port: 8080 }]);
     assert.deepEqual(resolve({ unixSocket: "/tmp/x.sock" }).listen, []);
-    assert.deepEqual(resolve({ sockets: [{}] }).listen, []);
+    assert.deepEqual(resolve({ sockets: [3] }).listen, []);
   });
 
   it("resolveSettings() treats empty unixSocket, listen and trustedProxy as not given", () => {
@@ -424,7 +424,7 @@ describe("resolveSettings validation", () => {
 
   it("resolveSettings() rejects values of the wrong type for string settings", () => {
     rejects({ host: 42 }, TypeError, /^Invalid value 42 for setting "host": expected a string$/);
-    rejects({ sockets: "fd:3" }, TypeError, /^Invalid value "fd:3" for setting "sockets": expected an array/);
+    rejects({ sockets: "fd:3" }, TypeError, /^Invalid value "fd:3" for setting "sockets": expected an array of inherited listening socket descriptors/);
     rejects({ trustedProxy: "localhost", trustedProxyHeaders: 7 }, TypeError, /setting "trustedProxyHeaders"/);
   });
 
@@ -484,17 +484,26 @@ describe("resolveSettings mutual exclusions", () => {
     rejects({ port: 8080, listen: "127.0.0.1:8080" }, TypeError, /^Settings "listen" and "port" cannot be used together/);
   });
 
+  it("resolveSettings() takes sockets as descriptor numbers or { fd }, each once", () => {
+    assert.deepEqual(resolve({ sockets: [3, { fd: 0 }, 7] }).sockets, [3, 0, 7]);
+    rejects({ sockets: [{}] }, TypeError, /^Invalid entry \{\} in setting "sockets": expected a file descriptor number .*Waitress takes socket objects, this server their descriptors$/);
+    rejects({ sockets: [-1] }, TypeError, /^Invalid entry -1 in setting "sockets"/);
+    rejects({ sockets: ["3"] }, TypeError, /^Invalid entry "3" in setting "sockets"/);
+    rejects({ sockets: [3.5] }, TypeError, /^Invalid entry 3.5 in setting "sockets"/);
+    rejects({ sockets: [3, { fd: 3 }] }, TypeError, /^Setting "sockets" lists descriptor 3 twice: list each inherited socket once$/);
+  });
+
   it("resolveSettings() rejects listen with sockets", () => {
-    rejects({ listen: "127.0.0.1:8080", sockets: [{}] }, TypeError, /^Settings "listen" and "sockets" cannot be used together/);
+    rejects({ listen: "127.0.0.1:8080", sockets: [3] }, TypeError, /^Settings "listen" and "sockets" cannot be used together/);
   });
 
   it("resolveSettings() rejects sockets with host or port", () => {
-    rejects({ host: "localhost", port: "8080", sockets: [{}] }, TypeError, /^Settings "sockets" and "host" cannot be used together/);
-    rejects({ port: "8080", sockets: [{}] }, TypeError, /^Settings "sockets" and "port" cannot be used together/);
+    rejects({ host: "localhost", port: "8080", sockets: [3] }, TypeError, /^Settings "sockets" and "host" cannot be used together/);
+    rejects({ port: "8080", sockets: [3] }, TypeError, /^Settings "sockets" and "port" cannot be used together/);
   });
 
   it("resolveSettings() rejects sockets with unixSocket", () => {
-    rejects({ unixSocket: "./tmp/test", sockets: [{}] }, TypeError,
+    rejects({ unixSocket: "./tmp/test", sockets: [3] }, TypeError,
       /^Settings "sockets" and "unixSocket" cannot be used together/);
   });
 
@@ -511,7 +520,7 @@ describe("resolveSettings mutual exclusions", () => {
 
   it("resolveSettings() accepts listen, sockets or unixSocket alone (defaults never conflict)", () => {
     assert.doesNotThrow(() => resolve({ listen: "127.0.0.1:8080" }));
-    assert.doesNotThrow(() => resolve({ sockets: [{}] }));
+    assert.doesNotThrow(() => resolve({ sockets: [3] }));
     assert.doesNotThrow(() => resolve({ unixSocket: "/tmp/s" }));
     assert.doesNotThrow(() => resolve({ sockets: [], host: "127.0.0.1" }));
   });

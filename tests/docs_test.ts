@@ -117,7 +117,7 @@ describe("README waitress-serve, config and logging sections", () => {
 
   it("every --option in the README's command lines and prose is a real waitress-serve option", () => {
     const cli = SETTINGS.filter((s) => s.cli);
-    const known = new Set(["help", "version", "app", "call", "config", ...cli.map((s) => s.flag),
+    const known = new Set(["help", "version", "app", "call", "config", "systemd-sockets", "no-systemd-sockets", ...cli.map((s) => s.flag),
       ...cli.filter((s) => s.kind === "bool" || s.kind === "boolOrString").map((s) => `no-${s.flag}`)]);
     // Options of other programs that appear in the same command lines.
     const foreign = new Set(["bun"]);

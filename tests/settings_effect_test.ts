@@ -1,11 +1,11 @@
 /**
  * Settings that reach their effect: `serverName` is what the app sees as `info.serverName` (never the
- * client's Host header; a trusted proxy's forwarded host wins), and `sockets`, which no adapter can serve
- * yet, is refused instead of listening on nothing.
+ * client's Host header; a trusted proxy's forwarded host wins). `sockets` has its own file,
+ * tests/socket_activation_test.ts.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type RequestInfo } from "../mod.ts";
+import type { RequestInfo } from "../mod.ts";
 import { exchange, startServer } from "./_helpers.ts";
 
 const echoServerName = (_request: Request, info: RequestInfo) => new Response(info.serverName);
@@ -43,13 +43,6 @@ describe("serverName", () => {
     } finally {
       await s.close();
     }
-  });
-});
-
-describe("sockets", () => {
-  it("is refused with a clear error instead of listening on nothing", () => {
-    assert.throws(() => createServer(() => new Response("x"), { sockets: [{ fd: 3 }] }),
-      /^TypeError: Setting "sockets" \(pre-bound listening sockets\) is not supported yet: listen with host and port, listen or unixSocket instead$/);
   });
 });
 

@@ -30,6 +30,7 @@ export const bunRuntime: Runtime = {
   files: lazyFiles(async () => (await import("./files.ts")).bunFiles),
   listenTcp,
   listenUnix,
+  listenFd: async (...args) => (await import("./listen_fd.ts")).listenFd(...args),
   lookup: async (host) => (await import("./dns.ts")).lookup(host),
   spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
 };

@@ -31,6 +31,9 @@ export const denoRuntime: Runtime = {
   files: lazyFiles(async () => (await import("./files.ts")).denoFiles),
   listenTcp,
   listenUnix,
+  // Deno.listen() takes an address or a path, never a descriptor (denoland/deno#14006). Deno's
+  // node:net can (net.Server.listen({ fd })), but this adapter serves with Deno's own API only.
+  listenFdUnavailable: "Deno.listen() cannot listen on an inherited descriptor (it takes an address or a path only)",
   lookup: async (host) => (await import("./dns.ts")).lookup(host),
   spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
 };

@@ -17,19 +17,34 @@ import { type Bound, wire } from "./socket.ts";
  * Accept errors come as the server's "error" event (unheard, it would end the process). libuv has
  * already dealt with them: ECONNABORTED is skipped; on EMFILE/ENFILE it closes a reserve descriptor,
  * accepts and drops the waiting connections (the clients see the connection closed) and goes on.
+ *
+ * @example
+ * ```ts ignore
+ * server.on("error", (error) => onServerError(server, report, error));
+ * ```
  */
-function onServerError(server: net.Server, report: ListenerReport, error: Error): void {
+export function onServerError(server: net.Server, report: ListenerReport, error: Error): void {
   if (report.acceptError(error) !== undefined) return;
   server.close();
   report.failed(error);
 }
 
-function listen(server: net.Server, options: net.ListenOptions, where: string, address: () => BoundAddress, report: (bound: BoundAddress) => void): Promise<Listener> {
+/**
+ * Starts `server` listening with `options` (and `backlog`, for a descriptor): resolves with the
+ * {@linkcode Listener} (`address()` says where, `report` hears it first), or rejects with
+ * `Cannot listen on WHERE: REASON`.
+ *
+ * @example
+ * ```ts ignore
+ * const listener = await listen(server, { port: 0 }, "127.0.0.1:0", () => boundAddress(), () => {});
+ * ```
+ */
+export function listen(server: net.Server, options: net.ListenOptions, where: string, address: () => BoundAddress, report: (bound: BoundAddress) => void, backlog?: number): Promise<Listener> {
   return new Promise((resolve, reject) => {
     // The same words as on Deno and Bun (adapters/shared/listen_error.ts).
     const fail = (error: unknown) => reject(listenError(error, where));
     server.once("error", fail);
-    server.listen(options, () => {
+    const listening = () => {
       server.off("error", fail);
       const bound = address();
       report(bound);
@@ -41,7 +56,10 @@ function listen(server: net.Server, options: net.ListenOptions, where: string, a
           return Promise.resolve();
         },
       });
-    });
+    };
+    // Node reads a descriptor's backlog from the arguments only, not from options.
+    if (backlog === undefined) server.listen(options, listening);
+    else server.listen(options, backlog, listening);
   });
 }
 
@@ -109,3 +127,4 @@ export async function listenUnix(path: string, perms: number, backlog: number, o
   await chmod(path, perms);
   return listener;
 }
+

@@ -26,6 +26,7 @@ export const nodeRuntime: Runtime = {
   createRequest: lazyRequest,
   listenTcp,
   listenUnix,
+  listenFd: async (...args) => (await import("./listen_fd.ts")).listenFd(...args),
   lookup: async (host) => (await import("./dns.ts")).lookup(host),
   setup: installFastResponse,
   clock: timerClock((timer) => (timer as { unref(): void }).unref()),

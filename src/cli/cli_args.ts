@@ -41,13 +41,16 @@ export interface CliArgs {
   /** `--version` was given. */
   version: boolean;
   config?: string;
+  /** `--systemd-sockets` (true: serve the sockets of systemd socket activation, which must be there) or
+   * `--no-systemd-sockets` (false: ignore them); absent: serve them when systemd passed some. */
+  systemdSockets?: boolean;
   /** Further applications given; the runner reports "Specify one application only" when non-empty. */
   extraApps: string[];
 }
 
 const flagTakesNoValue = (spec: SettingSpec) => spec.kind === "bool";
 const flagIsNegatable = (spec: SettingSpec) => spec.kind === "bool" || spec.kind === "boolOrString";
-const RUNNER_FLAGS = ["help", "version", "call", "app", "config"];
+const RUNNER_FLAGS = ["help", "version", "call", "app", "config", "systemd-sockets"];
 
 function unknownFlag(arg: string): CliError {
   const name = arg.replace(/^-+/, "").split("=")[0]!;
@@ -75,6 +78,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   let help = false;
   let version = false;
   let config: string | undefined;
+  let systemdSockets: boolean | undefined;
   let onlyPositional = false;
 
   for (let i = 0; i < argv.length; i++) {
@@ -129,6 +133,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
       config = takeValue();
       continue;
     }
+    if (name === "systemd-sockets" || name === "no-systemd-sockets") {
+      if (inline !== undefined) throw new CliError(`option --${name} does not take a value; use --systemd-sockets or --no-systemd-sockets`);
+      systemdSockets = name === "systemd-sockets";
+      continue;
+    }
 
     let spec = BY_FLAG.get(name);
     if (spec === undefined && name.startsWith("no-")) {
@@ -162,6 +171,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const result: CliArgs = { options, call, help, version, extraApps: apps.slice(1) };
   if (apps.length > 0) result.app = apps[0]!;
   if (config !== undefined) result.config = config;
+  if (systemdSockets !== undefined) result.systemdSockets = systemdSockets;
   return result;
 }
 
@@ -260,6 +270,10 @@ export function cliHelp(program = "waitress-serve"): string {
     ...option("--app=MODULE[:EXPORT]", "The application; the same as the positional MODULE[:EXPORT]."),
     ...option("--call", "Call the export (a factory) to get the handler."),
     ...option("--config=FILE", "Read settings from the [server:main] section of an ini file."),
+    ...option("--systemd-sockets, --no-systemd-sockets", "Serve the listening sockets systemd passes (socket " +
+      "activation: LISTEN_FDS and LISTEN_PID naming this process), instead of --listen, --host, --port or " +
+      "--unix-socket. Default: serve them when they are there; --systemd-sockets makes their absence an " +
+      "error, --no-systemd-sockets ignores them. Node and Bun (not Deno). Config file: systemd_sockets = true or false."),
   ];
   // Grouped by heading, each group once, in the order the headings first appear.
   const groups = [...new Set(CLI_SPECS.map((s) => s.group))];

@@ -16,6 +16,7 @@ import { CLI_LOG_LEVEL, CliError, cliHelp, parseCliArgs, splitAppSpec } from "./
 import { parseIni, settingsFromIni } from "../settings/ini.ts";
 import { Logger, type LogLevel, type LogSink } from "../policy/logger.ts";
 import { VERSION } from "../version.ts";
+import { socketActivation } from "./systemd.ts";
 
 /** The program name used in usage and help text. */
 const PROGRAM = "waitress-serve";
@@ -108,6 +109,10 @@ export interface CliEnv {
   onSignal(signal: StopSignal, handler: () => void): void;
   /** The value of an environment variable, or undefined (without it: none is set). */
   getEnv?(name: string): string | undefined;
+  /** Removes an environment variable from this process (socket activation's, once read). */
+  unsetEnv?(name: string): void;
+  /** This process's id (socket activation checks `LISTEN_PID` against it; without it: never activated). */
+  pid?: number;
   /** Calls `handler` once when the process that started this one has ended (polled; without it:
    * never). `handler` gets a description of that process for the log, e.g. `pid 4242`. */
   onParentExit?(handler: (parent: string) => void): void;
@@ -143,6 +148,8 @@ export type CliPlan =
     /** Settings warnings as `serve()` words them (camelCase), each with the words of the
      * command line or config file, for the log. */
     warnings?: [serveWords: string, userWords: string][];
+    /** Lines for the log before the server starts (socket activation used or ignored). */
+    notes?: { level: "info" | "warning"; text: string }[];
   };
 
 // Scheme prefixes that make `x:y` a module specifier rather than `MODULE:EXPORT`.
@@ -363,7 +370,7 @@ async function loadHandler(ref: string, baseDir: string, call: boolean, env: Cli
 async function readConfig(
   file: string,
   env: CliEnv,
-): Promise<{ options: Record<string, string>; app?: string; logLevel?: string; dir: string }> {
+): Promise<{ options: Record<string, string>; app?: string; logLevel?: string; systemdSockets?: boolean; dir: string; file: string }> {
   const path = resolvePath(env.cwd(), file);
   let text: string;
   try {
@@ -372,7 +379,7 @@ async function readConfig(
     throw new CliError(`Cannot read config file ${JSON.stringify(file)}: ${firstLine(error)}`);
   }
   try {
-    return { ...settingsFromIni(parseIni(text)), dir: dirnameOf(path) };
+    return { ...settingsFromIni(parseIni(text)), dir: dirnameOf(path), file };
   } catch (error) {
     throw new CliError(`Config file ${JSON.stringify(file)}: ${firstLine(error)}`);
   }
@@ -425,6 +432,8 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
     if (setting === "logLevel" && config?.logLevel !== undefined) return '"level" in [logger_waitress]';
     return `--${spec.flag}`;
   };
+  // Before the app's module is imported: the variables are gone before any of its code runs.
+  const notes = await socketActivation(cli.systemdSockets, config, options, name, env);
   const { settings, warnings } = resolveSettings(options as ServeOptions, { name });
   const serveWarnings = resolveSettings(options as ServeOptions).warnings;
 
@@ -444,6 +453,7 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
   const handler = await loadHandler(app, baseDir, cli.call, env);
   const plan: CliPlan = { kind: "serve", handler, options: options as ServeOptions, app, logLevel: settings.logLevel };
   if (warnings.length > 0) plan.warnings = serveWarnings.map((text, i) => [text, warnings[i]!]);
+  if (notes.length > 0) plan.notes = notes;
   if (settings.threads > 0) {
     // Workers import the module themselves: a function cannot cross threads.
     if (cli.call) throw new CliError(`--call cannot be used with threads (${settings.threads}): export the app itself, or use --threads=0`);
@@ -508,6 +518,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
   }
 
   const logger = new Logger(plan.logLevel, env.logger);
+  for (const { level, text } of plan.notes ?? []) logger[level](text);
   // startServer() words settings warnings for serve() users (sendBytes); say them as they were given.
   const renamed = new Map((plan.warnings ?? []).map(([from, to]) => [`waitress WARNING: ${from}`, `waitress WARNING: ${to}`]));
   const sink: LogSink = renamed.size === 0 ? env.logger : {

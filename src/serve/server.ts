@@ -236,7 +236,11 @@ export class Server {
         this.#accessLog = new AccessLog(settings.accessLogFormat, sink, { onError: (error) => logger.error("Cannot write the access log", error) });
         this.#stopAccessFlush = this.#runtime.clock.every(100, () => void this.#accessLog?.flush());
       }
-      if (settings.unixSocket) {
+      if (settings.sockets.length > 0) {
+        const runtime = this.#runtime;
+        if (runtime.listenFd === undefined) throw socketsUnavailable(runtime, settings.sockets);
+        for (const fd of settings.sockets) this.#listeners.push(await runtime.listenFd(fd, settings.backlog, accept, events));
+      } else if (settings.unixSocket) {
         this.#listeners.push(await this.#runtime.listenUnix(settings.unixSocket, settings.unixSocketPerms, settings.backlog, accept, events));
       } else {
         for (const { host, port } of settings.listen) {
@@ -251,9 +255,10 @@ export class Server {
       this.#resolveClosed();
       throw error;
     }
-    for (const { transport, hostname, port } of this.addresses) {
-      if (transport === "unix") this.#logger.info(`Serving on unix:${hostname}`);
-      else this.#logger.info(`Serving on http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`);
+    for (const { transport, hostname, port, fd } of this.addresses) {
+      const inherited = fd === undefined ? "" : ` (inherited descriptor ${fd})`;
+      if (transport === "unix") this.#logger.info(`Serving on ${hostname === "" ? "a unix socket" : `unix:${hostname}`}${inherited}`);
+      else this.#logger.info(`Serving on http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}${inherited}`);
     }
     const interval = Math.max(settings.cleanupInterval, 0.01) * 1000;
     this.#stopSweep = this.#runtime.clock.every(interval, () => this.#sweep());
@@ -501,4 +506,33 @@ export class Server {
     })();
     return this.#closing;
   }
+}
+
+/**
+ * The error for `sockets` on a runtime that cannot listen on an inherited descriptor: says which
+ * runtime, why, and what to use instead.
+ *
+ * @example
+ * ```ts ignore
+ * throw socketsUnavailable(runtime, [3]);
+ * // Setting "sockets" (inherited descriptor 3) is not available on Deno: ...; listen with ...
+ * ```
+ */
+export function socketsUnavailable(runtime: Runtime, fds: readonly number[]): TypeError {
+  const which = fds.length === 1 ? `descriptor ${fds[0]}` : `descriptors ${fds.join(", ")}`;
+  return new TypeError(`Setting "sockets" (inherited ${which}) is not available on ${runtimeTitle(runtime)}: ` +
+    `${runtime.listenFdUnavailable ?? "this runtime cannot listen on an inherited descriptor"}; ` +
+    "listen with host and port, listen or unixSocket instead, or run on Node or Bun");
+}
+
+/**
+ * "Node", "Deno", "Bun": a runtime's name as a sentence says it.
+ *
+ * @example
+ * ```ts ignore
+ * runtimeTitle(runtime); // "Deno"
+ * ```
+ */
+export function runtimeTitle(runtime: Runtime): string {
+  return runtime.name.charAt(0).toUpperCase() + runtime.name.slice(1);
 }

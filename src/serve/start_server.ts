@@ -8,7 +8,7 @@
 import { resolveSettings, type SettingInputs } from "../settings/adjustments.ts";
 import type { ExchangeHandler, FetchHandler } from "./connection.ts";
 import { Logger, type LogSink } from "../policy/logger.ts";
-import { Server, type ServerApp } from "./server.ts";
+import { Server, type ServerApp, socketsUnavailable } from "./server.ts";
 import type { Runtime } from "../platform.ts";
 // Thread mode and app modules are imported where they start (issue 16): a plain server never loads them.
 import type { Dispatcher, ThreadStats } from "../threads/dispatcher.ts";
@@ -80,9 +80,9 @@ function whenLoaded<T, U>(value: T | Promise<T>, fn: (value: T) => U | Promise<U
 export function startServer(app: App | AppModule, options: ServeOptions, runtime: Runtime | Promise<Runtime>, cwd?: () => string): Server {
   const { logger: sink, nativeResponse = false, export: exportName, ...rest } = options;
   const { settings, warnings } = resolveSettings(rest);
-  if (settings.sockets.length > 0) {
-    // Accepted by the settings table for Waitress compatibility, but no adapter can serve a pre-bound socket yet.
-    throw new TypeError("Setting \"sockets\" (pre-bound listening sockets) is not supported yet: listen with host and port, listen or unixSocket instead");
+  // A runtime given as it is says at once that it cannot serve inherited sockets; a promised one through `ready`.
+  if (settings.sockets.length > 0 && !(runtime instanceof Promise) && runtime.listenFd === undefined) {
+    throw socketsUnavailable(runtime, settings.sockets);
   }
   const logger = new Logger(settings.logLevel, sink ?? console);
   // Access lines are their own stream: always at info, so logLevel "warning" does not hide them.
@@ -198,7 +198,7 @@ export function threadStats(server: Server): ThreadStats | undefined {
 /** The runtime, with listening held back until `loaded` resolves (and failing when it rejects). */
 function listenAfter(runtime: Runtime, loaded: Promise<unknown>): Runtime {
   loaded.catch(() => {}); // reported through server.ready
-  return {
+  const held: Runtime = {
     ...runtime,
     listenTcp: async (...args) => {
       await loaded;
@@ -209,6 +209,14 @@ function listenAfter(runtime: Runtime, loaded: Promise<unknown>): Runtime {
       return runtime.listenUnix(...args);
     },
   };
+  const listenFd = runtime.listenFd;
+  if (listenFd !== undefined) {
+    held.listenFd = async (...args) => {
+      await loaded;
+      return listenFd.apply(runtime, args);
+    };
+  }
+  return held;
 }
 
 /** A module specifier as a URL: URLs as they are, file paths resolved against `cwd()`. */

@@ -97,8 +97,10 @@ const ROWS: readonly SettingRow[] = Object.freeze([
   row({ name: "unixSocketPerms", kind: "octal", default: 0o600, defaultText: "600", min: 0, max: 0o777,
     group: "Listening", help: "Permissions of the Unix socket file, in octal." }),
   row({ name: "sockets", kind: "sockets", default: [], defaultText: "[]", cli: false, group: "Listening",
-    help: "Pre-bound listening sockets (socket activation); programmatic only. Not supported yet: " +
-      "serve() refuses a non-empty list. Not combinable with host, port, listen or unixSocket." }),
+    help: "Inherited listening sockets to serve, as file descriptor numbers (Waitress: socket objects), " +
+      "e.g. [3]: TCP or Unix stream sockets a parent process or supervisor bound. serve() only; waitress-serve " +
+      "fills it from systemd socket activation. Node and Bun; Deno cannot listen on an inherited descriptor. " +
+      "Not combinable with host, port, listen or unixSocket." }),
   // ---- Application
   // Default 0 (Waitress: 4): inline is the fast path for async handlers, and only a module
   // specifier can move to worker threads; a plain function passed to serve() must just work.
@@ -358,13 +360,13 @@ function checkListening(s: Settings, given: ReadonlyMap<string, unknown>, names:
     throw exclusive("listen", hostPort, `put the host and port into the listen entries instead, e.g. ${names.assignment("listen", "127.0.0.1:8080")}`);
   }
   if (listenGiven && socketsGiven) {
-    throw exclusive("listen", "sockets", "pre-bound sockets replace the listen addresses; pass one or the other");
+    throw exclusive("listen", "sockets", "inherited sockets replace the listen addresses; pass one or the other");
   }
   if (socketsGiven && (hostGiven || portGiven)) {
-    throw exclusive("sockets", hostPort, "pre-bound sockets are already bound; remove host and port");
+    throw exclusive("sockets", hostPort, "inherited sockets are already bound; remove host and port");
   }
   if (socketsGiven && unixGiven) {
-    throw exclusive("sockets", "unixSocket", "pre-bound sockets replace the Unix socket; pass one or the other");
+    throw exclusive("sockets", "unixSocket", "inherited sockets replace the Unix socket; pass one or the other");
   }
   if (unixGiven && (hostGiven || portGiven)) {
     throw exclusive("unixSocket", hostPort, "a Unix socket has no host or port; remove them");

@@ -284,9 +284,32 @@ function castBoolOrString(value: unknown, ctx: CastContext): boolean | string {
   return text;
 }
 
-function castSockets(value: unknown, ctx: CastContext): unknown[] {
-  if (!Array.isArray(value)) throw ctx.bad(value, "an array of pre-bound listening sockets");
-  return [...value];
+const SOCKETS_SHAPE = "an array of inherited listening socket descriptors, such as [3] or [{ fd: 3 }]";
+
+/** An entry of `sockets` in an error message: objects as JSON (`{}`, `{"fd":"3"}`) where they can be. */
+function showEntry(entry: unknown): string {
+  if (typeof entry !== "object" || entry === null) return show(entry);
+  try {
+    return JSON.stringify(entry) ?? show(entry);
+  } catch {
+    return show(entry);
+  }
+}
+
+/** `sockets`: descriptor numbers (or `{ fd }` objects, Node's handle shape), each once. */
+function castSockets(value: unknown, ctx: CastContext): number[] {
+  if (!Array.isArray(value)) throw ctx.bad(value, SOCKETS_SHAPE);
+  const fds: number[] = [];
+  for (const entry of value as unknown[]) {
+    const fd = typeof entry === "object" && entry !== null && "fd" in entry ? (entry as { fd: unknown }).fd : entry;
+    if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
+      throw new TypeError(`Invalid entry ${showEntry(entry)} in setting ${ctx.name}: expected a file descriptor number ` +
+        "(a whole number, 0 or more, e.g. 3), or { fd: 3 }; Waitress takes socket objects, this server their descriptors");
+    }
+    if (fds.includes(fd)) throw new TypeError(`Setting ${ctx.name} lists descriptor ${fd} twice: list each inherited socket once`);
+    fds.push(fd);
+  }
+  return fds;
 }
 
 /** The cast of each kind; a row without a cast of its own uses its kind's (`list` rows bring theirs).

@@ -114,7 +114,8 @@ const PY_LEVELS: Record<string, string> = {
  *
  * snake_case keys are mapped to camelCase via the settings table (values stay strings;
  * {@link resolveSettings} casts them). `use = egg:waitress#main` is accepted and ignored; the
- * application is named by `app = module:export`. `[logger_waitress] level = INFO` becomes
+ * application is named by `app = module:export`, and `systemd_sockets = true|false` is the runner's
+ * `--systemd-sockets`. `[logger_waitress] level = INFO` becomes
  * `logLevel` (Python's CRITICAL/FATAL map to "error", WARN to "warning", NOTSET is ignored).
  * Throws `TypeError` for a missing `[server:main]` section and for unknown keys (naming the key,
  * its line, and the closest valid key).
@@ -127,7 +128,7 @@ const PY_LEVELS: Record<string, string> = {
  */
 export function settingsFromIni(
   sections: Record<string, Record<string, string>>,
-): { options: Record<string, string>; app?: string; logLevel?: string } {
+): { options: Record<string, string>; app?: string; logLevel?: string; systemdSockets?: boolean } {
   const server = sections[SERVER_SECTION];
   if (server === undefined) {
     const found = Object.keys(sections).map((s) => `[${s}]`).join(", ") || "none";
@@ -136,11 +137,22 @@ export function settingsFromIni(
   }
   const lines = KEY_LINES.get(server);
   const options: Record<string, string> = {};
-  const result: { options: Record<string, string>; app?: string; logLevel?: string } = { options };
+  const result: { options: Record<string, string>; app?: string; logLevel?: string; systemdSockets?: boolean } = { options };
   for (const [key, value] of Object.entries(server)) {
     if (key === "use") continue;
     if (key === "app") {
       result.app = value;
+      continue;
+    }
+    if (key === "systemd_sockets") {
+      // The runner's --systemd-sockets / --no-systemd-sockets (not a serve() setting).
+      const text = value.trim().toLowerCase();
+      if (!["true", "false", "yes", "no", "on", "off", "1", "0"].includes(text)) {
+        const line = lines?.get(key);
+        throw new TypeError(`Invalid value ${JSON.stringify(value)} for "systemd_sockets" in [${SERVER_SECTION}]` +
+          `${line !== undefined ? ` (line ${line})` : ""}: use true or false`);
+      }
+      result.systemdSockets = ["true", "yes", "on", "1"].includes(text);
       continue;
     }
     const spec = settingBySnake(key);

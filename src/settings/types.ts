@@ -37,8 +37,8 @@ export interface Settings {
   unixSocket: string | undefined;
   /** Permissions of the Unix socket file, in octal. */
   unixSocketPerms: number;
-  /** Pre-bound listening sockets (socket activation); programmatic only. Not supported yet: serve() refuses a non-empty list. Not combinable with host, port, listen or unixSocket. */
-  sockets: unknown[];
+  /** Inherited listening sockets to serve, as file descriptor numbers (Waitress: socket objects), e.g. [3]: TCP or Unix stream sockets a parent process or supervisor bound. serve() only; waitress-serve fills it from systemd socket activation. Node and Bun; Deno cannot listen on an inherited descriptor. Not combinable with host, port, listen or unixSocket. */
+  sockets: number[];
   // Application
   /** Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs handlers inline on the I/O thread. Threads need the app as a module (serve("./app.ts") or the CLI). */
   threads: number;
@@ -214,8 +214,8 @@ export interface SettingInputs extends Omit<Settings, "listen" | "unixSocket" | 
   listen: string | readonly (string | ListenAddress)[];
   /** Path of a Unix domain socket to listen on instead of TCP. Not combinable with host, port, listen or sockets. */
   unixSocket: string | null;
-  /** Pre-bound listening sockets (socket activation); programmatic only. Not supported yet: serve() refuses a non-empty list. Not combinable with host, port, listen or unixSocket. */
-  sockets: readonly unknown[];
+  /** Inherited listening sockets to serve, as file descriptor numbers (Waitress: socket objects), e.g. [3]: TCP or Unix stream sockets a parent process or supervisor bound. serve() only; waitress-serve fills it from systemd socket activation. Node and Bun; Deno cannot listen on an inherited descriptor. Not combinable with host, port, listen or unixSocket. */
+  sockets: readonly (number | { readonly fd: number })[];
   /** Value of the Server response header; an empty string sends no Server header. */
   ident: string | null;
   /** Peers allowed to set proxy headers: IP addresses and CIDR ranges separated by spaces or commas, "*" for any peer, "localhost" for Unix-socket peers. */
