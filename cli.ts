@@ -163,12 +163,16 @@ function ownCommand(): [string, string[]] {
 
 /**
  * Starts a worker of `--workers`: a `node:cluster` worker on Node (the supervisor then holds the
- * listening sockets and hands connections out), a child with an IPC channel on Deno and Bun (whose
+ * listening sockets, on which the workers accept), a child with an IPC channel on Deno and Bun (whose
  * workers bind with SO_REUSEPORT).
  */
 async function spawnWorker(extraEnv: Record<string, string>, events: WorkerProcessEvents): Promise<WorkerProcess> {
   if (!deno && !bun) {
     const cluster = (await import("node:cluster")).default;
+    // Shared handles: the workers accept on the supervisor's listening socket. With round-robin the
+    // supervisor accepts and posts each connection to a worker; one posted to a worker that is exiting
+    // (a reload) was never answered nor closed, and its client hung.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2), execArgv: process.execArgv });
     const worker = cluster.fork(extraEnv);
     worker.on("message", (message: WorkerMessage) => events.message(message));

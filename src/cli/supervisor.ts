@@ -3,7 +3,7 @@
  *
  * The supervisor starts N server processes (each the same command, marked by `WAITRESS_WORKER=<n>`
  * in its environment) that share the listening sockets: through `node:cluster` on Node (the
- * supervisor holds the sockets and hands connections out), with SO_REUSEPORT on Deno and Bun (each
+ * supervisor holds the sockets, the workers accept on them), with SO_REUSEPORT on Deno and Bun (each
  * worker binds the same port; the first worker's real ports go to the others, so port 0 works). It
  * restarts a worker that dies (after 0.1 s, doubling per death in a row up to 10 s), drains every
  * worker on SIGTERM or SIGINT (SIGTERM to each, SIGKILL to those still running after
@@ -43,7 +43,7 @@ export interface SupervisorSettings {
 
 /** One running worker process. */
 interface Running {
-  process: WorkerProcess;
+  child: WorkerProcess;
   /** Resolves true once it listens, false if it exits first. */
   ready: Promise<boolean>;
   /** Resolves once it has exited. */
@@ -111,14 +111,14 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
     let onReady!: (ok: boolean) => void;
     let onExit!: () => void;
     const running: Running = {
-      process: undefined as unknown as WorkerProcess,
+      child: undefined as unknown as WorkerProcess,
       ready: new Promise<boolean>((resolve) => (onReady = resolve)),
       exited: new Promise<void>((resolve) => (onExit = resolve)),
       readyAt: undefined,
       retired: false,
       addresses: [],
     };
-    running.process = await spawnWorker(extra, {
+    running.child = await spawnWorker(extra, {
       message: (message: WorkerMessage) => {
         if (message?.type !== "ready") return;
         running.readyAt = clock.now();
@@ -137,7 +137,7 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
   const exited = (slot: Slot, running: Running, code: number | null, signal: string | null): void => {
     if (running.retired || stopping || slot.current !== running) return;
     slot.current = undefined;
-    const what = `Worker ${slot.id} (pid ${running.process.pid})`;
+    const what = `Worker ${slot.id} (pid ${running.child.pid})`;
     if (!started) {
       env.stderr(`Error: ${what} exited (${describeExit(code, signal)}) before it was ready; see its messages above\n`);
       finishStartup(false);
@@ -152,7 +152,7 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
       if (stopping) return;
       void start(slot).then(async (replacement) => {
         slot.current = replacement;
-        if (await replacement.ready) logger.info(`Worker ${slot.id} replaced: pid ${replacement.process.pid}`);
+        if (await replacement.ready) logger.info(`Worker ${slot.id} replaced: pid ${replacement.child.pid}`);
       }, (error) => logger.error(`Cannot start worker ${slot.id}`, error));
     });
   };
@@ -160,10 +160,10 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
   /** SIGTERM now, SIGKILL if it is still running after shutdownTimeout + 5 s. */
   const drain = async (running: Running): Promise<void> => {
     running.retired = true;
-    running.process.signal("SIGTERM");
+    running.child.signal("SIGTERM");
     const cancel = clock.after(drainMs, () => {
-      logger.warning(`Worker pid ${running.process.pid} still running ${drainMs / 1000} s after SIGTERM: killing it`);
-      running.process.signal("SIGKILL");
+      logger.warning(`Worker pid ${running.child.pid} still running ${drainMs / 1000} s after SIGTERM: killing it`);
+      running.child.signal("SIGKILL");
     });
     await running.exited;
     cancel();
@@ -173,7 +173,7 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
     if (stopping) {
       if (signal === undefined) return;
       env.stderr(`Error: ${signal} received again while shutting down: killing the workers without waiting\n`);
-      for (const slot of slots) slot.current?.process.signal("SIGKILL");
+      for (const slot of slots) slot.current?.child.signal("SIGKILL");
       env.exit(1);
       return;
     }
@@ -208,7 +208,7 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
           return;
         }
         if (old === undefined) continue;
-        logger.info(`Worker ${slot.id}: pid ${fresh.process.pid} replaces pid ${old.process.pid}`);
+        logger.info(`Worker ${slot.id}: pid ${fresh.child.pid} replaces pid ${old.child.pid}`);
         await drain(old);
       }
       logger.info("Reload done");
@@ -242,7 +242,7 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
   });
   if (await startup) {
     started = true;
-    const pids = slots.map((slot) => slot.current?.process.pid).join(", ");
+    const pids = slots.map((slot) => slot.current?.child.pid).join(", ");
     logger.info(`${settings.workers} workers ready (pids ${pids}); SIGHUP replaces them one at a time, SIGTERM stops them`);
     return;
   }
