@@ -26,6 +26,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runCli, type CliEnv, type ModuleTarget, type StopSignal } from "./src/cli/cli_main.ts";
+import type { WorkerMessage, WorkerProcess, WorkerProcessEvents } from "./src/platform.ts";
 import { loadRuntime } from "./adapters/auto.ts";
 
 // Only this runtime's adapter is loaded; its setup() runs before the app's module is imported.
@@ -142,6 +143,63 @@ function watchParent(handler: (parent: string) => void): void {
   else (timer as unknown as { unref?(): void }).unref?.();
 }
 
+/**
+ * The command that started this process, to start a worker with: argv[0] and its runtime flags
+ * included. On Deno, from /proc/self/cmdline (Deno does not give its flags), with `--unstable-net`
+ * added: SO_REUSEPORT is an unstable Deno API.
+ */
+function ownCommand(): [string, string[]] {
+  if (!deno) return [process.execPath, [...process.execArgv, ...process.argv.slice(1)]];
+  let argv: string[];
+  try {
+    argv = readFileSync("/proc/self/cmdline", "utf8").split("\0");
+  } catch (error) {
+    throw new Error(`--workers on Deno reads this process's command line from /proc/self/cmdline (Linux only), which failed: ${String(error)}`);
+  }
+  if (argv.at(-1) === "") argv.pop();
+  const args = argv.slice(1);
+  if (!args.some((a) => a === "--unstable-net" || a === "--unstable")) args.splice(args[0] === "run" ? 1 : 0, 0, "--unstable-net");
+  return [argv[0]!, args];
+}
+
+/**
+ * Starts a worker of `--workers`: a `node:cluster` worker on Node (the supervisor then holds the
+ * listening sockets, on which the workers accept), a child with an IPC channel on Deno and Bun (whose
+ * workers bind with SO_REUSEPORT).
+ */
+async function spawnWorker(extraEnv: Record<string, string>, events: WorkerProcessEvents): Promise<WorkerProcess> {
+  if (!deno && !bun) {
+    const cluster = (await import("node:cluster")).default;
+    // Shared handles: the workers accept on the supervisor's listening socket. With round-robin the
+    // supervisor accepts and posts each connection to a worker; one posted to a worker that is exiting
+    // (a reload) was never answered nor closed, and its client hung.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2), execArgv: process.execArgv });
+    const worker = cluster.fork(extraEnv);
+    worker.on("message", (message: WorkerMessage) => events.message(message));
+    worker.on("exit", (code: number | null, signal: string | null) => events.exit(code, signal));
+    return {
+      pid: worker.process.pid!,
+      signal: (signal) => void (worker.process.exitCode === null && worker.process.signalCode === null && worker.process.kill(signal)),
+    };
+  }
+  const { spawn } = await import("node:child_process");
+  const [command, args] = ownCommand();
+  const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, ...extraEnv } });
+  child.on("message", (message) => events.message(message as WorkerMessage));
+  child.on("exit", (code, signal) => events.exit(code, signal));
+  return {
+    pid: child.pid!,
+    signal: (signal) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // By pid: Deno's child.kill() reports the signal as the cause of exit even when the child drains and exits 0.
+      try {
+        process.kill(child.pid!, signal);
+      } catch { /* already gone */ }
+    },
+  };
+}
+
 function exitAfterFlush(code: number): void {
   if (deno) deno.exit(code);
   // Let piped stdout/stderr drain before the process ends.
@@ -185,6 +243,12 @@ const env: CliEnv = {
   pid: deno ? deno.pid : process.pid,
   onParentExit: watchParent,
   logger: console,
+  spawnWorker,
+  sendToSupervisor: (message) => process.send?.(message),
+  keepAlive: () => {
+    const timer = setInterval(() => {}, 1 << 30);
+    return () => clearInterval(timer);
+  },
   runtime,
 };
 

@@ -9,6 +9,8 @@
  * - Files: {@linkcode Files} ({@linkcode TempFile} for spooling, {@linkcode FileSource} for file
  *   bodies, {@linkcode DirFiles} for `serveDir`, {@linkcode AccessLogSink} for the access log).
  * - {@linkcode Runtime}: all of the above for one runtime, plus how a handler's `Request` is built.
+ * - Processes: {@linkcode WorkerProcess} (one server process of waitress-serve `--workers`, as its
+ *   supervisor sees it; `cli.ts` starts them).
  *
  * @module
  */
@@ -202,8 +204,13 @@ export interface Runtime {
   readonly clock: Clock;
   /** Temp files, file bodies, directories, access-log files. */
   readonly files: Files;
-  /** Opens a TCP listener. `host` is an IP literal. `events` hears of accept errors and the listener's failure. */
-  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
+  /**
+   * Opens a TCP listener. `host` is an IP literal. `events` hears of accept errors and the listener's
+   * failure. `options.reusePort`: bind with SO_REUSEPORT, so that several processes (waitress-serve
+   * `--workers`) listen on the same port; Deno and Bun honour it, Node (whose workers share the
+   * socket through `node:cluster`) ignores it.
+   */
+  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents, options?: { reusePort?: boolean }): Promise<Listener>;
   /** Opens a unix-socket listener, replacing a stale socket file and applying `perms`. */
   listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
   /**
@@ -220,4 +227,34 @@ export interface Runtime {
   setup?(options: { nativeResponse: boolean }): void;
   /** Starts a worker thread that loads `init.moduleUrl` and serves the dispatcher's messages (thread mode). */
   spawnWorker?(init: WorkerInit, events: ThreadEvents): ThreadHandle;
+}
+
+/** What a worker process tells its supervisor (waitress-serve `--workers`). */
+export type WorkerMessage =
+  /** The worker listens: its addresses, as `HOST:PORT` entries (IPv6 in brackets) or `unix:PATH`. */
+  | { type: "ready"; pid: number; addresses: string[] };
+
+/**
+ * One server process of waitress-serve `--workers`, as its supervisor sees it. `cli.ts` starts them
+ * (`node:cluster` on Node, `node:child_process` with an IPC channel on Deno and Bun).
+ *
+ * @example
+ * ```ts ignore
+ * const worker = env.spawnWorker!({ WAITRESS_WORKER: "1" }, { message: console.log, exit: console.log });
+ * worker.signal("SIGTERM");
+ * ```
+ */
+export interface WorkerProcess {
+  /** Its process id. */
+  readonly pid: number;
+  /** Sends it a signal; ignored once it has exited. */
+  signal(signal: "SIGTERM" | "SIGKILL"): void;
+}
+
+/** What the supervisor hears of a {@linkcode WorkerProcess}. */
+export interface WorkerProcessEvents {
+  /** A message from the worker. */
+  message(message: WorkerMessage): void;
+  /** It exited: its exit code, or the signal that ended it. Called once. */
+  exit(code: number | null, signal: string | null): void;
 }

@@ -42,6 +42,7 @@ const SAMPLES: Record<keyof Settings, Sample> = {
   unixSocketPerms: { text: "660", typed: 0o660, expected: 0o660 },
   sockets: { text: "", typed: [3, { fd: 4 }], expected: [3, 4] },
   threads: { text: "3", typed: 3, expected: 3 },
+  workers: { text: "2", typed: 2, expected: 2 },
   urlScheme: { text: "https", typed: "https", expected: "https" },
   urlPrefix: { text: "/app/", typed: "app", expected: "/app" },
   ident: { text: "myserver", typed: "myserver", expected: "myserver" },
@@ -150,7 +151,7 @@ describe("SETTINGS", () => {
       { ...s, trustedProxyHeaders: [...s.trustedProxyHeaders] },
       {
         host: "0.0.0.0", port: 8080, listen: [{ host: "0.0.0.0", port: 8080 }], ipv4: true, ipv6: true,
-        unixSocket: undefined, unixSocketPerms: 0o600, sockets: [], threads: 0, urlScheme: "http", urlPrefix: "",
+        unixSocket: undefined, unixSocketPerms: 0o600, sockets: [], threads: 0, workers: 1, urlScheme: "http", urlPrefix: "",
         ident: "waitress", serverName: "waitress.invalid", exposeTracebacks: false, trustedProxy: undefined,
         trustedProxyCount: undefined, trustedProxyHeaders: [], clearUntrustedProxyHeaders: true,
         logUntrustedProxyHeaders: false, maxRequestLineSize: 16384, maxRequestHeaderSize: 262144,

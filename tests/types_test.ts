@@ -103,7 +103,7 @@ const SAME_NAMES: Same<keyof SettingInputs, keyof Settings> = true;
 // Names whose serve() type is a number (or a boolean): must match the table's kinds, checked below.
 type NamesOf<T> = { [K in keyof SettingInputs]-?: [SettingInputs[K]] extends [T | null] ? K : never }[keyof SettingInputs];
 const NUMERIC: Record<NamesOf<number>, true> = {
-  port: true, unixSocketPerms: true, threads: true, trustedProxyCount: true, maxRequestLineSize: true,
+  port: true, unixSocketPerms: true, threads: true, workers: true, trustedProxyCount: true, maxRequestLineSize: true,
   maxRequestHeaderSize: true, maxHeaderFields: true, maxRequestBodySize: true, maxChunkExtensionSize: true,
   maxTrailerSize: true, connectionLimit: true, headerTimeout: true, bodyTimeout: true, channelTimeout: true,
   cleanupInterval: true, reclaimTimeout: true, shutdownTimeout: true, backlog: true, recvBytes: true, sendBytes: true,

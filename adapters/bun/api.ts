@@ -42,7 +42,7 @@ export interface SocketHandlers {
 
 /** The `Bun` namespace, as far as the adapter uses it. */
 export interface BunApi {
-  listen(options: { hostname?: string; port?: number; unix?: string; fd?: number; socket: SocketHandlers; allowHalfOpen?: boolean; ipv6Only?: boolean; backlog?: number }): BunListener;
+  listen(options: { hostname?: string; port?: number; unix?: string; fd?: number; socket: SocketHandlers; allowHalfOpen?: boolean; ipv6Only?: boolean; backlog?: number; reusePort?: boolean }): BunListener;
   connect(options: { unix: string; socket: { data(socket: unknown, data: Uint8Array): void } }): Promise<{ end(): void }>;
   readonly dns: {
     lookup(host: string, options?: { family?: 0 | 4 | 6 }): Promise<{ address: string; family: 4 | 6 }[]>;

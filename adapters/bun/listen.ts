@@ -32,11 +32,11 @@ function toListener(listener: BunListener, transport: "tcp" | "unix", hostname: 
  * const listener = await listenTcp("127.0.0.1", 0, 2048, onAccept);
  * ```
  */
-export function listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
+export function listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents, options?: { reusePort?: boolean }): Promise<Listener> {
   const report = new ListenerReport(events, `${host}:${port}`);
   let listener: BunListener;
   try {
-    listener = bun().listen({ hostname: host, port, socket: handlers(onAccept, undefined, report), allowHalfOpen: true, ipv6Only: host.includes(":"), backlog });
+    listener = bun().listen({ hostname: host, port, socket: handlers(onAccept, undefined, report), allowHalfOpen: true, ipv6Only: host.includes(":"), backlog, reusePort: options?.reusePort === true });
   } catch (error) {
     // Bun's own words ("Failed to listen at 127.0.0.1") name no port.
     return Promise.reject(listenError(error, tcpWhere(host, port)));

@@ -61,7 +61,7 @@ export interface DenoOpenOptions {
 
 /** The `Deno` namespace, as far as the adapter uses it. */
 export interface DenoApi {
-  listen(options: { hostname?: string; port?: number; transport?: string; path?: string }): DenoListener;
+  listen(options: { hostname?: string; port?: number; transport?: string; path?: string; reusePort?: boolean }): DenoListener;
   connect(options: { transport: "unix"; path: string }): Promise<DenoConn>;
   resolveDns(query: string, type: "A" | "AAAA"): Promise<string[]>;
   unrefTimer(id: number): void;

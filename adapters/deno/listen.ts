@@ -51,10 +51,11 @@ function serveListener(listener: DenoListener, address: BoundAddress, onAccept: 
  * const listener = await listenTcp("127.0.0.1", 0, 2048, onAccept);
  * ```
  */
-export function listenTcp(host: string, port: number, _backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener> {
+export function listenTcp(host: string, port: number, _backlog: number, onAccept: AcceptHandler, events?: ListenerEvents, options?: { reusePort?: boolean }): Promise<Listener> {
   let listener: DenoListener;
   try {
-    listener = deno().listen({ hostname: host, port, transport: "tcp" });
+    // reusePort (waitress-serve --workers) is Linux-only and needs --unstable-net, which the supervisor adds.
+    listener = deno().listen({ hostname: host, port, transport: "tcp", ...(options?.reusePort ? { reusePort: true } : {}) });
   } catch (error) {
     // Deno's own words ("Address already in use (os error 98)") name no address.
     return Promise.reject(listenError(error, tcpWhere(host, port)));

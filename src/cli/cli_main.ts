@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Runtime } from "../platform.ts";
+import type { Runtime, WorkerMessage, WorkerProcess, WorkerProcessEvents } from "../platform.ts";
 import type { FetchHandler } from "../serve/connection.ts";
 import type { Server } from "../serve/server.ts";
 import { type App, type ServeOptions, startServer, toHandler } from "../serve/start_server.ts";
@@ -17,6 +17,7 @@ import { parseIni, settingsFromIni } from "../settings/ini.ts";
 import { Logger, type LogLevel, type LogSink } from "../policy/logger.ts";
 import { VERSION } from "../version.ts";
 import { socketActivation } from "./systemd.ts";
+import { superviseWorkers, workerSetup } from "./supervisor.ts";
 
 /** The program name used in usage and help text. */
 const PROGRAM = "waitress-serve";
@@ -111,13 +112,21 @@ export interface CliEnv {
   getEnv?(name: string): string | undefined;
   /** Removes an environment variable from this process (socket activation's, once read). */
   unsetEnv?(name: string): void;
-  /** This process's id (socket activation checks `LISTEN_PID` against it; without it: never activated). */
+  /** This process's id: socket activation checks `LISTEN_PID` against it (without it: never
+   * activated); `--workers` puts it in log lines, `server.stats()` and `%P`. */
   pid?: number;
   /** Calls `handler` once when the process that started this one has ended (polled; without it:
    * never). `handler` gets a description of that process for the log, e.g. `pid 4242`. */
   onParentExit?(handler: (parent: string) => void): void;
   /** Where the server's log lines go (console-like). */
   logger: LogSink;
+  /** `--workers`: starts a worker process, the same command with `extraEnv` added to the environment
+   * (without it: `--workers` above 1 is refused). */
+  spawnWorker?(extraEnv: Record<string, string>, events: WorkerProcessEvents): Promise<WorkerProcess>;
+  /** In a worker process: sends a message to the supervisor. */
+  sendToSupervisor?(message: WorkerMessage): void;
+  /** Keeps the process alive (the supervisor, while no worker runs) until the returned function is called. */
+  keepAlive?(): () => void;
   /** The runtime's adapter the server runs on (or a promise of it). */
   runtime: Runtime | Promise<Runtime>;
 }
@@ -145,6 +154,8 @@ export type CliPlan =
     logLevel: LogLevel;
     /** With `threads` > 0: the module each worker imports, and the export to serve. */
     module?: { url: string; exportName: string };
+    /** `--workers` and what its supervisor needs to know. */
+    supervisor: { workers: number; shutdownTimeout: number; unixSocket: boolean };
     /** Settings warnings as `serve()` words them (camelCase), each with the words of the
      * command line or config file, for the log. */
     warnings?: [serveWords: string, userWords: string][];
@@ -451,7 +462,10 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
   }
   // Loading it here too validates the export before any worker starts.
   const handler = await loadHandler(app, baseDir, cli.call, env);
-  const plan: CliPlan = { kind: "serve", handler, options: options as ServeOptions, app, logLevel: settings.logLevel };
+  const plan: CliPlan = {
+    kind: "serve", handler, options: options as ServeOptions, app, logLevel: settings.logLevel,
+    supervisor: { workers: settings.workers, shutdownTimeout: settings.shutdownTimeout, unixSocket: settings.unixSocket !== undefined },
+  };
   if (warnings.length > 0) plan.warnings = serveWarnings.map((text, i) => [text, warnings[i]!]);
   if (notes.length > 0) plan.notes = notes;
   if (settings.threads > 0) {
@@ -519,6 +533,18 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
 
   const logger = new Logger(plan.logLevel, env.logger);
   for (const { level, text } of plan.notes ?? []) logger[level](text);
+  const worker = workerSetup(env);
+  if (worker === undefined && plan.supervisor.workers > 1) {
+    if ((plan.options.sockets?.length ?? 0) > 0) {
+      // The supervisor's processes share sockets they open themselves; inherited ones stay with it.
+      env.stderr(`Error: --workers=${plan.supervisor.workers} cannot serve inherited sockets (socket activation or sockets): ` +
+        "run one waitress-serve per socket unit, or pass --no-systemd-sockets and listen with --listen\n");
+      env.exit(1);
+      return undefined;
+    }
+    await superviseWorkers(plan.supervisor, env, logger);
+    return undefined;
+  }
   // startServer() words settings warnings for serve() users (sendBytes); say them as they were given.
   const renamed = new Map((plan.warnings ?? []).map(([from, to]) => [`waitress WARNING: ${from}`, `waitress WARNING: ${to}`]));
   const sink: LogSink = renamed.size === 0 ? env.logger : {
@@ -528,10 +554,18 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
     error: (...args) => env.logger.error(...args),
   };
   let server: Server;
+  const options: ServeOptions = { ...plan.options, logger: sink };
+  if (worker !== undefined) {
+    options.worker = { id: worker.id, pid: env.pid ?? 0, reusePort: worker.reusePort };
+    if (worker.listen !== undefined) {
+      for (const name of LISTENING) delete options[name];
+      options.listen = worker.listen;
+    }
+  }
   try {
     server = plan.module
-      ? startServer(new URL(plan.module.url), { ...plan.options, export: plan.module.exportName, logger: sink }, env.runtime)
-      : startServer(plan.handler, { ...plan.options, logger: sink }, env.runtime);
+      ? startServer(new URL(plan.module.url), { ...options, export: plan.module.exportName }, env.runtime)
+      : startServer(plan.handler, options, env.runtime);
   } catch (error) {
     env.stderr(`Error: ${firstLine(error)}\n${CLI_USAGE}`);
     env.exit(1);
@@ -554,8 +588,14 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
       env.exit(1);
     });
   };
-  for (const signal of STOP_SIGNALS) env.onSignal(signal, () => stop(`Received ${signal}`, signal));
-  if (startedByNpm(env)) env.onParentExit?.((parent) => stop(`The process that started this server (${parent}) ended`));
+  for (const signal of STOP_SIGNALS) {
+    // A worker stops on its supervisor's SIGTERM; a terminal's SIGINT or SIGHUP reaches the whole
+    // process group, and the supervisor decides what it means.
+    if (worker !== undefined && signal !== "SIGTERM") env.onSignal(signal, () => logger.debug(`Worker ${worker.id}: ${signal} ignored (the supervisor handles it)`));
+    else env.onSignal(signal, () => stop(`Received ${signal}`, signal));
+  }
+  if (worker !== undefined) env.onParentExit?.((parent) => stop(`The supervisor (${parent}) ended`));
+  else if (startedByNpm(env)) env.onParentExit?.((parent) => stop(`The process that started this server (${parent}) ended`));
 
   try {
     await server.ready;
@@ -566,6 +606,11 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
     env.stderr(`Error: ${/^cannot listen\b/i.test(line) ? line : `cannot start the server: ${line}`}\n`);
     env.exit(1);
     return undefined;
+  }
+  if (worker !== undefined) {
+    const addresses = server.addresses.map(({ transport, hostname, port }) =>
+      transport === "unix" ? `unix:${hostname}` : `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`);
+    env.sendToSupervisor?.({ type: "ready", pid: env.pid ?? 0, addresses });
   }
   // A server that shut itself down (a listener failed) ends the program with 1, never silently with 0.
   void server.finished.then(() => {

@@ -20,6 +20,7 @@
  * | `%D`, `%{us}T` | duration in microseconds |
  * | `%T`, `%{s}T`, `%{ms}T` | duration in whole seconds; in milliseconds |
  * | `%{Referer}i`, `%{User-Agent}i`, `%{Host}i` | that request header (`-` when absent); names are case-insensitive |
+ * | `%P`, `%{worker}P` | pid of the server process; its worker number under waitress-serve `--workers` (`-` without workers) |
  * | `%%` | a literal `%` |
  *
  * Named formats: `common` (`%h %l %u %t "%r" %>s %b`) and `combined` (common plus
@@ -163,6 +164,7 @@ const WITH_ARGUMENT: Record<string, (arg: string) => ((r: AccessRecord) => strin
     us: SIMPLE.D!,
   } as Record<string, (r: AccessRecord) => string>)[unit],
   U: (what) => (what === "target" ? (r: AccessRecord) => dash(r.target) : undefined),
+  P: () => undefined, // %{worker}P is a literal, written by compileAccessFormat
 };
 
 const ARGUMENT_HELP: Record<string, string> = {
@@ -170,15 +172,17 @@ const ARGUMENT_HELP: Record<string, string> = {
   t: "%t, %{sec}t, %{msec}t or %{iso}t",
   T: "%T, %{s}T, %{ms}T or %{us}T",
   U: "%U or %{target}U",
+  P: "%P or %{worker}P",
 };
 
 const DIRECTIVES = "%h %a %l %u %t %r %m %H %U %q %>s %s %b %B %D %T %{ms}T %{us}T %{sec}t %{msec}t %{iso}t " +
-  "%{target}U %{Referer}i %{User-Agent}i %{Host}i %%";
+  "%{target}U %{Referer}i %{User-Agent}i %{Host}i %P %{worker}P %%";
 
 /**
  * Compiles an access-log format (`"common"`, `"combined"`, or a string of `%` directives, see the
  * module documentation) into a function from record to line, once, so each line is one pass over
- * precomputed parts. Throws a `RangeError` naming the bad directive and its position.
+ * precomputed parts. Throws a `RangeError` naming the bad directive and its position. `worker`: the
+ * server process writing the log (waitress-serve `--workers`), for `%P` and `%{worker}P`.
  *
  * @example
  * ```ts
@@ -190,7 +194,7 @@ const DIRECTIVES = "%h %a %l %u %t %r %m %H %U %q %>s %s %b %B %D %T %{ms}T %{us
  * }); // '127.0.0.1 "GET / HTTP/1.1" 200 2'
  * ```
  */
-export function compileAccessFormat(format: string): AccessFormatter {
+export function compileAccessFormat(format: string, worker?: { id: number; pid: number }): AccessFormatter {
   if (typeof format !== "string") {
     throw new TypeError(`An access log format must be a string ("common", "combined" or %-directives), not ${typeof format}`);
   }
@@ -229,7 +233,13 @@ export function compileAccessFormat(format: string): AccessFormatter {
     const directive = JSON.stringify(spec.slice(percent, j + 1));
     let part: AccessFormatter | undefined;
     if (modifier !== "" && letter !== "s") fail(percent, `${directive}: "${modifier}" only goes with %s`);
-    if (argument === undefined) {
+    if (letter === "P" && (argument === undefined || argument === "worker")) {
+      // The serving process, fixed for the life of the log: a literal.
+      const value = worker === undefined ? "-" : String(argument === undefined ? worker.pid : worker.id);
+      literal += value;
+      i = j + 1;
+      continue;
+    } else if (argument === undefined) {
       part = Object.hasOwn(SIMPLE, letter!) ? SIMPLE[letter!] : undefined;
       if (part === undefined) fail(percent, `unknown directive ${directive}`);
     } else {

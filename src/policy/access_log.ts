@@ -22,6 +22,8 @@ export interface AccessLogOptions {
   flushBytes?: number;
   /** Called with the error of a failed write. Without it, `flush()` rejects and automatic flushes ignore it. */
   onError?: (error: unknown) => void;
+  /** The server process that writes the log (waitress-serve `--workers`): what `%P` and `%{worker}P` write. */
+  worker?: { id: number; pid: number };
 }
 
 const noop = (): void => {};
@@ -86,14 +88,14 @@ export class AccessLog {
    * @param options `flushBytes` (batch size, default 65536) and `onError` (failed writes).
    */
   constructor(format: string, sink: AccessLogSink, options: AccessLogOptions = {}) {
-    const { flushBytes = 65536, onError } = options;
+    const { flushBytes = 65536, onError, worker } = options;
     if (!Number.isSafeInteger(flushBytes) || flushBytes < 0) {
       throw new RangeError(`AccessLog option flushBytes must be a whole number of characters >= 0, got ${JSON.stringify(flushBytes)}`);
     }
     if (sink === null || typeof sink !== "object" || typeof sink.write !== "function") {
       throw new TypeError("AccessLog needs a sink with a write(text) method");
     }
-    this.#format = compileAccessFormat(format);
+    this.#format = compileAccessFormat(format, worker);
     this.#sink = sink;
     this.#flushBytes = flushBytes;
     this.#onError = onError;

@@ -47,6 +47,27 @@ export interface ServerStats {
   busyWorkers: number;
   /** Worker pool: workers waiting for one. */
   idleWorkers: number;
+  /** Under waitress-serve `--workers`: which server process this is (1 to `workers`) and its pid. Absent otherwise. */
+  worker?: WorkerIdentity;
+}
+
+/**
+ * Which server process of waitress-serve `--workers` a server is: its number (1 to `workers`; a
+ * replacement keeps the number of the worker it replaces) and its pid. `reusePort`: bind TCP
+ * listeners with SO_REUSEPORT (Deno and Bun; Node's workers share sockets through `node:cluster`).
+ *
+ * @example
+ * ```ts
+ * const worker: WorkerIdentity = { id: 2, pid: 4242 };
+ * ```
+ */
+export interface WorkerIdentity {
+  /** The worker's number, 1 to `workers`. */
+  id: number;
+  /** Its process id. */
+  pid: number;
+  /** Bind TCP listeners with SO_REUSEPORT. */
+  reusePort?: boolean;
 }
 
 /**
@@ -127,6 +148,7 @@ export class Server {
   /** Resolves once the server has closed. */
   readonly finished: Promise<void>;
   #failure: unknown;
+  readonly #worker: WorkerIdentity | undefined;
   /** Why the server shut itself down (a listener failed), or `undefined`. Read it once `finished` resolves. */
   get failure(): unknown {
     return this.#failure;
@@ -136,8 +158,9 @@ export class Server {
    * A server for `handler` with resolved `settings` over `runtime`; it starts listening at once.
    * `accessLogger` is where `accessLog: true` writes its lines (at info level, whatever `logLevel` is).
    */
-  constructor(app: ServerApp, settings: Settings, runtime: Runtime | Promise<Runtime>, logger: Logger, accessLogger?: Logger) {
+  constructor(app: ServerApp, settings: Settings, runtime: Runtime | Promise<Runtime>, logger: Logger, accessLogger?: Logger, worker?: WorkerIdentity) {
     this.#accessLogger = accessLogger;
+    this.#worker = worker;
     this.#app = app;
     this.#runtimeLoading = runtime;
     this.#settings = settings;
@@ -233,7 +256,7 @@ export class Server {
         const logger = this.#logger;
         const accessLogger = this.#accessLogger ?? logger;
         const sink = settings.accessLog === true ? lineSink((line) => accessLogger.info(line)) : await this.#runtime.files.openAppend(settings.accessLog);
-        this.#accessLog = new AccessLog(settings.accessLogFormat, sink, { onError: (error) => logger.error("Cannot write the access log", error) });
+        this.#accessLog = new AccessLog(settings.accessLogFormat, sink, { onError: (error) => logger.error("Cannot write the access log", error), worker: this.#worker });
         this.#stopAccessFlush = this.#runtime.clock.every(100, () => void this.#accessLog?.flush());
       }
       if (settings.sockets.length > 0) {
@@ -243,9 +266,10 @@ export class Server {
       } else if (settings.unixSocket) {
         this.#listeners.push(await this.#runtime.listenUnix(settings.unixSocket, settings.unixSocketPerms, settings.backlog, accept, events));
       } else {
+        const reuse = this.#worker?.reusePort ? { reusePort: true } : undefined;
         for (const { host, port } of settings.listen) {
           for (const address of await this.#resolve(host)) {
-            this.#listeners.push(await this.#runtime.listenTcp(address, port, settings.backlog, accept, events));
+            this.#listeners.push(await this.#runtime.listenTcp(address, port, settings.backlog, accept, events, reuse));
           }
         }
       }
@@ -414,6 +438,7 @@ export class Server {
       responses: { ...totals.responses },
       errors: { ...totals.errors },
       ...pool,
+      ...(this.#worker === undefined ? {} : { worker: { id: this.#worker.id, pid: this.#worker.pid } }),
     };
   }
 

@@ -8,7 +8,7 @@
 import { resolveSettings, type SettingInputs } from "../settings/adjustments.ts";
 import type { ExchangeHandler, FetchHandler } from "./connection.ts";
 import { Logger, type LogSink } from "../policy/logger.ts";
-import { Server, type ServerApp, socketsUnavailable } from "./server.ts";
+import { Server, type ServerApp, socketsUnavailable, type WorkerIdentity } from "./server.ts";
 import type { Runtime } from "../platform.ts";
 // Thread mode and app modules are imported where they start (issue 16): a plain server never loads them.
 import type { Dispatcher, ThreadStats } from "../threads/dispatcher.ts";
@@ -39,6 +39,8 @@ export interface ServeOptions extends Partial<SettingInputs> {
    * object with a `fetch` method.
    */
   export?: string;
+  /** Set by waitress-serve in each of its `--workers` processes (which worker this is); not for applications. */
+  worker?: WorkerIdentity;
 }
 
 /**
@@ -78,8 +80,13 @@ function whenLoaded<T, U>(value: T | Promise<T>, fn: (value: T) => U | Promise<U
  * ```
  */
 export function startServer(app: App | AppModule, options: ServeOptions, runtime: Runtime | Promise<Runtime>, cwd?: () => string): Server {
-  const { logger: sink, nativeResponse = false, export: exportName, ...rest } = options;
+  const { logger: sink, nativeResponse = false, export: exportName, worker, ...rest } = options;
   const { settings, warnings } = resolveSettings(rest);
+  if (settings.workers > 1 && worker === undefined) {
+    throw new TypeError(`Setting "workers" (${settings.workers}) needs the waitress-serve command, whose supervisor starts ` +
+      `and restarts the server processes: run "waitress-serve --workers=${settings.workers} MODULE[:EXPORT]" ` +
+      "(or workers = N in its config file), or leave workers at 1 in serve()");
+  }
   // A runtime given as it is says at once that it cannot serve inherited sockets; a promised one through `ready`.
   if (settings.sockets.length > 0 && !(runtime instanceof Promise) && runtime.listenFd === undefined) {
     throw socketsUnavailable(runtime, settings.sockets);
@@ -103,7 +110,7 @@ export function startServer(app: App | AppModule, options: ServeOptions, runtime
         "a function cannot move to another thread. Pass the module that exports the app instead, e.g. " +
         `serve(new URL("./app.ts", import.meta.url), { threads: ${settings.threads} }), or set threads: 0 to run it inline`);
     }
-    return new Server(toHandler(app), settings, prepared, logger, accessLogger);
+    return new Server(toHandler(app), settings, prepared, logger, accessLogger, worker);
   }
 
   const moduleUrl = moduleUrlOf(app, cwd);
@@ -126,7 +133,7 @@ export function startServer(app: App | AppModule, options: ServeOptions, runtime
     });
     // Nothing is served before listening, which waits for the module: `loading` is set by then.
     const inline: FetchHandler = (request, info) => handler !== undefined ? handler(request, info) : loading!.then(() => handler!(request, info));
-    return new Server(inline, settings, listening, logger, accessLogger);
+    return new Server(inline, settings, listening, logger, accessLogger, worker);
   }
 
   // Thread mode: the connection hands the parsed request's parts to the task queue; the worker builds the Request.
@@ -167,7 +174,7 @@ export function startServer(app: App | AppModule, options: ServeOptions, runtime
       return { queuedTasks: queued, busyWorkers: busy, idleWorkers: idle };
     },
   };
-  const server = new Server(threaded, settings, listening, logger, accessLogger);
+  const server = new Server(threaded, settings, listening, logger, accessLogger, worker);
   pools.set(server, () => dispatcher?.stats());
   // Shutdown (or a failed start) ends the workers.
   void server.finished.then(() => dispatcher?.close());
