@@ -4,6 +4,8 @@
  *
  * - Sockets: {@linkcode SocketHandle} (one connection), {@linkcode ConnectionEvents} (what the core
  *   hears), {@linkcode PeerInfo}, {@linkcode Listener}, {@linkcode ListenerEvents}, {@linkcode AcceptHandler}.
+ * - TLS: {@linkcode TlsPort} (reading and checking certificates), {@linkcode TlsMaterial},
+ *   {@linkcode TlsContext}: the adapter encrypts and decrypts; the core still sees plaintext bytes.
  * - Time: {@linkcode Clock} (the time, and timers that never keep the process alive).
  * - Threads: {@linkcode ThreadHandle}, {@linkcode ThreadEvents}.
  * - Files: {@linkcode Files} ({@linkcode TempFile} for spooling, {@linkcode FileSource} for file
@@ -69,6 +71,8 @@ export interface PeerInfo {
   localPort: number;
   /** Whether the connection came through a unix socket. */
   unix: boolean;
+  /** Whether the connection is TLS (a listener opened with a {@linkcode TlsContext}): its requests are `https`. */
+  secure?: boolean;
 }
 
 /** A bound listener, as reported by {@linkcode Listener}. */
@@ -87,6 +91,47 @@ export interface Listener {
   readonly address: BoundAddress;
   /** Close the listener. */
   close(): Promise<void>;
+  /**
+   * A TLS listener: serve `context` to the connections accepted from now on; open connections keep
+   * theirs. Rejects when the listener cannot go on with it (it has then failed, as
+   * {@linkcode ListenerEvents.failed} reports).
+   */
+  setTls?(context: TlsContext): Promise<void>;
+}
+
+/**
+ * What a TLS listener serves, as PEM text: the core reads the files, checks the dates and joins the
+ * chain; the adapter checks the rest when it prepares a {@linkcode TlsContext}.
+ */
+export interface TlsMaterial {
+  /** The server's certificate, followed by the intermediate CA certificates to send with it. */
+  cert: string;
+  /** The private key, encrypted when `passphrase` is set. */
+  key: string;
+  /** The private key's passphrase. */
+  passphrase?: string;
+}
+
+/** TLS material an adapter has checked and prepared for its listeners. Opaque to the core. */
+export interface TlsContext {
+  /** The runtime that prepared it (a context only works with its own runtime's listeners). */
+  readonly runtime: string;
+}
+
+/**
+ * TLS, as a runtime provides it. The core never sees encrypted bytes: a TLS listener hands it the
+ * plaintext of each connection, which it accepted as soon as the TCP connection was (the header
+ * timeout and the connection limit count from then, handshake included).
+ */
+export interface TlsPort {
+  /** Reads a file whole (a PEM file); rejects with an `Error` saying why in a few words (`no such file`, `permission denied`). */
+  readFile(path: string): Promise<Uint8Array>;
+  /**
+   * Checks `material` and prepares it. Rejects with an `Error` saying what is wrong, whose `part`
+   * (`"cert"`, `"key"` or `"passphrase"`) tells which of the three: the key cannot be read (or
+   * decrypted), it does not match the certificate, the certificate cannot be read.
+   */
+  prepare(material: TlsMaterial): Promise<TlsContext>;
 }
 
 /**
@@ -197,10 +242,15 @@ export interface Runtime {
   readonly clock: Clock;
   /** Temp files, file bodies, directories, access-log files. */
   readonly files: Files;
-  /** Opens a TCP listener. `host` is an IP literal. `events` hears of accept errors and the listener's failure. */
-  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
+  /**
+   * Opens a TCP listener. `host` is an IP literal. `events` hears of accept errors and the listener's
+   * failure. With `tls` (from this runtime's {@linkcode TlsPort}), the listener speaks TLS (ALPN `http/1.1`).
+   */
+  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents, tls?: TlsContext): Promise<Listener>;
   /** Opens a unix-socket listener, replacing a stale socket file and applying `perms`. */
   listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
+  /** TLS listeners; absent where the runtime cannot serve TLS. */
+  readonly tls?: TlsPort;
   /** Resolves a host name to IP literals. */
   lookup(host: string): Promise<{ address: string; family: 4 | 6 }[]>;
   /** Runtime-specific preparation before the first server starts (e.g. installing a faster `Response`). */

@@ -30,6 +30,10 @@ export const bunRuntime: Runtime = {
   files: lazyFiles(async () => (await import("./files.ts")).bunFiles),
   listenTcp,
   listenUnix,
+  tls: {
+    readFile: async (path) => (await import("./tls.ts")).bunTls.readFile(path),
+    prepare: async (material) => (await import("./tls.ts")).prepare(material),
+  },
   lookup: async (host) => (await import("./dns.ts")).lookup(host),
   spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
 };

@@ -31,6 +31,10 @@ export const denoRuntime: Runtime = {
   files: lazyFiles(async () => (await import("./files.ts")).denoFiles),
   listenTcp,
   listenUnix,
+  tls: {
+    readFile: async (path) => (await import("./tls.ts")).denoTls.readFile(path),
+    prepare: async (material) => (await import("./tls.ts")).prepare(material),
+  },
   lookup: async (host) => (await import("./dns.ts")).lookup(host),
   spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
 };
