@@ -1,7 +1,7 @@
 /**
  * Bun's TLS (`Bun.listen({ tls })`, BoringSSL): the PEM is checked by opening a trial listener on a
- * free loopback port (Bun reads certificates and keys when it listens), so a bad certificate, key or
- * passphrase fails at start-up, named, and never at the first request.
+ * free loopback port (Bun reads certificates and keys, and checks that they match, when it listens),
+ * so a bad certificate, key or passphrase fails at start-up, named, and never at the first request.
  *
  * @module
  */
@@ -9,8 +9,6 @@
 import { readFile } from "node:fs/promises";
 import type { TlsContext, TlsMaterial, TlsPort } from "../../src/platform.ts";
 import { readingFile } from "../shared/read_file_error.ts";
-import { keyMatchesCertificate } from "../shared/key_match.ts";
-import { certificateFields, certificatesOf } from "../../src/serve/tls_setup.ts";
 import { bun, type BunTlsOptions } from "./api.ts";
 
 /** A context of this adapter: what `Bun.listen` takes as `tls`. */
@@ -23,14 +21,6 @@ export const ALPN_HTTP1: Uint8Array = new Uint8Array([8, ...new TextEncoder().en
 
 const ignore = (): void => {};
 
-/** Rejects a key that is not the certificate's (Web Crypto; keys it cannot read are left to the TLS library). */
-async function checkKeyMatches(cert: string, key: string): Promise<void> {
-  const [leaf] = certificatesOf(cert);
-  if (leaf !== undefined && await keyMatchesCertificate(certificateFields(leaf).publicKeyInfo, key) === false) {
-    throw Object.assign(new Error("the private key does not match the certificate"), { part: "key" });
-  }
-}
-
 /**
  * Checks `material` as `Bun.listen` would use it and prepares it.
  *
@@ -40,7 +30,6 @@ async function checkKeyMatches(cert: string, key: string): Promise<void> {
  * ```
  */
 export async function prepare(material: TlsMaterial): Promise<BunTlsContext> {
-  await checkKeyMatches(material.cert, material.key);
   const options: BunTlsOptions = { cert: material.cert, key: material.key, ALPNProtocols: ALPN_HTTP1 };
   if (material.passphrase !== undefined) options.passphrase = material.passphrase;
   try {
@@ -52,6 +41,8 @@ export async function prepare(material: TlsMaterial): Promise<BunTlsContext> {
     }).stop(true);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    // BoringSSL: "...:KEY_VALUES_MISMATCH", "...:BAD_DECRYPT", "...:NO_START_LINE".
+    if (/mismatch/i.test(message)) throw Object.assign(new Error(`the private key does not match the certificate (${message})`, { cause: error }), { part: "key" });
     const part = /passphrase|decrypt/i.test(message) ? "passphrase" : /key/i.test(message) ? "key" : "cert";
     throw Object.assign(new Error(`Bun cannot use the certificate and key (${message})`, { cause: error }), { part });
   }

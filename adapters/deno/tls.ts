@@ -1,15 +1,14 @@
 /**
  * Deno's TLS (`Deno.listenTls`, rustls): the PEM is checked by opening a trial listener on a free
- * loopback port (Deno parses certificates and keys only when it listens), so a bad certificate or
- * key fails at start-up, named, and never at the first request. Deno reads unencrypted keys only.
+ * loopback port (Deno parses certificates and keys, and checks that they match, only when it
+ * listens), so a bad certificate or key fails at start-up, named, and never at the first request.
+ * Deno reads unencrypted keys only.
  *
  * @module
  */
 
 import type { TlsContext, TlsMaterial, TlsPort } from "../../src/platform.ts";
 import { readingFile } from "../shared/read_file_error.ts";
-import { keyMatchesCertificate } from "../shared/key_match.ts";
-import { certificateFields, certificatesOf } from "../../src/serve/tls_setup.ts";
 import { deno } from "./api.ts";
 
 /** A context of this adapter: the PEM `Deno.listenTls` takes. */
@@ -25,14 +24,6 @@ function partError(part: "cert" | "key" | "passphrase", message: string, cause?:
 /** ALPN: this server speaks HTTP/1.1 only. */
 const ALPN = ["http/1.1"];
 
-/** Rejects a key that is not the certificate's (Web Crypto; keys it cannot read are left to the TLS library). */
-async function checkKeyMatches(cert: string, key: string): Promise<void> {
-  const [leaf] = certificatesOf(cert);
-  if (leaf !== undefined && await keyMatchesCertificate(certificateFields(leaf).publicKeyInfo, key) === false) {
-    throw Object.assign(new Error("the private key does not match the certificate"), { part: "key" });
-  }
-}
-
 /**
  * Checks `material` as `Deno.listenTls` would use it and prepares it.
  *
@@ -47,14 +38,14 @@ export async function prepare(material: TlsMaterial): Promise<DenoTlsContext> {
     throw partError(passphrase === undefined ? "key" : "passphrase", "Deno cannot read an encrypted private key: decrypt it " +
       "(openssl pkey -in key.pem -out plain-key.pem) and give that without a passphrase");
   }
-  await checkKeyMatches(cert, key);
   let trial;
   try {
     trial = deno().listenTls({ hostname: "127.0.0.1", port: 0, transport: "tcp", cert, key, alpnProtocols: ALPN });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const part = /key/i.test(message) && !/certificate|cert\b/i.test(message) ? "key" : /mismatch|match/i.test(message) ? "key" : "cert";
-    throw partError(part, `Deno cannot use the certificate and key (${message})`, error);
+    // rustls: "keys may not be consistent: KeyMismatch"; "No certificates found in cert file"; "...in key file".
+    if (/mismatch/i.test(message)) throw partError("key", `the private key does not match the certificate (${message})`, error);
+    throw partError(/key/i.test(message) && !/cert/i.test(message) ? "key" : "cert", `Deno cannot use the certificate and key (${message})`, error);
   }
   trial.close();
   return { runtime: "deno", cert, key };

@@ -96,15 +96,14 @@ function derTime(bytes: Uint8Array, el: Der): number {
 
 /**
  * The validity period of a DER certificate (RFC 5280: Certificate → tbsCertificate → validity), in
- * milliseconds since the epoch, and its subjectPublicKeyInfo (DER, tag and length included). Throws a
- * `RangeError` when the bytes are not a certificate.
+ * milliseconds since the epoch. Throws a `RangeError` when the bytes are not a certificate.
  *
  * @example
  * ```ts ignore
- * const { notBefore, notAfter, publicKeyInfo } = certificateFields(der);
+ * const { notBefore, notAfter } = certificateValidity(der);
  * ```
  */
-export function certificateFields(der: Uint8Array): { notBefore: number; notAfter: number; publicKeyInfo: Uint8Array } {
+export function certificateValidity(der: Uint8Array): { notBefore: number; notAfter: number } {
   const cert = derAt(der, 0, der.length);
   const tbs = derAt(der, cert.start, cert.end);
   if (cert.tag !== 0x30 || tbs.tag !== 0x30) throw new RangeError("not a certificate");
@@ -115,22 +114,7 @@ export function certificateFields(der: Uint8Array): { notBefore: number; notAfte
   if (el.tag !== 0x30) throw new RangeError("no validity");
   const notBefore = derAt(der, el.start, el.end);
   const notAfter = derAt(der, notBefore.end, el.end);
-  const subject = derAt(der, el.end, tbs.end);
-  const spkiStart = subject.end;
-  const spki = derAt(der, spkiStart, tbs.end);
-  return { notBefore: derTime(der, notBefore), notAfter: derTime(der, notAfter), publicKeyInfo: der.subarray(spkiStart, spki.end) };
-}
-
-/**
- * Each `-----BEGIN CERTIFICATE-----` block of `pem`, decoded to DER.
- *
- * @example
- * ```ts ignore
- * const [leaf, ...chain] = certificatesOf(pem);
- * ```
- */
-export function certificatesOf(pem: string): Uint8Array[] {
-  return certificateBlocks(pem);
+  return { notBefore: derTime(der, notBefore), notAfter: derTime(der, notAfter) };
 }
 
 /** What {@linkcode loadTls} made: the context for the listeners, and the certificate's expiry (for the log). */
@@ -173,7 +157,7 @@ export async function loadTls(settings: TlsSettings, port: TlsPort, now: number)
   }
   let validity: { notBefore: number; notAfter: number };
   try {
-    validity = certificateFields(blocks[0]!);
+    validity = certificateValidity(blocks[0]!);
   } catch (error) {
     throw settingError("tlsCert", `the first certificate in ${where} cannot be read (${error instanceof Error ? error.message : String(error)}): give the server certificate as PEM`, error);
   }
