@@ -140,6 +140,50 @@ describe("HTTPS", { skip: NO_OPENSSL }, () => {
     }
   });
 
+  it("at the connection limit, a client silent before its handshake is reclaimed for a TLS client with a request", async () => {
+    const s = await startServer(echo, { tlsCert: files.cert1, tlsKey: files.key1, connectionLimit: 1, reclaimTimeout: 0.2 });
+    try {
+      const silent = new RawClient(s.port);
+      await silent.send(new Uint8Array(0));
+      await until(() => s.server.stats().connections === 1, "the silent connection takes the slot", 2000);
+      const started = Date.now();
+      assert.equal(JSON.parse(await tlsGet(s.port, files.ca1, "/waited")).url, `https://localhost:${s.port}/waited`);
+      assert.ok(Date.now() - started < 3000, "admitted once the silent one was reclaimed");
+      silent.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("large bodies both ways keep their bytes (backpressure over TLS)", async () => {
+    const s = await startServer(async (request) => {
+      const body = new Uint8Array(await request.arrayBuffer());
+      let sum = 0;
+      for (const b of body) sum = (sum + b) % 65521;
+      const out = new Uint8Array(3 * 1024 * 1024);
+      for (let i = 0; i < out.length; i++) out[i] = i % 251;
+      return new Response(out, { headers: { "x-in": `${body.length}:${sum}` } });
+    }, { tlsCert: files.cert1, tlsKey: files.key1 });
+    try {
+      const input = new Uint8Array(1024 * 1024);
+      let sum = 0;
+      for (let i = 0; i < input.length; i++) sum = (sum + (input[i] = (i * 7) % 256)) % 65521;
+      const client = tlsClient(s.port, files.ca1);
+      try {
+        await client.send(`POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${input.length}\r\nConnection: close\r\n\r\n`);
+        await client.send(input);
+        const response = await client.response({ timeoutMs: 20000 });
+        assert.equal(response.header("x-in"), `${input.length}:${sum}`);
+        assert.equal(response.body.length, 3 * 1024 * 1024);
+        assert.ok(response.body.every((b, i) => b === i % 251), "the response body arrived intact");
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
   it("start-up fails, naming the setting, for a missing file, an expired certificate, a key that does not match", async () => {
     const start = async (options: ServeOptions) => {
       const log = captureLog();
