@@ -261,6 +261,19 @@ describe("HTTPS", { skip: NO_OPENSSL }, () => {
     }
   });
 
+  it("thread mode: a worker thread's handler sees the https URL and info.scheme", async () => {
+    const app = new URL(runtime === "node" ? "./fixtures/thread_app.js" : "./fixtures/thread_app.ts", import.meta.url);
+    const server = createServer(app, { host: "127.0.0.1", port: 0, threads: 1, logger: captureLog().sink, tlsCert: files.cert1, tlsKey: files.key1 });
+    try {
+      await server.ready;
+      const port = server.addresses[0]!.port;
+      const where = JSON.parse(await tlsGet(port, files.ca1, "/where")) as { inWorker: boolean; url: string; info: RequestInfo };
+      assert.deepEqual({ inWorker: where.inWorker, url: where.url, scheme: where.info.scheme }, { inWorker: true, url: `https://localhost:${port}/where`, scheme: "https" });
+    } finally {
+      await server.close();
+    }
+  });
+
   it("reloadTls() on a plain server says it serves no TLS", async () => {
     const s = await startServer(echo);
     try {
