@@ -4,6 +4,8 @@
  *
  * - Sockets: {@linkcode SocketHandle} (one connection), {@linkcode ConnectionEvents} (what the core
  *   hears), {@linkcode PeerInfo}, {@linkcode Listener}, {@linkcode ListenerEvents}, {@linkcode AcceptHandler}.
+ * - TLS: {@linkcode TlsPort} (reading and checking certificates), {@linkcode TlsMaterial},
+ *   {@linkcode TlsContext}: the adapter encrypts and decrypts; the core still sees plaintext bytes.
  * - Time: {@linkcode Clock} (the time, and timers that never keep the process alive).
  * - Threads: {@linkcode ThreadHandle}, {@linkcode ThreadEvents}.
  * - Files: {@linkcode Files} ({@linkcode TempFile} for spooling, {@linkcode FileSource} for file
@@ -71,6 +73,8 @@ export interface PeerInfo {
   localPort: number;
   /** Whether the connection came through a unix socket. */
   unix: boolean;
+  /** Whether the connection is TLS (a listener opened with a {@linkcode TlsContext}): its requests are `https`. */
+  secure?: boolean;
 }
 
 /** A bound listener, as reported by {@linkcode Listener}. */
@@ -94,6 +98,47 @@ export interface Listener {
   readonly address: BoundAddress;
   /** Close the listener. */
   close(): Promise<void>;
+  /**
+   * A TLS listener: serve `context` to the connections accepted from now on; open connections keep
+   * theirs. Rejects when the listener cannot go on with it (it has then failed, as
+   * {@linkcode ListenerEvents.failed} reports).
+   */
+  setTls?(context: TlsContext): Promise<void>;
+}
+
+/**
+ * What a TLS listener serves, as PEM text: the core reads the files, checks the dates and joins the
+ * chain; the adapter checks the rest when it prepares a {@linkcode TlsContext}.
+ */
+export interface TlsMaterial {
+  /** The server's certificate, followed by the intermediate CA certificates to send with it. */
+  cert: string;
+  /** The private key, encrypted when `passphrase` is set. */
+  key: string;
+  /** The private key's passphrase. */
+  passphrase?: string;
+}
+
+/** TLS material an adapter has checked and prepared for its listeners. Opaque to the core. */
+export interface TlsContext {
+  /** The runtime that prepared it (a context only works with its own runtime's listeners). */
+  readonly runtime: string;
+}
+
+/**
+ * TLS, as a runtime provides it. The core never sees encrypted bytes: a TLS listener hands it the
+ * plaintext of each connection, which it accepted as soon as the TCP connection was (the header
+ * timeout and the connection limit count from then, handshake included).
+ */
+export interface TlsPort {
+  /** Reads a file whole (a PEM file); rejects with an `Error` saying why in a few words (`no such file`, `permission denied`). */
+  readFile(path: string): Promise<Uint8Array>;
+  /**
+   * Checks `material` and prepares it. Rejects with an `Error` saying what is wrong, whose `part`
+   * (`"cert"`, `"key"` or `"passphrase"`) tells which of the three: the key cannot be read (or
+   * decrypted), it does not match the certificate, the certificate cannot be read.
+   */
+  prepare(material: TlsMaterial): Promise<TlsContext>;
 }
 
 /**
@@ -194,6 +239,14 @@ export interface Files extends DirFiles {
   openAppend(path: string): Promise<AccessLogSink>;
 }
 
+/** How a TCP listener is opened: shared with other processes (`--workers`), and/or speaking TLS. */
+export interface ListenTcpOptions {
+  /** Bind with SO_REUSEPORT (Deno, Bun); Node's workers share the socket through `node:cluster` instead. */
+  reusePort?: boolean;
+  /** The TLS context (from this runtime's {@linkcode TlsPort}): the listener speaks TLS. */
+  tls?: TlsContext;
+}
+
 /** What an adapter provides: listening sockets, name resolution, the clock, files, threads and the request strategy. */
 export interface Runtime {
   /** `"node"`, `"deno"` or `"bun"`. */
@@ -208,9 +261,10 @@ export interface Runtime {
    * Opens a TCP listener. `host` is an IP literal. `events` hears of accept errors and the listener's
    * failure. `options.reusePort`: bind with SO_REUSEPORT, so that several processes (waitress-serve
    * `--workers`) listen on the same port; Deno and Bun honour it, Node (whose workers share the
-   * socket through `node:cluster`) ignores it.
+   * socket through `node:cluster`) ignores it. With `options.tls` (from this runtime's
+   * {@linkcode TlsPort}), the listener speaks TLS (ALPN `http/1.1`).
    */
-  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents, options?: { reusePort?: boolean }): Promise<Listener>;
+  listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents, options?: ListenTcpOptions): Promise<Listener>;
   /** Opens a unix-socket listener, replacing a stale socket file and applying `perms`. */
   listenUnix(path: string, perms: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
   /**
@@ -221,6 +275,8 @@ export interface Runtime {
   listenFd?(fd: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents): Promise<Listener>;
   /** Where `listenFd` is absent: why this runtime cannot, for the error message (one clause, no period). */
   readonly listenFdUnavailable?: string;
+  /** TLS listeners; absent where the runtime cannot serve TLS. */
+  readonly tls?: TlsPort;
   /** Resolves a host name to IP literals. */
   lookup(host: string): Promise<{ address: string; family: 4 | 6 }[]>;
   /** Runtime-specific preparation before the first server starts (e.g. installing a faster `Response`). */

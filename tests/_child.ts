@@ -138,7 +138,7 @@ export function outputMatch(c: Child, pattern: RegExp): Promise<RegExpExecArray 
 }
 
 /**
- * Waits up to `ms` for the child's "Serving on http://127.0.0.1:PORT" line and returns the port;
+ * Waits up to `ms` for the child's "Serving on http://127.0.0.1:PORT" (or https://) line and returns the port;
  * rejects, with its output, when `name` exits first.
  *
  * @example
@@ -147,7 +147,7 @@ export function outputMatch(c: Child, pattern: RegExp): Promise<RegExpExecArray 
  * ```
  */
 export async function servingPort(c: Child, ms = 15000, name = "the CLI"): Promise<number> {
-  const found = outputMatch(c, /Serving on http:\/\/127\.0\.0\.1:(\d+)/).then(async (m) => {
+  const found = outputMatch(c, /Serving on https?:\/\/127\.0\.0\.1:(\d+)/).then(async (m) => {
     if (m) return Number(m[1]);
     const { code } = await c.exit;
     throw new Error(`${name} exited with ${code} before serving:\n${c.output()}`);

@@ -70,10 +70,11 @@ export class RawClient {
   #waiters: (() => void)[] = [];
   #connected: Promise<void>;
 
-  constructor(port: number, host = "127.0.0.1", path?: string) {
-    this.socket = path ? net.connect(path) : net.connect({ port, host });
+  /** `socket`: a socket already being opened (a TLS one: then `ready` is "secureConnect") instead of a new TCP connection. */
+  constructor(port: number, host = "127.0.0.1", path?: string, socket?: net.Socket, ready = "connect") {
+    this.socket = socket ?? (path ? net.connect(path) : net.connect({ port, host }));
     this.#connected = new Promise((resolve, reject) => {
-      this.socket.once("connect", () => resolve());
+      this.socket.once(ready, () => resolve());
       this.socket.once("error", reject);
     });
     this.socket.on("data", (chunk: Uint8Array) => {

@@ -38,11 +38,22 @@ export interface SocketHandlers {
   end(socket: BunSocket): void;
   close(socket: BunSocket, error?: unknown): void;
   error(socket: BunSocket, error: unknown): void;
+  /** A TLS socket's handshake ended (`success` false: it failed). */
+  handshake?(socket: BunSocket, success: boolean, authorizationError: Error | null): void;
+}
+
+/** What a TLS listener serves (`Bun.listen({ tls })`). */
+export interface BunTlsOptions {
+  cert: string;
+  key: string;
+  passphrase?: string;
+  /** In the TLS wire format (each protocol name preceded by its length), as Bun's node:tls passes it. */
+  ALPNProtocols?: Uint8Array;
 }
 
 /** The `Bun` namespace, as far as the adapter uses it. */
 export interface BunApi {
-  listen(options: { hostname?: string; port?: number; unix?: string; fd?: number; socket: SocketHandlers; allowHalfOpen?: boolean; ipv6Only?: boolean; backlog?: number; reusePort?: boolean }): BunListener;
+  listen(options: { hostname?: string; port?: number; unix?: string; fd?: number; socket: SocketHandlers; allowHalfOpen?: boolean; ipv6Only?: boolean; backlog?: number; reusePort?: boolean; tls?: BunTlsOptions }): BunListener;
   connect(options: { unix: string; socket: { data(socket: unknown, data: Uint8Array): void } }): Promise<{ end(): void }>;
   readonly dns: {
     lookup(host: string, options?: { family?: 0 | 4 | 6 }): Promise<{ address: string; family: 4 | 6 }[]>;

@@ -7,12 +7,13 @@
 
 // Bun's file API for what Bun.file cannot do (lstat, chmod, unlink) is its native node:fs.
 import { chmod, lstat, unlink } from "node:fs/promises";
-import type { AcceptHandler, Listener, ListenerEvents } from "../../src/platform.ts";
+import type { AcceptHandler, Listener, ListenerEvents, ListenTcpOptions, TlsContext } from "../../src/platform.ts";
 import { ListenerReport, listenerName } from "../shared/accept.ts";
 import { listenError, tcpWhere } from "../shared/listen_error.ts";
 import { removeStaleSocket, type SocketFileOps, unixPeer } from "../shared/unix_socket.ts";
 import { bun, type BunListener } from "./api.ts";
 import { handlers } from "./socket.ts";
+import type { BunTlsContext } from "./tls.ts";
 
 function toListener(listener: BunListener, transport: "tcp" | "unix", hostname: string, port: number): Listener {
   return {
@@ -25,24 +26,57 @@ function toListener(listener: BunListener, transport: "tcp" | "unix", hostname: 
 }
 
 /**
- * Opens a TCP listener (the Runtime's `listenTcp`).
+ * Opens a TCP listener (the Runtime's `listenTcp`). With `tls`, Bun's TLS listener (ALPN
+ * `http/1.1`), whose sockets the core holds from accept, handshake included. Bun cannot change a
+ * listener's certificate: `setTls` stops it (accepted connections go on) and listens again at once
+ * on the same address (ones the kernel had queued are reset).
  *
  * @example
  * ```ts ignore
  * const listener = await listenTcp("127.0.0.1", 0, 2048, onAccept);
  * ```
  */
-export function listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents, options?: { reusePort?: boolean }): Promise<Listener> {
+export function listenTcp(host: string, port: number, backlog: number, onAccept: AcceptHandler, events?: ListenerEvents, options?: ListenTcpOptions): Promise<Listener> {
+  const tls = options?.tls;
+  const reusePort = options?.reusePort === true; // waitress-serve --workers: every worker listens on the port
   const report = new ListenerReport(events, `${host}:${port}`);
+  const socket = handlers(onAccept, undefined, report, tls !== undefined);
+  const open = (at: number, context: TlsContext | undefined): BunListener =>
+    bun().listen({ hostname: host, port: at, socket, allowHalfOpen: true, ipv6Only: host.includes(":"), backlog, reusePort, ...(context === undefined ? {} : { tls: (context as BunTlsContext).options }) });
   let listener: BunListener;
   try {
-    listener = bun().listen({ hostname: host, port, socket: handlers(onAccept, undefined, report), allowHalfOpen: true, ipv6Only: host.includes(":"), backlog, reusePort: options?.reusePort === true });
+    listener = open(port, tls);
   } catch (error) {
     // Bun's own words ("Failed to listen at 127.0.0.1") name no port.
     return Promise.reject(listenError(error, tcpWhere(host, port)));
   }
-  report.where = listenerName({ transport: "tcp", hostname: host, port: listener.port ?? port });
-  return Promise.resolve(toListener(listener, "tcp", host, listener.port ?? port));
+  const bound = listener.port ?? port;
+  report.where = listenerName({ transport: "tcp", hostname: host, port: bound });
+  let closed = false;
+  const served: Listener = {
+    address: { transport: "tcp", hostname: host, port: bound },
+    close(): Promise<void> {
+      closed = true;
+      listener.stop(false);
+      return Promise.resolve();
+    },
+  };
+  if (tls !== undefined) {
+    served.setTls = (context) => {
+      if (closed) return Promise.resolve();
+      listener.stop(false);
+      try {
+        listener = open(bound, context);
+      } catch (error) {
+        closed = true;
+        const failure = listenError(error, tcpWhere(host, bound));
+        report.failed(failure);
+        return Promise.reject(failure);
+      }
+      return Promise.resolve();
+    };
+  }
+  return Promise.resolve(served);
 }
 
 const ignore = (): void => {};

@@ -31,6 +31,10 @@ export const bunRuntime: Runtime = {
   listenTcp,
   listenUnix,
   listenFd: async (...args) => (await import("./listen_fd.ts")).listenFd(...args),
+  tls: {
+    readFile: async (path) => (await import("./tls.ts")).bunTls.readFile(path),
+    prepare: async (material) => (await import("./tls.ts")).prepare(material),
+  },
   lookup: async (host) => (await import("./dns.ts")).lookup(host),
   spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
 };

@@ -29,6 +29,8 @@ export class BunSocketHandle implements SocketHandle {
   peerEnded = false;
   closed = false;
   lastError: unknown;
+  /** A TLS socket before its handshake succeeded: its failure is the client's doing (plain HTTP, a refused certificate). */
+  handshaking = false;
   readonly report: ListenerReport;
 
   constructor(socket: BunSocket, report: ListenerReport) {
@@ -163,10 +165,11 @@ function fault(socket: BunSocket, error: unknown): void {
  * bun().listen({ hostname, port, socket: handlers(onAccept, undefined, report), allowHalfOpen: true });
  * ```
  */
-export function handlers(onAccept: AcceptHandler, unix: PeerInfo | undefined, report: ListenerReport): SocketHandlers {
-  return {
+export function handlers(onAccept: AcceptHandler, unix: PeerInfo | undefined, report: ListenerReport, secure = false): SocketHandlers {
+  const socketHandlers: SocketHandlers = {
     open(socket) {
       const state = new BunSocketHandle(socket, report);
+      state.handshaking = secure;
       socket.data = state;
       state.events = IGNORE; // until the core has it: a throwing setup must not leave callbacks without a target
       try {
@@ -177,6 +180,7 @@ export function handlers(onAccept: AcceptHandler, unix: PeerInfo | undefined, re
           localAddress: socket.localAddress ?? "",
           localPort: socket.localPort ?? 0,
           unix: false,
+          secure,
         });
       } catch (error) {
         fault(socket, error);
@@ -219,12 +223,18 @@ export function handlers(onAccept: AcceptHandler, unix: PeerInfo | undefined, re
       lingering.delete(socket);
       try {
         const failure = error ?? state.lastError;
-        state.events.onClose(failure, isRoutineSocketError(failure));
+        state.events.onClose(failure, (state.handshaking && failure !== undefined) || isRoutineSocketError(failure));
       } catch (error) {
         report.connectionError(error);
       }
     },
   };
+  if (secure) {
+    socketHandlers.handshake = (socket, success) => {
+      if (success) socket.data.handshaking = false;
+    };
+  }
+  return socketHandlers;
 }
 
 const IGNORE: ConnectionEvents = { onData() {}, onEnd() {}, onDrain() {}, onClose() {} };

@@ -59,9 +59,22 @@ export interface DenoOpenOptions {
   mode?: number;
 }
 
+/** What `Deno.listenTls` takes. */
+export interface DenoListenTlsOptions {
+  hostname: string;
+  port: number;
+  transport: "tcp";
+  cert: string;
+  key: string;
+  alpnProtocols?: string[];
+  reusePort?: boolean;
+}
+
 /** The `Deno` namespace, as far as the adapter uses it. */
 export interface DenoApi {
   listen(options: { hostname?: string; port?: number; transport?: string; path?: string; reusePort?: boolean }): DenoListener;
+  listenTls(options: DenoListenTlsOptions): DenoListener;
+  readFile(path: string): Promise<Uint8Array>;
   connect(options: { transport: "unix"; path: string }): Promise<DenoConn>;
   resolveDns(query: string, type: "A" | "AAAA"): Promise<string[]>;
   unrefTimer(id: number): void;

@@ -34,6 +34,10 @@ export const denoRuntime: Runtime = {
   // Deno.listen() takes an address or a path, never a descriptor (denoland/deno#14006). Deno's
   // node:net can (net.Server.listen({ fd })), but this adapter serves with Deno's own API only.
   listenFdUnavailable: "Deno.listen() cannot listen on an inherited descriptor (it takes an address or a path only)",
+  tls: {
+    readFile: async (path) => (await import("./tls.ts")).denoTls.readFile(path),
+    prepare: async (material) => (await import("./tls.ts")).prepare(material),
+  },
   lookup: async (host) => (await import("./dns.ts")).lookup(host),
   spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
 };

@@ -40,7 +40,7 @@ const lingering = new Lingering<() => void>((close) => close(), (timer) => deno(
  * serveConn(await listener.accept(), onAccept, undefined, report);
  * ```
  */
-export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInfo | undefined, report: ListenerReport): void {
+export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInfo | undefined, report: ListenerReport, secure = false): void {
   try {
     conn.setNoDelay?.(true);
   } catch { /* unix sockets have no Nagle */ }
@@ -56,6 +56,8 @@ export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInf
   let peerEnded = false;
   let wake: (() => void) | undefined;
   let lastError: unknown;
+  /** A TLS connection that has not delivered a byte: a failure is its handshake's (the client's doing). */
+  let handshaking = secure;
   let events: ConnectionEvents | undefined;
 
   const close = (): void => {
@@ -66,7 +68,7 @@ export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInf
       conn.close();
     } catch { /* already closed */ }
     wake?.();
-    events?.onClose(lastError, isRoutineSocketError(lastError));
+    events?.onClose(lastError, (handshaking && lastError !== undefined) || isRoutineSocketError(lastError));
   };
   // An exception that escaped this connection's loops closes this connection only (unhandled, it
   // would end the process).
@@ -106,7 +108,9 @@ export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInf
         events!.onDrain();
       }
       if (ending && queue.empty) {
-        if (peerEnded) return close(); // both sides are done
+        // Both sides are done; or a TLS connection that never delivered a byte (Deno's closeWrite
+        // would wait for a handshake that a silent client never completes).
+        if (peerEnded || handshaking) return close();
         try {
           await conn.closeWrite();
         } catch { /* peer already gone */ }
@@ -167,6 +171,7 @@ export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInf
     localAddress: local.hostname ?? "",
     localPort: local.port ?? 0,
     unix: false,
+    secure,
   };
   events = onAccept(handle, peer);
   const sink = events;
@@ -185,6 +190,7 @@ export function serveConn(conn: DenoConn, onAccept: AcceptHandler, unix: PeerInf
           lastError = error;
           return close();
         }
+        handshaking = false;
         if (n === null) {
           peerEnded = true;
           if (ending) return close();

@@ -64,7 +64,7 @@ export function listenFd(fd: number, backlog: number, onAccept: AcceptHandler, e
   }, (address) => {
     report.where = `${listenerName(address)} (descriptor ${fd})`;
     server.on("error", (error) => onServerError(server, report, error));
-  }, backlog).catch((error: unknown) => {
+  }, { backlog }).catch((error: unknown) => {
     // Node refuses a datagram socket (or anything it cannot listen on) with a bare EINVAL.
     const cause = (error as { cause?: { code?: unknown } }).cause;
     throw cause?.code === "EINVAL" ? listenError(Object.assign(new Error(notAStreamSocket()), { cause }), inheritedWhere(fd)) : error;

@@ -27,6 +27,11 @@ export const nodeRuntime: Runtime = {
   listenTcp,
   listenUnix,
   listenFd: async (...args) => (await import("./listen_fd.ts")).listenFd(...args),
+  // node:tls and node:crypto load only for a server that serves TLS.
+  tls: {
+    readFile: async (path) => (await import("./tls.ts")).nodeTls.readFile(path),
+    prepare: async (material) => (await import("./tls.ts")).prepare(material),
+  },
   lookup: async (host) => (await import("./dns.ts")).lookup(host),
   setup: installFastResponse,
   clock: timerClock((timer) => (timer as { unref(): void }).unref()),

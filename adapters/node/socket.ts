@@ -26,6 +26,7 @@ export interface Bound {
  */
 class TcpPeer implements PeerInfo {
   readonly unix = false;
+  readonly secure: boolean;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
@@ -33,7 +34,8 @@ class TcpPeer implements PeerInfo {
   readonly #boundHost: string;
   #localAddress: string | undefined;
 
-  constructor(socket: net.Socket, bound: Bound) {
+  constructor(socket: net.Socket, bound: Bound, secure: boolean) {
+    this.secure = secure;
     this.#socket = socket;
     this.#boundHost = bound.host;
     this.remoteAddress = normalizeAddress(socket.remoteAddress ?? "");
@@ -56,6 +58,8 @@ class NodeSocketHandle implements SocketHandle {
   events: ConnectionEvents | undefined;
   closing = false;
   lastError: unknown;
+  /** A TLS socket before its handshake completed: its errors are the client's (plain HTTP, a certificate it refused). */
+  handshaking = false;
 
   constructor(socket: net.Socket, report: ListenerReport) {
     this.socket = socket;
@@ -137,21 +141,35 @@ function onSocketClose(this: WiredSocket): void {
   const handle = this[kHandle];
   lingering.delete(this);
   try {
-    handle.events!.onClose(handle.lastError, isRoutineSocketError(handle.lastError));
+    handle.events!.onClose(handle.lastError, handle.handshaking || isRoutineSocketError(handle.lastError));
   } catch (error) {
     handle.report.connectionError(error);
   }
 }
 
-/** Connects an accepted socket to the core. `peer` is a unix socket's fixed peer, or the TCP listener's bound address. */
-export function wire(socket: net.Socket, onAccept: AcceptHandler, peer: PeerInfo | Bound, report: ListenerReport): void {
+function onSocketSecure(this: WiredSocket): void {
+  this[kHandle].handshaking = false;
+}
+function ignore(): void {}
+
+/**
+ * Connects an accepted socket to the core. `peer` is a unix socket's fixed peer, or the TCP listener's
+ * bound address. `raw`: `socket` is a TLS socket wrapping this accepted TCP socket.
+ */
+export function wire(socket: net.Socket, onAccept: AcceptHandler, peer: PeerInfo | Bound, report: ListenerReport, raw?: net.Socket): void {
   report.accepted();
   // Listeners first: a socket reset during setup still reports its error and close to someone.
   socket.on("error", onSocketError);
+  // The TLS socket took over the TCP socket's handle: anything the TCP socket still reports is the TLS socket's too.
+  if (raw !== undefined) raw.on("error", ignore);
   try {
     const handle = new NodeSocketHandle(socket, report);
     (socket as WiredSocket)[kHandle] = handle;
-    handle.events = onAccept(handle, "unix" in peer ? peer : new TcpPeer(socket, peer));
+    if (raw !== undefined) {
+      handle.handshaking = true;
+      socket.once("secure", onSocketSecure);
+    }
+    handle.events = onAccept(handle, "unix" in peer ? peer : new TcpPeer(raw ?? socket, peer, raw !== undefined));
   } catch (error) {
     report.connectionError(error);
     socket.destroy();

@@ -290,7 +290,8 @@ export function cliHelp(program = "waitress-serve"): string {
     "Signals and exit codes:",
     "",
     wrap("SIGINT, SIGTERM and SIGHUP stop the server gracefully (in-flight requests get up to " +
-      "--shutdown-timeout seconds) and exit 0; a second signal exits at once with 1. Started by npm " +
+      "--shutdown-timeout seconds) and exit 0; a second signal exits at once with 1. With --tls-cert, SIGHUP " +
+      "reloads the certificate and key instead (new connections get them, open ones go on). Started by npm " +
       "(npx, npm exec, npm start), the server also stops gracefully when npm ends, because npm does " +
       "not pass signals on. Exit 1: a usage error (printed with the usage), an app that fails to " +
       "import or whose factory fails (printed with its stack), or a listener that cannot be bound.", 78, "  "),

@@ -22,7 +22,7 @@ import { superviseWorkers, workerSetup } from "./supervisor.ts";
 /** The program name used in usage and help text. */
 const PROGRAM = "waitress-serve";
 
-/** The signals that stop the server gracefully. SIGHUP too: Waitress gives it no meaning, and a
+/** The signals that stop the server gracefully (SIGHUP reloads the certificate of a TLS server instead). SIGHUP too: Waitress gives it no meaning, and a
  * server that died at once with 129 and no log line (the runtime's default) was a surprise. */
 export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -161,6 +161,10 @@ export type CliPlan =
     warnings?: [serveWords: string, userWords: string][];
     /** Lines for the log before the server starts (socket activation used or ignored). */
     notes?: { level: "info" | "warning"; text: string }[];
+    /** The server serves TLS: SIGHUP reloads its certificate instead of stopping it. */
+    tls?: boolean;
+    /** A setting as the user wrote it (`--tls-cert`, `"tls_cert"`), for messages after start. */
+    settingName?: (setting: keyof Settings) => string;
   };
 
 // Scheme prefixes that make `x:y` a module specifier rather than `MODULE:EXPORT`.
@@ -463,9 +467,10 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
   // Loading it here too validates the export before any worker starts.
   const handler = await loadHandler(app, baseDir, cli.call, env);
   const plan: CliPlan = {
-    kind: "serve", handler, options: options as ServeOptions, app, logLevel: settings.logLevel,
+    kind: "serve", handler, options: options as ServeOptions, app, logLevel: settings.logLevel, settingName: name,
     supervisor: { workers: settings.workers, shutdownTimeout: settings.shutdownTimeout, unixSocket: settings.unixSocket !== undefined },
   };
+  if (settings.tlsCert !== undefined) plan.tls = true;
   if (warnings.length > 0) plan.warnings = serveWarnings.map((text, i) => [text, warnings[i]!]);
   if (notes.length > 0) plan.notes = notes;
   if (settings.threads > 0) {
@@ -488,6 +493,15 @@ export async function prepareCli(argv: string[], env: CliEnv): Promise<CliPlan> 
   return plan;
 }
 
+const TLS_SETTINGS = ["tlsCert", "tlsKey", "tlsPassphrase", "tlsCa"] as const;
+
+/** The first line of `error`; when it is about a TLS setting (its `setting`), with the settings named by `name`. */
+function namedSettings(error: unknown, name: ((setting: keyof Settings) => string) | undefined): string {
+  const line = firstLine(error);
+  if (name === undefined || typeof (error as { setting?: unknown } | null)?.setting !== "string") return line;
+  return line.replace(/\btls(?:Cert|Key|Passphrase|Ca)\b/g, (setting) => name(setting as keyof Settings));
+}
+
 /** Whether npm started this process (`npx`, `npm exec`, `npm start`, `npm run`): npm runs the bin
  * through `sh -c` and does not pass signals on, so a SIGTERM to npm would leave the server running.
  *
@@ -502,6 +516,7 @@ export function startedByNpm(env: CliEnv): boolean {
 
 /** Runs `waitress-serve`: prints help or the version, or serves the app until SIGINT, SIGTERM or
  * SIGHUP (or, when npm started it, until npm ends), then closes the server gracefully and exits 0
+ * (with TLS, SIGHUP reloads the certificate and key instead: new connections get them, open ones go on)
  * (a second signal exits at once with 1). Usage errors print `Error: <reason>` and the usage lines
  * to stderr and exit 1; an app that fails to import (or whose `--call` factory fails) prints
  * `Error: <reason>` and what it threw, with the stack, and exits 1; a listener that cannot be bound
@@ -588,11 +603,19 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
       env.exit(1);
     });
   };
+  // With TLS, SIGHUP reloads the certificate (renewed files, new connections), as nginx does.
+  const settingName = plan.settingName;
+  const tlsOn = plan.tls === true;
+  const rename = (error: unknown): string => namedSettings(error, settingName);
+  const reloadTls = () => {
+    logger.info("Received SIGHUP: reloading the TLS certificate and key");
+    server.reloadTls().catch((error) => logger.error(`Reloading the TLS certificate failed; the one in use stays: ${rename(error)}`));
+  };
   for (const signal of STOP_SIGNALS) {
     // A worker stops on its supervisor's SIGTERM; a terminal's SIGINT or SIGHUP reaches the whole
-    // process group, and the supervisor decides what it means.
+    // process group, and the supervisor decides what it means (SIGHUP: new workers, which read the files anew).
     if (worker !== undefined && signal !== "SIGTERM") env.onSignal(signal, () => logger.debug(`Worker ${worker.id}: ${signal} ignored (the supervisor handles it)`));
-    else env.onSignal(signal, () => stop(`Received ${signal}`, signal));
+    else env.onSignal(signal, () => signal === "SIGHUP" && tlsOn && !stopping ? reloadTls() : stop(`Received ${signal}`, signal));
   }
   if (worker !== undefined) env.onParentExit?.((parent) => stop(`The supervisor (${parent}) ended`));
   else if (startedByNpm(env)) env.onParentExit?.((parent) => stop(`The process that started this server (${parent}) ended`));
@@ -600,7 +623,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
   try {
     await server.ready;
   } catch (error) {
-    const line = firstLine(error);
+    const line = rename(error);
     // The adapters say "Cannot listen on HOST:PORT: <reason>" (adapters/shared/listen_error.ts); anything else
     // (an access log that cannot be opened, a failed name lookup) is not necessarily about listening.
     env.stderr(`Error: ${/^cannot listen\b/i.test(line) ? line : `cannot start the server: ${line}`}\n`);

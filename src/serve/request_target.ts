@@ -18,6 +18,7 @@ import type { Logger } from "../policy/logger.ts";
 /** The settings {@linkcode RequestUrls.prepare} reads. */
 export interface TargetConfig {
   logger: Logger;
+  /** The scheme of requests on plain connections (a TLS connection's is `https`), before proxy headers. */
   urlScheme: string;
   /** `urlPrefix` (WSGI's SCRIPT_NAME), `""` for none. */
   urlPrefix: string;
@@ -104,7 +105,7 @@ export class RequestUrls {
   prepare(head: RequestHead, config: TargetConfig): { url: string; info: RequestInfo } | string {
     const peer = this.#peer;
     const apply = config.applyProxyHeaders ?? applyWithoutTrust;
-    const proxied = apply({ peerAddress: peer.remoteAddress, peerPort: peer.remotePort, unix: peer.unix, scheme: config.urlScheme, headers: head.headers }, config.proxy);
+    const proxied = apply({ peerAddress: peer.remoteAddress, peerPort: peer.remotePort, unix: peer.unix, scheme: peer.secure === true ? "https" : config.urlScheme, headers: head.headers }, config.proxy);
     if ("error" in proxied) {
       config.logger.warning(proxied.log);
       return proxied.error;

@@ -7,7 +7,7 @@
 
 import { resolveLimits } from "../http1/parser.ts";
 import { Connection, type ConnectionConfig, type ExchangeHandler, type FetchHandler, type ResponseFacts } from "./connection.ts";
-import type { AcceptHandler, AccessLogSink, BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, Runtime, SocketHandle, ThreadEvents, ThreadHandle } from "../platform.ts";
+import type { AcceptHandler, AccessLogSink, BoundAddress, ConnectionEvents, Listener, ListenerEvents, PeerInfo, Runtime, SocketHandle, ThreadEvents, ThreadHandle, TlsContext } from "../platform.ts";
 import type { RequestFactory } from "../web/request.ts";
 import type { Logger } from "../policy/logger.ts";
 import type { Settings } from "../settings/adjustments.ts";
@@ -18,6 +18,7 @@ import type { AccessRecord } from "../policy/access_record.ts";
 import type { AccessLog } from "../policy/access_log.ts";
 import { type HeldEvents, HeldSocket, pickReclaimable } from "./admission.ts";
 import type { WorkerInit } from "../threads/thread_protocol.ts";
+import type { LoadedTls, TlsSettings } from "./tls_setup.ts";
 
 /** Counters and gauges of a running server, from {@linkcode Server.stats}. */
 export interface ServerStats {
@@ -149,6 +150,8 @@ export class Server {
   readonly finished: Promise<void>;
   #failure: unknown;
   readonly #worker: WorkerIdentity | undefined;
+  /** The TLS settings served now (`reloadTls()` may replace them), or undefined for plain HTTP. */
+  #tlsSettings: TlsSettings | undefined;
   /** Why the server shut itself down (a listener failed), or `undefined`. Read it once `finished` resolves. */
   get failure(): unknown {
     return this.#failure;
@@ -259,9 +262,14 @@ export class Server {
         this.#accessLog = new AccessLog(settings.accessLogFormat, sink, { onError: (error) => logger.error("Cannot write the access log", error), worker: this.#worker });
         this.#stopAccessFlush = this.#runtime.clock.every(100, () => void this.#accessLog?.flush());
       }
+      // Certificates are read and checked before listening: a bad one rejects `ready`, never a request.
+      const tls = settings.tlsCert === undefined ? undefined : (await this.#loadTls(settings)).context;
       if (settings.sockets.length > 0) {
         const runtime = this.#runtime;
         if (runtime.listenFd === undefined) throw socketsUnavailable(runtime, settings.sockets);
+        if (tls !== undefined) {
+          throw new TypeError("Settings tlsCert and sockets cannot be combined: inherited sockets are served as plain HTTP; listen with host and port (or listen) for HTTPS, or terminate TLS in front of the inherited socket");
+        }
         for (const fd of settings.sockets) this.#listeners.push(await runtime.listenFd(fd, settings.backlog, accept, events));
       } else if (settings.unixSocket) {
         this.#listeners.push(await this.#runtime.listenUnix(settings.unixSocket, settings.unixSocketPerms, settings.backlog, accept, events));
@@ -269,10 +277,11 @@ export class Server {
         const reuse = this.#worker?.reusePort ? { reusePort: true } : undefined;
         for (const { host, port } of settings.listen) {
           for (const address of await this.#resolve(host)) {
-            this.#listeners.push(await this.#runtime.listenTcp(address, port, settings.backlog, accept, events, reuse));
+            this.#listeners.push(await this.#runtime.listenTcp(address, port, settings.backlog, accept, events, { ...reuse, tls }));
           }
         }
       }
+      if (tls !== undefined) this.#tlsSettings = { tlsCert: settings.tlsCert, tlsKey: settings.tlsKey, tlsPassphrase: settings.tlsPassphrase, tlsCa: settings.tlsCa };
     } catch (error) {
       await Promise.allSettled(this.#listeners.map((listener) => listener.close()));
       this.#listeners = [];
@@ -282,10 +291,54 @@ export class Server {
     for (const { transport, hostname, port, fd } of this.addresses) {
       const inherited = fd === undefined ? "" : ` (inherited descriptor ${fd})`;
       if (transport === "unix") this.#logger.info(`Serving on ${hostname === "" ? "a unix socket" : `unix:${hostname}`}${inherited}`);
-      else this.#logger.info(`Serving on http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}${inherited}`);
+      else this.#logger.info(`Serving on ${this.#tlsSettings ? "https" : "http"}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}${inherited}`);
     }
     const interval = Math.max(settings.cleanupInterval, 0.01) * 1000;
     this.#stopSweep = this.#runtime.clock.every(interval, () => this.#sweep());
+  }
+
+  /** Reads and checks `settings`' certificate and key with the runtime's TLS port (tls_setup.ts loads only then). */
+  async #loadTls(settings: TlsSettings): Promise<LoadedTls> {
+    const port = this.#runtime.tls;
+    if (port === undefined) {
+      throw Object.assign(new Error(`tlsCert: this runtime (${this.#runtime.name}) cannot serve TLS: run on Node, Deno or Bun, or let a proxy terminate TLS`), { setting: "tlsCert" });
+    }
+    const { loadTls } = await import("./tls_setup.ts");
+    return await loadTls(settings, port, this.#runtime.clock.now());
+  }
+
+  /**
+   * Reads the TLS certificate and key again (files are re-read; `replace` replaces given values, as
+   * `serve()` takes them) and serves them to connections accepted from now on; open connections go
+   * on with theirs. Rejects, keeping the certificates in use, when the new ones cannot be used
+   * (the error names the setting). `waitress-serve` calls it on SIGHUP.
+   *
+   * On Node the listeners switch in place. On Deno and Bun a TLS listener cannot change its
+   * certificate: it is closed and opened again on the same address (a connection attempt in that
+   * instant is refused, and ones the kernel had queued but not handed over are reset).
+   *
+   * @example
+   * ```ts ignore
+   * const server = serve(app, { port: 8443, tlsCert: "cert.pem", tlsKey: "key.pem" });
+   * await server.ready;
+   * // after renewing cert.pem and key.pem:
+   * await server.reloadTls();
+   * ```
+   */
+  async reloadTls(replace: Partial<Pick<Settings, "tlsCert" | "tlsKey" | "tlsPassphrase" | "tlsCa">> = {}): Promise<void> {
+    await this.ready;
+    const current = this.#tlsSettings;
+    if (current === undefined) throw new Error("reloadTls(): this server does not serve TLS: start it with tlsCert and tlsKey");
+    if (this.#closing) throw new Error("reloadTls(): the server is closing");
+    const next: TlsSettings = { ...current, ...replace };
+    const { context, notAfter } = await this.#loadTls(next);
+    await this.#setTls(context);
+    this.#tlsSettings = next;
+    this.#logger.info(`Reloaded the TLS certificate (valid until ${new Date(notAfter).toISOString()}): new connections get it, open ones keep theirs`);
+  }
+
+  async #setTls(context: TlsContext): Promise<void> {
+    for (const listener of this.#listeners) await listener.setTls?.(context);
   }
 
   async #resolve(host: string): Promise<string[]> {

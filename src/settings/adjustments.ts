@@ -19,6 +19,7 @@ import {
   castContext,
   castIdent,
   castOptionalInt,
+  castPem,
   castPort,
   castUnixSocket,
   castUrlPrefix,
@@ -101,6 +102,20 @@ const ROWS: readonly SettingRow[] = Object.freeze([
       "e.g. [3]: TCP or Unix stream sockets a parent process or supervisor bound. serve() only; waitress-serve " +
       "fills it from systemd socket activation. Node and Bun; Deno cannot listen on an inherited descriptor. " +
       "Not combinable with host, port, listen or unixSocket." }),
+  // ---- TLS
+  row({ name: "tlsCert", kind: "string", cast: castPem, default: undefined, defaultText: "(none)", group: "TLS",
+    origin: "extension", metavar: "FILE",
+    help: "Serve HTTPS: the server certificate's PEM file (in serve() also PEM text or bytes), optionally " +
+      "followed by its intermediate certificates. Needs tlsKey. SIGHUP reloads it (waitress-serve)." }),
+  row({ name: "tlsKey", kind: "string", cast: castPem, default: undefined, defaultText: "(none)", group: "TLS",
+    origin: "extension", metavar: "FILE",
+    help: "The private key of tlsCert: a PEM file (in serve() also PEM text or bytes). Needs tlsCert." }),
+  row({ name: "tlsPassphrase", kind: "string", default: undefined, defaultText: "(none)", group: "TLS",
+    origin: "extension", metavar: "TEXT",
+    help: "Passphrase of an encrypted tlsKey (Node and Bun; Deno reads unencrypted keys only)." }),
+  row({ name: "tlsCa", kind: "string", cast: castPem, default: undefined, defaultText: "(none)", group: "TLS",
+    origin: "extension", metavar: "FILE",
+    help: "Intermediate CA certificates (PEM) sent after tlsCert, when tlsCert holds the server certificate alone." }),
   // ---- Application
   // Default 0 (Waitress: 4): inline is the fast path for async handlers, and only a module
   // specifier can move to worker threads; a plain function passed to serve() must just work.
@@ -112,7 +127,7 @@ const ROWS: readonly SettingRow[] = Object.freeze([
       "them, drains them on SIGTERM and replaces them one at a time on SIGHUP. waitress-serve only: " +
       "serve() refuses more than 1." }),
   row({ name: "urlScheme", kind: "string", cast: castUrlScheme, default: "http", group: "Application", metavar: "SCHEME",
-    help: "Default scheme of request URLs (lower-cased); a trusted proxy may override it per request." }),
+    help: "Scheme of request URLs (lower-cased) on plain listeners (https with tlsCert); a trusted proxy may override it per request." }),
   row({ name: "urlPrefix", kind: "string", cast: castUrlPrefix, default: "", defaultText: '""', group: "Application",
     metavar: "PREFIX",
     help: 'Path prefix the application is mounted under (Waitress: SCRIPT_NAME); written as "/prefix".' }),
@@ -345,6 +360,7 @@ export function resolveSettings(
   }
   checkListening(s, given, names);
   checkProxy(s, given, names, warnings);
+  checkTls(s, names);
   return { settings: s, warnings };
 }
 
@@ -428,5 +444,23 @@ function checkProxy(s: Settings, given: ReadonlyMap<string, unknown>, names: Nam
     s.trustedProxyHeaders.add("x-forwarded-proto");
     warnings.push(`${hint("trustedProxy")} is set but ${hint("trustedProxyHeaders")} is empty: implicitly trusting ` +
       `X-Forwarded-Proto only (as Waitress does). Set ${hint("trustedProxyHeaders")} to silence this warning.`);
+  }
+}
+
+/** TLS settings come as a pair (certificate and key), and only on TCP listeners. */
+function checkTls(s: Settings, names: Naming): void {
+  const { name, hint } = names;
+  if (s.tlsCert === undefined || s.tlsKey === undefined) {
+    for (const [setting, needs] of [["tlsCert", "tlsKey"], ["tlsKey", "tlsCert"], ["tlsPassphrase", "tlsKey"], ["tlsCa", "tlsCert"]] as const) {
+      if (s[setting] !== undefined && (s.tlsCert === undefined || s.tlsKey === undefined)) {
+        throw new TypeError(`Setting ${name(setting)} needs ${name(needs)}: HTTPS takes a certificate (${hint("tlsCert")}) ` +
+          `and its private key (${hint("tlsKey")}); give both, or remove ${hint(setting)}`);
+      }
+    }
+    return;
+  }
+  if (s.unixSocket !== undefined) {
+    throw new TypeError(`Settings ${name("tlsCert")} and ${name("unixSocket")} cannot be used together: TLS is served on TCP ` +
+      "listeners only; behind a proxy on a Unix socket, let the proxy terminate TLS");
   }
 }

@@ -372,6 +372,21 @@ export const castUrlScheme: Cast = (value, ctx) => {
   return text;
 };
 
+/** `tlsCert`, `tlsKey`, `tlsCa`: a PEM file's path, its PEM text (a string holding `-----BEGIN`) or its
+ * bytes; `null` and `""` mean none. Text is kept as given: the server reads files when it starts.
+ *
+ * @example
+ * ```ts
+ * castPem("/etc/tls/cert.pem", ctx); // "/etc/tls/cert.pem"
+ * ```
+ */
+export const castPem: Cast = (value, ctx) => {
+  if (value === null || value === undefined) return undefined;
+  if (value instanceof Uint8Array) return value;
+  if (typeof value !== "string") throw ctx.bad(value, "a PEM file's path, PEM text or its bytes (a Uint8Array)");
+  return value.trim() === "" ? undefined : value;
+};
+
 /** `urlPrefix`: written as `"/prefix"` whatever slashes surround it; `""` for none.
  *
  * @example

@@ -39,12 +39,21 @@ export interface Settings {
   unixSocketPerms: number;
   /** Inherited listening sockets to serve, as file descriptor numbers (Waitress: socket objects), e.g. [3]: TCP or Unix stream sockets a parent process or supervisor bound. serve() only; waitress-serve fills it from systemd socket activation. Node and Bun; Deno cannot listen on an inherited descriptor. Not combinable with host, port, listen or unixSocket. */
   sockets: number[];
+  // TLS
+  /** Serve HTTPS: the server certificate's PEM file (in serve() also PEM text or bytes), optionally followed by its intermediate certificates. Needs tlsKey. SIGHUP reloads it (waitress-serve). */
+  tlsCert: string | Uint8Array | undefined;
+  /** The private key of tlsCert: a PEM file (in serve() also PEM text or bytes). Needs tlsCert. */
+  tlsKey: string | Uint8Array | undefined;
+  /** Passphrase of an encrypted tlsKey (Node and Bun; Deno reads unencrypted keys only). */
+  tlsPassphrase: string | undefined;
+  /** Intermediate CA certificates (PEM) sent after tlsCert, when tlsCert holds the server certificate alone. */
+  tlsCa: string | Uint8Array | undefined;
   // Application
   /** Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs handlers inline on the I/O thread. Threads need the app as a module (serve("./app.ts") or the CLI). */
   threads: number;
   /** Number of server processes sharing the listening sockets, under a supervisor that restarts them, drains them on SIGTERM and replaces them one at a time on SIGHUP. waitress-serve only: serve() refuses more than 1. */
   workers: number;
-  /** Default scheme of request URLs (lower-cased); a trusted proxy may override it per request. */
+  /** Scheme of request URLs (lower-cased) on plain listeners (https with tlsCert); a trusted proxy may override it per request. */
   urlScheme: string;
   /** Path prefix the application is mounted under (Waitress: SCRIPT_NAME); written as "/prefix". */
   urlPrefix: string;
