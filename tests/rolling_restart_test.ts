@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RawClient, runtime, sleep } from "./_helpers.ts";
+import { RawClient, runtime, sleep, until } from "./_helpers.ts";
 import { type Child, servingPort, spawnCli, stopChild, within } from "./_child.ts";
 import { freePort, waitForPort } from "./_ports.ts";
 import { repoRoot } from "./_root.ts";
@@ -82,8 +82,8 @@ describe("rolling restarts behind nginx (README recipe)", () => {
   const fixtures = join(repoRoot(), runtime === "node" ? "dist/tests/fixtures" : "tests/fixtures");
   const app = `cli_app.${runtime === "node" ? "js" : "ts"}:handler`;
 
-  const startInstance = async (port: number): Promise<Child> => {
-    const c = spawnCli([`--listen=127.0.0.1:${port}`, "--log-level=warning", "--shutdown-timeout=10", app], fixtures);
+  const startInstance = async (port: number, extra: readonly string[] = ["--log-level=warning"]): Promise<Child> => {
+    const c = spawnCli([`--listen=127.0.0.1:${port}`, ...extra, "--shutdown-timeout=10", app], fixtures);
     // --log-level=warning hides "Serving on": wait for the port instead.
     await waitForPort(port, 20_000, () => (c.child.exitCode !== null ? `instance on ${port} exited:\n${c.output()}` : undefined));
     return c;
@@ -165,5 +165,37 @@ ${block}
     assert.deepEqual(tally.failures, [], `failed requests through nginx (${tally.ok} answered):\n${tally.failures.slice(0, 10).join("\n")}\nnginx:\n${nginxOutput}`);
     assert.ok(tally.ok >= 300, `only ${tally.ok} requests answered`);
     console.log(`rolling restart through nginx: ${tally.ok} requests, ${tally.failures.length} failed`);
+  });
+  it("the same with --workers=2, each instance reloaded with SIGHUP (workers replaced one at a time): zero failures", { skip: HAVE_NGINX ? false : SKIP }, async () => {
+    // The instances become supervisors of two workers each (a restart, as in the test above).
+    for (let i = 0; i < instances.length; i++) {
+      process.kill(instances[i].child.pid!, "SIGTERM");
+      await within(instances[i].exit, 15_000, () => `waiting for the instance on ${ports[i]} to drain:\n${instances[i].output()}`);
+      instances[i] = await startInstance(ports[i], ["--workers=2", "--log-level=info"]);
+      await within(until(() => /2 workers ready/.test(instances[i].output()), "both workers ready", 20_000), 21_000, () => instances[i].output());
+      await sleep(1500); // nginx's fail_timeout
+    }
+    const tally: Tally = { ok: 0, failures: [] };
+    let reloading = true;
+    let afterReloads = 0;
+    const stop = () => !reloading && tally.ok >= afterReloads + 100;
+    const loops = [0, 1, 2].map(() => clientLoop(nginxPort, stop, tally));
+    try {
+      await sleep(200);
+      for (let i = 0; i < instances.length; i++) {
+        const before = tally.ok;
+        process.kill(instances[i].child.pid!, "SIGHUP");
+        await within(until(() => /Reload done/.test(instances[i].output()), "the reload done", 30_000), 31_000, () => instances[i].output());
+        assert.ok(tally.ok > before, `no request answered while the instance on ${ports[i]} reloaded`);
+        assert.equal(instances[i].child.exitCode, null, `the supervisor on ${ports[i]} still runs:\n${instances[i].output()}`);
+      }
+    } finally {
+      afterReloads = tally.ok;
+      reloading = false;
+    }
+    await within(Promise.all(loops), 60_000, () => `client loops still running; ${tally.ok} answered`);
+    assert.deepEqual(tally.failures, [], `failed requests through nginx (${tally.ok} answered):\n${tally.failures.slice(0, 10).join("\n")}\nnginx:\n${nginxOutput}`);
+    assert.ok(tally.ok >= 300, `only ${tally.ok} requests answered`);
+    console.log(`rolling reload (--workers=2, SIGHUP) through nginx: ${tally.ok} requests, ${tally.failures.length} failed`);
   });
 });
