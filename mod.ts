@@ -21,7 +21,7 @@ import { type ServeDirOptions, serveDirWith } from "./src/web/serve_dir.ts";
 
 export { Server } from "./src/serve/server.ts";
 export { FastResponse } from "./src/web/fast_response.ts";
-export type { ServerStats } from "./src/serve/server.ts";
+export type { ServerStats, WorkerIdentity } from "./src/serve/server.ts";
 export type { AccessRecord } from "./src/policy/access_record.ts";
 export { contentTypeFor } from "./src/web/file_response.ts";
 export type { FetchHandler } from "./src/serve/connection.ts";

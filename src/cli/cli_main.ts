@@ -16,7 +16,7 @@ import { CLI_LOG_LEVEL, CliError, cliHelp, parseCliArgs, splitAppSpec } from "./
 import { parseIni, settingsFromIni } from "../settings/ini.ts";
 import { Logger, type LogLevel, type LogSink } from "../policy/logger.ts";
 import { VERSION } from "../version.ts";
-import { superviseWorkers, workerSetup } from "./supervisor.ts";
+import { readyMessage, superviseWorkers, workerSetup } from "./supervisor.ts";
 
 /** The program name used in usage and help text. */
 const PROGRAM = "waitress-serve";
@@ -590,11 +590,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
     env.exit(1);
     return undefined;
   }
-  if (worker !== undefined) {
-    const addresses = server.addresses.map(({ transport, hostname, port }) =>
-      transport === "unix" ? `unix:${hostname}` : `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`);
-    env.sendToSupervisor?.({ type: "ready", pid: env.pid ?? 0, addresses });
-  }
+  if (worker !== undefined) env.sendToSupervisor?.(readyMessage(server.addresses, env.pid ?? 0));
   // A server that shut itself down (a listener failed) ends the program with 1, never silently with 0.
   void server.finished.then(() => {
     if (stopping || server.failure === undefined) return;
