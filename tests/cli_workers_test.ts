@@ -157,7 +157,7 @@ describe(`waitress-serve --workers (${runtime})`, () => {
     }
   });
 
-  it("SIGHUP replaces both workers one at a time while 200+ fresh connections all succeed", async () => {
+  it("SIGHUP replaces both workers one at a time while 200+ fresh connections succeed (Deno, Bun: at most 2 resets)", async () => {
     const dir = await project();
     const { c, port, pids } = await supervisor(dir);
     const answered: number[] = [];
@@ -176,10 +176,11 @@ describe(`waitress-serve --workers (${runtime})`, () => {
         }
       }
       assert.ok(hupped);
-      if (runtime === "deno" && !migratesRequests()) {
-        // Deno closes a listener's socket a turn of its event loop after close() (its pending accept
-        // holds it): a connection the kernel queues there meanwhile is reset, unless the kernel
-        // migrates it (net.ipv4.tcp_migrate_req=1). README "Workers" says so. Rare; never more.
+      if (runtime !== "node" && !migratesRequests()) {
+        // SO_REUSEPORT (Deno, Bun): a connection the kernel queued on the old worker's socket but the
+        // worker had not accepted is reset when it closes that socket (on Deno a turn of its event loop
+        // after close(): its pending accept holds it), unless the kernel migrates it
+        // (net.ipv4.tcp_migrate_req=1). README "Workers" says so. One in a few reloads; never more.
         assert.ok(failures.length <= 2 && failures.every((f) => /ECONNRESET|EPIPE/.test(f)), `${failures}\n${c.output()}`);
       } else {
         assert.deepEqual(failures, [], `requests failed during the reload:\n${c.output()}`);
