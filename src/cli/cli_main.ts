@@ -493,6 +493,7 @@ export function startedByNpm(env: CliEnv): boolean {
 
 /** Runs `waitress-serve`: prints help or the version, or serves the app until SIGINT, SIGTERM or
  * SIGHUP (or, when npm started it, until npm ends), then closes the server gracefully and exits 0
+ * (with `--workers` above 1, supervises that many worker processes instead: src/cli/supervisor.ts)
  * (a second signal exits at once with 1). Usage errors print `Error: <reason>` and the usage lines
  * to stderr and exit 1; an app that fails to import (or whose `--call` factory fails) prints
  * `Error: <reason>` and what it threw, with the stack, and exits 1; a listener that cannot be bound
