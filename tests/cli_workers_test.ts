@@ -8,6 +8,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,9 @@ import { serve } from "../mod.ts";
 import { compileAccessFormat } from "../src/policy/access_format.ts";
 import { startServer } from "../src/serve/start_server.ts";
 import { loadRuntime } from "../adapters/auto.ts";
+import { fakeEnv, usageError } from "./_cli_env.ts";
+import { prepareCli, runCli } from "../src/cli/cli_main.ts";
+import type { WorkerProcessEvents } from "../src/platform.ts";
 
 const temps: string[] = [];
 after(async () => {
@@ -86,6 +90,15 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** Whether the kernel moves connections queued on a closing SO_REUSEPORT socket to another one. */
+function migratesRequests(): boolean {
+  try {
+    return readFileSync("/proc/sys/net/ipv4/tcp_migrate_req", "utf8").trim() === "1";
+  } catch {
+    return false;
+  }
+}
+
 async function supervisor(dir: string, extra: string[] = []): Promise<{ c: Child; port: number; pids: number[] }> {
   const c = spawnCli(["--listen=127.0.0.1:0", "--workers=2", "--shutdown-timeout=5", ...extra, "pid.mjs"], dir);
   const port = await servingPort(c, 30000);
@@ -144,7 +157,7 @@ describe(`waitress-serve --workers (${runtime})`, () => {
     }
   });
 
-  it("SIGHUP replaces both workers one at a time while 200+ fresh connections all succeed", async () => {
+  it("SIGHUP replaces both workers one at a time while 200+ fresh connections succeed (Deno, Bun: at most 2 resets)", async () => {
     const dir = await project();
     const { c, port, pids } = await supervisor(dir);
     const answered: number[] = [];
@@ -163,7 +176,15 @@ describe(`waitress-serve --workers (${runtime})`, () => {
         }
       }
       assert.ok(hupped);
-      assert.deepEqual(failures, [], `requests failed during the reload:\n${c.output()}`);
+      if (runtime !== "node" && !migratesRequests()) {
+        // SO_REUSEPORT (Deno, Bun): a connection the kernel queued on the old worker's socket but the
+        // worker had not accepted is reset when it closes that socket (on Deno a turn of its event loop
+        // after close(): its pending accept holds it), unless the kernel migrates it
+        // (net.ipv4.tcp_migrate_req=1). README "Workers" says so. One in a few reloads; never more.
+        assert.ok(failures.length <= 2 && failures.every((f) => /ECONNRESET|EPIPE/.test(f)), `${failures}\n${c.output()}`);
+      } else {
+        assert.deepEqual(failures, [], `requests failed during the reload:\n${c.output()}`);
+      }
       assert.match(c.output(), /Reload done/);
       const fresh = [...c.output().matchAll(/Worker \d: pid (\d+) replaces pid (\d+)/g)].map((m) => Number(m[1]));
       assert.equal(fresh.length, 2, c.output());
@@ -235,5 +256,74 @@ describe("workers outside the CLI", () => {
     assert.equal(compileAccessFormat("%P/%{worker}P %s")(record), "-/- 200");
     assert.equal(compileAccessFormat("%P/%{worker}P", { id: 3, pid: 7 })(record), "7/3");
     assert.throws(() => compileAccessFormat("%{thread}P"), /unknown argument in "%\{thread\}P".*use %P or %\{worker\}P/);
+  });
+});
+
+describe("workers in the CLI's settings and supervisor (fake processes)", () => {
+  const cwd = "/srv/workers-test";
+  const files = (ini: string) => ({ [`${cwd}/app.ini`]: ini, [`${cwd}/x.mjs`]: "" });
+  const importModule = () => Promise.resolve({ default: () => new Response("x") });
+
+  it("takes workers from the command line and the ini file, and names it as the user wrote it", async () => {
+    const fromIni = await prepareCli(["--config=app.ini", "x.mjs"], fakeEnv({ cwd, files: files("[server:main]\nworkers = 3\n"), importModule }).env);
+    assert.ok(fromIni.kind === "serve");
+    assert.equal(fromIni.supervisor.workers, 3);
+    const fromFlag = await prepareCli(["--workers=4", "x.mjs"], fakeEnv({ cwd, files: files(""), importModule }).env);
+    assert.ok(fromFlag.kind === "serve");
+    assert.equal(fromFlag.supervisor.workers, 4);
+    assert.match(await usageError(["--workers=0", "x.mjs"], { cwd, files: files(""), importModule }), /^Setting --workers must be 1 or greater; got "0"$/);
+    assert.match(await usageError(["--config=app.ini", "x.mjs"], { cwd, files: files("[server:main]\nworkers = 0\n"), importModule }), /Setting "workers" must be 1 or greater/);
+  });
+
+  it("refuses --workers where processes cannot be started, and a Unix socket where SO_REUSEPORT shares", async () => {
+    const none = fakeEnv({ cwd, files: files(""), importModule });
+    assert.equal(await runCli(["--workers=2", "x.mjs"], none.env), undefined);
+    assert.deepEqual(none.exits, [1]);
+    assert.match(none.err, /^Error: --workers=2 cannot start processes in this environment: use --workers=1\n$/);
+    if (runtime === "node") return; // node:cluster shares Unix sockets
+    const unix = fakeEnv({ cwd, files: files(""), importModule });
+    unix.env.spawnWorker = () => Promise.reject(new Error("must not start a worker"));
+    assert.equal(await runCli(["--workers=2", "--unix-socket=/tmp/workers-test.sock", "x.mjs"], unix.env), undefined);
+    assert.deepEqual(unix.exits, [1]);
+    assert.match(unix.err, new RegExp(`^Error: a Unix socket cannot be shared by 2 workers on ${runtime} .*use --workers=1`));
+  });
+
+  it("replaces a dead worker after 0.1 s, then 0.2 s when its replacement dies too, and drains on SIGTERM", async () => {
+    const fake = fakeEnv({ cwd, files: files(""), importModule });
+    const spawned: { env: Record<string, string>; events: WorkerProcessEvents; pid: number; signals: string[] }[] = [];
+    fake.env.pid = 100;
+    fake.env.spawnWorker = (env, events) => {
+      const worker = { env, events, pid: 200 + spawned.length, signals: [] as string[] };
+      spawned.push(worker);
+      // Ready soon after it starts; exits once it gets a signal.
+      setTimeout(() => events.message({ type: "ready", pid: worker.pid, addresses: ["127.0.0.1:40001"] }), 5);
+      return Promise.resolve({
+        pid: worker.pid,
+        signal: (signal) => {
+          worker.signals.push(signal);
+          setTimeout(() => events.exit(signal === "SIGKILL" ? null : 0, signal === "SIGKILL" ? "SIGKILL" : null), 5);
+        },
+      });
+    };
+    await runCli(["--workers=2", "--listen=127.0.0.1:0", "x.mjs"], fake.env);
+    assert.equal(spawned.length, 2);
+    assert.deepEqual(spawned.map((w) => w.env.WAITRESS_WORKER), ["1", "2"]);
+    if (runtime !== "node") {
+      assert.equal(spawned[0]!.env.WAITRESS_WORKER_LISTEN, undefined, "the first worker binds as configured");
+      assert.equal(spawned[1]!.env.WAITRESS_WORKER_LISTEN, "127.0.0.1:40001", "the others take its real port");
+    }
+    assert.ok(fake.logs.some((line) => line.includes("2 workers ready (pids 200, 201)")), fake.logs.join("\n"));
+    spawned[1]!.events.exit(null, "SIGKILL");
+    assert.ok(fake.logs.some((line) => line.includes("Worker 2 (pid 201) died (killed by SIGKILL): starting a replacement in 0.1 s")), fake.logs.join("\n"));
+    await sleep(300);
+    assert.equal(spawned.length, 3);
+    assert.equal(spawned[2]!.env.WAITRESS_WORKER, "2");
+    spawned[2]!.events.exit(1, null);
+    assert.ok(fake.logs.some((line) => line.includes("Worker 2 (pid 202) died (exit code 1): starting a replacement in 0.2 s")), fake.logs.join("\n"));
+    await sleep(400);
+    assert.equal(spawned.length, 4);
+    fake.signals.get("SIGTERM")!();
+    assert.equal(await within(fake.exited, 5000, () => fake.logs.join("\n")), 0);
+    assert.deepEqual(spawned.map((w) => w.signals), [["SIGTERM"], [], [], ["SIGTERM"]]);
   });
 });

@@ -17,7 +17,7 @@ import { parseIni, settingsFromIni } from "../settings/ini.ts";
 import { Logger, type LogLevel, type LogSink } from "../policy/logger.ts";
 import { VERSION } from "../version.ts";
 import { socketActivation } from "./systemd.ts";
-import { superviseWorkers, workerSetup } from "./supervisor.ts";
+import { readyMessage, superviseWorkers, workerSetup } from "./supervisor.ts";
 
 /** The program name used in usage and help text. */
 const PROGRAM = "waitress-serve";
@@ -517,6 +517,7 @@ export function startedByNpm(env: CliEnv): boolean {
 /** Runs `waitress-serve`: prints help or the version, or serves the app until SIGINT, SIGTERM or
  * SIGHUP (or, when npm started it, until npm ends), then closes the server gracefully and exits 0
  * (with TLS, SIGHUP reloads the certificate and key instead: new connections get them, open ones go on)
+ * (with `--workers` above 1, supervises that many worker processes instead: src/cli/supervisor.ts)
  * (a second signal exits at once with 1). Usage errors print `Error: <reason>` and the usage lines
  * to stderr and exit 1; an app that fails to import (or whose `--call` factory fails) prints
  * `Error: <reason>` and what it threw, with the stack, and exits 1; a listener that cannot be bound
@@ -630,11 +631,7 @@ export async function runCli(argv: string[], env: CliEnv): Promise<Server | unde
     env.exit(1);
     return undefined;
   }
-  if (worker !== undefined) {
-    const addresses = server.addresses.map(({ transport, hostname, port }) =>
-      transport === "unix" ? `unix:${hostname}` : `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`);
-    env.sendToSupervisor?.({ type: "ready", pid: env.pid ?? 0, addresses });
-  }
+  if (worker !== undefined) env.sendToSupervisor?.(readyMessage(server.addresses, env.pid ?? 0));
   // A server that shut itself down (a listener failed) ends the program with 1, never silently with 0.
   void server.finished.then(() => {
     if (stopping || server.failure === undefined) return;

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { Clock, WorkerMessage, WorkerProcess } from "../platform.ts";
+import type { BoundAddress, Clock, WorkerMessage, WorkerProcess } from "../platform.ts";
 import type { Logger } from "../policy/logger.ts";
 import type { CliEnv, StopSignal } from "./cli_main.ts";
 
@@ -199,6 +199,8 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
     try {
       for (const slot of slots) {
         if (stopping) return;
+        slot.cancelRestart?.(); // a worker that died is replaced by the reload, not twice
+        slot.cancelRestart = undefined;
         const old = slot.current;
         const fresh = await start(slot);
         slot.current = fresh;
@@ -226,7 +228,15 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
 
   logger.info(`Supervisor (pid ${env.pid ?? "?"}): starting ${settings.workers} workers`);
   // The first worker alone: with reusePort, the others listen on its real ports (port 0 works).
-  const first = await start(slots[0]!);
+  let first: Running;
+  try {
+    first = await start(slots[0]!);
+  } catch (error) {
+    env.stderr(`Error: cannot start a worker process: ${error instanceof Error ? error.message : String(error)}\n`);
+    releaseKeepAlive?.();
+    env.exit(1);
+    return;
+  }
   slots[0]!.current = first;
   void first.ready.then((ok) => {
     if (!ok) return;
@@ -236,8 +246,9 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
       const running = await start(slot);
       slot.current = running;
       return running.ready;
-    })).then((ready) => {
-      if (ready.every(Boolean)) finishStartup(true);
+    })).then((ready) => finishStartup(ready.every(Boolean)), (error) => {
+      env.stderr(`Error: cannot start a worker process: ${error instanceof Error ? error.message : String(error)}\n`);
+      finishStartup(false);
     });
   });
   if (await startup) {
@@ -278,4 +289,22 @@ export function workerSetup(env: CliEnv): WorkerSetup | undefined {
   if (!Number.isSafeInteger(id) || id < 1) return undefined;
   const listen = env.getEnv?.(LISTEN_ENV);
   return { id, reusePort: env.getEnv?.(REUSE_PORT_ENV) === "1", listen: listen === "" ? undefined : listen };
+}
+
+/**
+ * The message a worker sends once it listens: its pid and addresses (`HOST:PORT`, IPv6 in brackets,
+ * or `unix:PATH`).
+ *
+ * @example
+ * ```ts
+ * readyMessage([{ transport: "tcp", hostname: "::1", port: 8080 }], 42); // addresses: ["[::1]:8080"]
+ * ```
+ */
+export function readyMessage(addresses: readonly BoundAddress[], pid: number): WorkerMessage {
+  return {
+    type: "ready",
+    pid,
+    addresses: addresses.map(({ transport, hostname, port }) =>
+      transport === "unix" ? `unix:${hostname}` : `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`),
+  };
 }

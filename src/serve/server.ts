@@ -356,8 +356,19 @@ export class Server {
   #accept(socket: SocketHandle, peer: PeerInfo): ConnectionEvents {
     this.#totals.connectionsAccepted++;
     if (this.#closing) {
-      socket.destroy();
-      return IGNORE_EVENTS;
+      // Accepted while the listeners were closing (an adapter's accept already under way): answer
+      // it like one accepted just before close(), rather than resetting a client that did nothing
+      // wrong (a worker drained by a reload of waitress-serve --workers meets this). Once closed: reset.
+      if (this.#closed) {
+        socket.destroy();
+        return IGNORE_EVENTS;
+      }
+      const connection = this.#activate(socket, peer);
+      connection.closeAfterResponse();
+      this.#runtime.clock.after(SHUTDOWN_FRESH_GRACE_MS, () => {
+        if (connection.fresh) connection.closeIfIdle();
+      });
+      return connection;
     }
     if (this.#active >= this.#settings.connectionLimit || this.#waiting.length > 0) {
       // At the limit: the connection waits (see admission.ts); its first read tells whether it has a request.
@@ -537,6 +548,8 @@ export class Server {
   }
 
   #allClosed: (() => void) | undefined;
+  /** Set once close() has drained every connection: an accept after that is reset. */
+  #closed = false;
 
   /**
    * Stops accepting, closes idle keep-alive connections at once, lets in-flight responses finish (they
@@ -564,7 +577,12 @@ export class Server {
       for (const connection of [...this.#connections]) connection.closeAfterResponse();
       await this.ready.catch(() => {});
       this.#stopSweep?.(); // started by a `ready` that settled after close() was called
+      // One turn of the event loop first: the runtime accepts what the kernel has queued (with
+      // SO_REUSEPORT, waitress-serve --workers on Deno and Bun, closing resets those connections).
+      if (this.#listeners.length > 0) await new Promise<void>((resolve) => this.#runtime.clock.soon(resolve));
       await Promise.allSettled(this.#listeners.map((listener) => listener.close()));
+      // An accept the runtime completed before the close reaches the server a turn later (Deno).
+      if (this.#runtime !== undefined) await new Promise<void>((resolve) => this.#runtime.clock.soon(resolve));
       if (this.#connections.size > 0) {
         const drained = new Promise<void>((resolve) => (this.#allClosed = resolve));
         // A client that connected just before close() is usually about to send its request: answer it.
@@ -578,6 +596,7 @@ export class Server {
         cancelGrace();
         cancel();
       }
+      this.#closed = true;
       this.#stopAccessFlush?.();
       await this.#accessLog?.close();
       this.#resolveClosed();

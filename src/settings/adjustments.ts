@@ -123,7 +123,7 @@ const ROWS: readonly SettingRow[] = Object.freeze([
     help: "Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs " +
       "handlers inline on the I/O thread. Threads need the app as a module (serve(\"./app.ts\") or the CLI)." }),
   row({ name: "workers", kind: "int", default: 1, min: 1, group: "Application",
-    help: "Number of server processes sharing the listening sockets, under a supervisor that restarts " +
+    help: "Number of server processes that share the listening addresses, under a supervisor that restarts " +
       "them, drains them on SIGTERM and replaces them one at a time on SIGHUP. waitress-serve only: " +
       "serve() refuses more than 1." }),
   row({ name: "urlScheme", kind: "string", cast: castUrlScheme, default: "http", group: "Application", metavar: "SCHEME",

@@ -51,7 +51,7 @@ export interface Settings {
   // Application
   /** Size of the worker pool that runs handlers (Waitress: worker threads, default 4); 0 runs handlers inline on the I/O thread. Threads need the app as a module (serve("./app.ts") or the CLI). */
   threads: number;
-  /** Number of server processes sharing the listening sockets, under a supervisor that restarts them, drains them on SIGTERM and replaces them one at a time on SIGHUP. waitress-serve only: serve() refuses more than 1. */
+  /** Number of server processes that share the listening addresses, under a supervisor that restarts them, drains them on SIGTERM and replaces them one at a time on SIGHUP. waitress-serve only: serve() refuses more than 1. */
   workers: number;
   /** Scheme of request URLs (lower-cased) on plain listeners (https with tlsCert); a trusted proxy may override it per request. */
   urlScheme: string;
