@@ -188,6 +188,7 @@ ${block}
         await within(until(() => /Reload done/.test(instances[i].output()), "the reload done", 30_000), 31_000, () => instances[i].output());
         assert.ok(tally.ok > before, `no request answered while the instance on ${ports[i]} reloaded`);
         assert.equal(instances[i].child.exitCode, null, `the supervisor on ${ports[i]} still runs:\n${instances[i].output()}`);
+        await sleep(1500); // nginx's fail_timeout: a keep-alive connection closed under it counts as a failure
       }
     } finally {
       afterReloads = tally.ok;
