@@ -13,17 +13,13 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createServer, type RequestInfo, type Server, type ServeOptions } from "../mod.ts";
 import { captureLog, RawClient, type CapturedLog } from "./_helpers.ts";
 import { within } from "./_child.ts";
-import { freePort, waitForPort } from "./_ports.ts";
+import { HAVE_NGINX, NGINX, type Nginx, nginxDir, startNginx } from "./_nginx.ts";
 
-const NGINX = process.env.NGINX_BIN ?? "/usr/sbin/nginx";
-const HAVE_NGINX = existsSync(NGINX);
 const SKIP = `nginx not installed (no ${NGINX}; Debian package nginx-light): reverse-proxy test skipped`;
 const PROXY_ADDRESS = "127.0.0.2"; // nginx's source address towards the TCP upstreams
 const PUBLIC_HOST = "public.example";
@@ -59,20 +55,11 @@ interface Upstreams {
   unixUntrusted: string;
 }
 
-function nginxConf(dir: string, port: number, up: Upstreams): string {
+/** The `server {}` block: one location per upstream and header style. */
+function nginxServer(port: number, up: Upstreams): string {
   const tcp = (p: number, headers: string) => `proxy_pass http://127.0.0.1:${p}; proxy_bind ${PROXY_ADDRESS}; ${headers}`;
   const unix = (path: string, headers: string) => `proxy_pass http://unix:${path}:; ${headers}`;
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  return `${isRoot ? "user root;\n" : ""}worker_processes 1;
-events { worker_connections 128; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/temp/body;
-  proxy_temp_path ${dir}/temp/proxy;
-  fastcgi_temp_path ${dir}/temp/fastcgi;
-  uwsgi_temp_path ${dir}/temp/uwsgi;
-  scgi_temp_path ${dir}/temp/scgi;
-  server {
+  return `  server {
     listen 127.0.0.1:${port};
     location /xff/trusted/ { ${tcp(up.xffTrusted, XFORWARDED)} }
     location /xff/untrusted/ { ${tcp(up.untrusted, XFORWARDED)} }
@@ -82,17 +69,12 @@ http {
     location /unix/untrusted/ { ${unix(up.unixUntrusted, XFORWARDED)} }
     location = /app { ${tcp(up.prefix, XFORWARDED)} }
     location /app/ { ${tcp(up.prefix, XFORWARDED)} }
-  }
-}
-`;
+  }`;
 }
 
 describe("behind a real nginx", () => {
+  let nginx: Nginx | undefined;
   let dir = "";
-  let nginxPort = 0;
-  let nginx: ChildProcess | undefined;
-  let nginxOutput = "";
-  let nginxExit: Promise<void> = Promise.resolve();
   const servers: Server[] = [];
   let untrustedLog: CapturedLog | undefined;
 
@@ -105,9 +87,7 @@ describe("behind a real nginx", () => {
 
   before(async () => {
     if (!HAVE_NGINX) return;
-    dir = mkdtempSync(join(tmpdir(), "waitress-nginx-"));
-    mkdirSync(join(dir, "temp"));
-    mkdirSync(join(dir, "logs"));
+    dir = nginxDir("waitress-nginx-");
     const tcp = { host: "127.0.0.1", port: 0 };
     const trustedXff: ServeOptions = { trustedProxy: PROXY_ADDRESS, trustedProxyHeaders: XFH };
     untrustedLog = captureLog();
@@ -122,56 +102,28 @@ describe("behind a real nginx", () => {
     await start({ unixSocket: up.unixTrusted, trustedProxy: "localhost", trustedProxyHeaders: XFH });
     await start({ unixSocket: up.unixUntrusted });
 
-    nginxPort = await freePort();
-    const conf = join(dir, "nginx.conf");
-    writeFileSync(conf, nginxConf(dir, nginxPort, up));
-    const child = spawn(NGINX, ["-p", dir, "-c", conf, "-g", `daemon off; pid ${join(dir, "nginx.pid")}; error_log stderr;`], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    nginx = child;
-    let exited: string | undefined;
-    nginxExit = new Promise<void>((resolve) => {
-      child.once("exit", (code, signal) => {
-        exited = `nginx exited (code ${code}, signal ${signal}):\n${nginxOutput}`;
-        resolve();
-      });
-      child.once("error", (error) => {
-        exited = `nginx could not start: ${String(error)}`;
-        resolve();
-      });
-    });
-    child.stdout!.on("data", (chunk: Uint8Array) => (nginxOutput += new TextDecoder().decode(chunk)));
-    child.stderr!.on("data", (chunk: Uint8Array) => (nginxOutput += new TextDecoder().decode(chunk)));
-    await waitForPort(nginxPort, 10000, () => exited);
+    nginx = await startNginx(dir, (port) => nginxServer(port, up)); // removes `dir` itself if it fails
   });
 
   after(async () => {
     try {
-      if (nginx?.pid !== undefined && nginx.exitCode === null && nginx.signalCode === null) {
-        process.kill(nginx.pid, "SIGTERM");
-        try {
-          await within(nginxExit, 5000, () => "waiting for nginx to stop");
-        } catch {
-          process.kill(nginx.pid, "SIGKILL");
-          await within(nginxExit, 5000, () => "waiting for the killed nginx").catch(() => {});
-        }
-      }
+      if (nginx !== undefined) await nginx.stop(); // and its directory
+      else if (dir) rmSync(dir, { recursive: true, force: true });
     } finally {
       for (const server of servers) await within(server.close(), 5000, () => "closing a server").catch(() => {});
-      if (dir) rmSync(dir, { recursive: true, force: true });
     }
   });
 
   /** Sends one request through nginx, with a spoofed X-Forwarded-For and Forwarded from the client. */
   async function viaNginx(path: string): Promise<{ echo: Echo; clientPort: number }> {
-    const client = new RawClient(nginxPort);
+    const client = new RawClient(nginx!.port);
     try {
       await client.send(
         `GET ${path} HTTP/1.1\r\nHost: ${PUBLIC_HOST}\r\nX-Forwarded-For: 6.6.6.6\r\n` +
           `X-Forwarded-Proto: http\r\nConnection: close\r\n\r\n`,
       );
       const response = await client.response({ timeoutMs: 10000 });
-      assert.equal(response.status, 200, `nginx answered ${response.status} for ${path}: ${response.text}\nnginx log:\n${nginxOutput}`);
+      assert.equal(response.status, 200, `nginx answered ${response.status} for ${path}: ${response.text}\nnginx log:\n${nginx!.output()}`);
       return { echo: JSON.parse(response.text) as Echo, clientPort: client.socket.localPort! };
     } finally {
       client.destroy();

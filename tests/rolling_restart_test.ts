@@ -11,17 +11,14 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient, runtime, sleep, until } from "./_helpers.ts";
-import { type Child, servingPort, spawnCli, stopChild, within } from "./_child.ts";
+import { type Child, spawnCli, stopChild, within } from "./_child.ts";
+import { HAVE_NGINX, NGINX, type Nginx, nginxDir, startNginx } from "./_nginx.ts";
 import { freePort, waitForPort } from "./_ports.ts";
 import { repoRoot } from "./_root.ts";
 
-const NGINX = process.env.NGINX_BIN ?? "/usr/sbin/nginx";
-const HAVE_NGINX = existsSync(NGINX);
 const SKIP = `nginx not installed (no ${NGINX}; Debian package nginx-light): rolling-restart test skipped`;
 const README_PORTS = [8081, 8082, 8083];
 /** Requests each client loop sends at most (paced: one every PACE_MS or so), and how long the restarts may take in all. */
@@ -72,10 +69,9 @@ async function clientLoop(port: number, stop: () => boolean, tally: Tally): Prom
 
 describe("rolling restarts behind nginx (README recipe)", () => {
   let dir = "";
-  let nginx: ChildProcess | undefined;
-  let nginxOutput = "";
-  let nginxExited: string | undefined;
+  let nginx: Nginx | undefined;
   let nginxPort = 0;
+  const nginxOutput = () => nginx?.output() ?? "";
   const ports: number[] = [];
   const instances: Child[] = [];
   // On Node the built fixture (dist/), elsewhere the source.
@@ -91,47 +87,22 @@ describe("rolling restarts behind nginx (README recipe)", () => {
 
   before(async () => {
     if (!HAVE_NGINX) return;
-    dir = mkdtempSync(join(tmpdir(), "waitress-rolling-"));
-    mkdirSync(join(dir, "temp"));
-    mkdirSync(join(dir, "logs"));
+    dir = nginxDir("waitress-rolling-");
     for (let i = 0; i < 3; i++) ports.push(await freePort());
     for (const port of ports) instances.push(await startInstance(port));
-    nginxPort = await freePort();
-    let block = readmeNginx().replace("listen 127.0.0.1:8080;", `listen 127.0.0.1:${nginxPort};`);
-    README_PORTS.forEach((readmePort, i) => (block = block.replace(`127.0.0.1:${readmePort} `, `127.0.0.1:${ports[i]} `)));
-    for (const readmePort of [8080, ...README_PORTS]) assert.ok(!block.includes(`:${readmePort}`), `port ${readmePort} left in:\n${block}`);
-    const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-    const conf = join(dir, "nginx.conf");
-    writeFileSync(conf, `${isRoot ? "user root;\n" : ""}worker_processes 1;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/temp/body;
-  proxy_temp_path ${dir}/temp/proxy;
-  fastcgi_temp_path ${dir}/temp/fastcgi;
-  uwsgi_temp_path ${dir}/temp/uwsgi;
-  scgi_temp_path ${dir}/temp/scgi;
-${block}
-}
-`);
-    const child = spawn(NGINX, ["-p", dir, "-c", conf, "-g", `daemon off; pid ${join(dir, "nginx.pid")}; error_log stderr;`], {
-      stdio: ["ignore", "pipe", "pipe"],
+    nginx = await startNginx(dir, (port) => {
+      let block = readmeNginx().replace("listen 127.0.0.1:8080;", `listen 127.0.0.1:${port};`);
+      README_PORTS.forEach((readmePort, i) => (block = block.replace(`127.0.0.1:${readmePort} `, `127.0.0.1:${ports[i]} `)));
+      for (const readmePort of [8080, ...README_PORTS]) assert.ok(!block.includes(`:${readmePort}`), `port ${readmePort} left in:\n${block}`);
+      return block;
     });
-    nginx = child;
-    child.stdout!.on("data", (chunk: Uint8Array) => (nginxOutput += new TextDecoder().decode(chunk)));
-    child.stderr!.on("data", (chunk: Uint8Array) => (nginxOutput += new TextDecoder().decode(chunk)));
-    child.once("exit", (code, signal) => (nginxExited = `nginx exited (code ${code}, signal ${signal}):\n${nginxOutput}`));
-    await waitForPort(nginxPort, 10_000, () => nginxExited);
+    nginxPort = nginx.port;
   });
 
   after(async () => {
     for (const c of instances) await stopChild(c);
-    if (nginx !== undefined && nginx.exitCode === null) {
-      const exited = new Promise<void>((resolve) => nginx!.once("exit", () => resolve()));
-      nginx.kill("SIGTERM");
-      await within(exited, 5000, () => "waiting for nginx to stop").catch(() => nginx!.kill("SIGKILL"));
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (nginx !== undefined) await nginx.stop(); // and its directory
+    else if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("each instance stopped with SIGTERM and started again while clients request: zero failures", { skip: HAVE_NGINX ? false : SKIP }, async () => {
@@ -162,7 +133,7 @@ ${block}
       restarting = false;
     }
     await within(Promise.all(loops), 60_000, () => `client loops still running; ${tally.ok} answered`);
-    assert.deepEqual(tally.failures, [], `failed requests through nginx (${tally.ok} answered):\n${tally.failures.slice(0, 10).join("\n")}\nnginx:\n${nginxOutput}`);
+    assert.deepEqual(tally.failures, [], `failed requests through nginx (${tally.ok} answered):\n${tally.failures.slice(0, 10).join("\n")}\nnginx:\n${nginxOutput()}`);
     assert.ok(tally.ok >= 300, `only ${tally.ok} requests answered`);
     console.log(`rolling restart through nginx: ${tally.ok} requests, ${tally.failures.length} failed`);
   });
@@ -195,7 +166,7 @@ ${block}
       reloading = false;
     }
     await within(Promise.all(loops), 60_000, () => `client loops still running; ${tally.ok} answered`);
-    assert.deepEqual(tally.failures, [], `failed requests through nginx (${tally.ok} answered):\n${tally.failures.slice(0, 10).join("\n")}\nnginx:\n${nginxOutput}`);
+    assert.deepEqual(tally.failures, [], `failed requests through nginx (${tally.ok} answered):\n${tally.failures.slice(0, 10).join("\n")}\nnginx:\n${nginxOutput()}`);
     assert.ok(tally.ok >= 300, `only ${tally.ok} requests answered`);
     console.log(`rolling reload (--workers=2, SIGHUP) through nginx: ${tally.ok} requests, ${tally.failures.length} failed`);
   });
