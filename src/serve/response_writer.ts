@@ -308,13 +308,20 @@ function writeWhole(target: ResponseTarget, exchange: Exchange, fast: FastParts,
   if (output.takesText && (noBody || typeof body === "string") && asciiHead) {
     // Node writes strings without a JavaScript-side buffer: the head and a text body go as one string.
     output.queueText(noBody ? headText : headText + (body as string), headText.length + (noBody ? 0 : bodyLength));
-  } else if (!noBody && typeof body !== "string" && bodyLength > COPY_LIMIT) {
-    // A large byte body is not copied next to its head: two writes, zero copies.
-    output.queue(encodeMessage(headText, null, 0));
-    output.queue(body as Uint8Array);
-  } else output.queue(encodeMessage(headText, noBody ? null : body, noBody ? 0 : bodyLength));
+  } else queueMessage(output, headText, noBody ? null : body, noBody ? 0 : bodyLength);
   target.complete(exchange);
   return true;
+}
+
+/**
+ * Queues a head and its complete body in one buffer, except a large byte body, which is not copied
+ * next to its head: two writes, zero copies.
+ */
+function queueMessage(output: Output, headText: string, body: string | Uint8Array | null, bodyLength: number): void {
+  if (body !== null && typeof body !== "string" && bodyLength > COPY_LIMIT) {
+    output.queue(encodeMessage(headText, null, 0));
+    output.queue(body);
+  } else output.queue(encodeMessage(headText, body, bodyLength));
 }
 
 /** The application's headers as head lines, without what the server owns; throws on unsafe ones. */
@@ -479,7 +486,7 @@ async function writeStreamed(target: ResponseTarget, exchange: Exchange, respons
   exchange.status = status;
   const headText = `HTTP/1.1 ${status} ${reason}\r\n${lines}\r\n`; // 1.1 to 1.0 requests too: RFC 9110 2.5
 
-  // The common case: the whole body is known and matches its length: one buffer, one write.
+  // The common case: the whole body is known and matches its length: no chunked framing, one flush.
   if (ended && (declaredLength < 0 || declaredLength === firstLength || isHead || !bodyAllowed)) {
     if (isHead || !bodyAllowed) {
       if (reader) void reader.cancel().catch(() => {});
@@ -487,7 +494,7 @@ async function writeStreamed(target: ResponseTarget, exchange: Exchange, respons
     } else {
       // A stream read to its end within the read-ahead gave at most one chunk (the second read was the end).
       exchange.bodyBytes = firstLength;
-      output.queue(encodeMessage(headText, first.length === 1 ? first[0] : whole, firstLength));
+      queueMessage(output, headText, first.length === 1 ? first[0] : whole, firstLength);
     }
     target.complete(exchange);
     return;
