@@ -17,7 +17,8 @@ export interface ZlibStream {
   on(event: "error", listener: (error: Error) => void): unknown;
   removeAllListeners(event?: string): unknown;
   write(chunk: Uint8Array): boolean;
-  flush(kind: number, callback: () => void): void;
+  /** Node calls `callback` after the flushed output's `data` events; Deno may call it first with the stream's error. */
+  flush(kind: number, callback: (error?: Error | null) => void): void;
   destroy(): unknown;
 }
 
@@ -80,7 +81,9 @@ function pass(stream: ZlibStream, inputs: Uint8Array[], flushKind: number, limit
   });
   stream.on("error", (error) => finish(error));
   for (const input of inputs) stream.write(input);
-  stream.flush(flushKind, () => finish(null));
+  // Deno's node:zlib calls the flush callback with the error (invalid data) before emitting `error`,
+  // where Node never calls it: take the error from either.
+  stream.flush(flushKind, (error) => finish(error instanceof Error ? error : null));
   return finish;
 }
 
