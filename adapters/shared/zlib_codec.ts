@@ -40,16 +40,30 @@ function closedError(): Error {
   return new Error("the permessage-deflate codec is closed");
 }
 
-/** Joins chunks into one Uint8Array (the only chunk itself when there is one). */
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
+/**
+ * The first `keep` bytes of the chunks, in a Uint8Array of their own (zlib's chunks are views into
+ * its bigger output buffers, and Buffers on Node: the caller gets a plain array it may transfer).
+ */
+function concat(chunks: Uint8Array[], keep: number): Uint8Array {
+  const out = new Uint8Array(keep);
   let at = 0;
   for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+    if (at >= keep) break;
+    const part = c.length <= keep - at ? c : c.subarray(0, keep - at);
+    out.set(part, at);
+    at += part.length;
   }
   return out;
+}
+
+/** The `k`th byte from the end of the chunks (1: the last), or -1. */
+function byteFromEnd(chunks: Uint8Array[], k: number): number {
+  for (let i = chunks.length - 1; i >= 0; i--) {
+    const c = chunks[i];
+    if (k <= c.length) return c[c.length - k];
+    k -= c.length;
+  }
+  return -1;
 }
 
 /**
@@ -57,7 +71,7 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
  * fails with `tooBig` once the output passes it. `settle` is called once with the outcome; the
  * returned function aborts (close()).
  */
-function pass(stream: ZlibStream, inputs: Uint8Array[], flushKind: number, limit: number, settle: (error: Error | null, out: Uint8Array) => void): (error: Error) => void {
+function pass(stream: ZlibStream, inputs: Uint8Array[], flushKind: number, limit: number, settle: (error: Error | null, chunks: Uint8Array[], total: number) => void): (error: Error) => void {
   const chunks: Uint8Array[] = [];
   let total = 0;
   let done = false;
@@ -71,7 +85,7 @@ function pass(stream: ZlibStream, inputs: Uint8Array[], flushKind: number, limit
       stream.on("error", () => {});
       stream.destroy();
     }
-    settle(error, error === null ? concat(chunks, total) : new Uint8Array(0));
+    settle(error, chunks, total);
   };
   stream.on("data", (chunk) => {
     if (done) return;
@@ -111,7 +125,7 @@ function zlibCodec(zlib: ZlibModule, params: DeflateParams): MessageCodec {
       return serial(() =>
         new Promise<Uint8Array>((resolve, reject) => {
           const stream = inflater ??= zlib.createInflateRaw({ windowBits: inflateBits });
-          abort = pass(stream, [data, TAIL], zlib.constants.Z_SYNC_FLUSH, maxBytes, (error, out) => {
+          abort = pass(stream, [data, TAIL], zlib.constants.Z_SYNC_FLUSH, maxBytes, (error, chunks, total) => {
             abort = undefined;
             // A failed stream is destroyed; so is one that keeps no context.
             if (error !== null || params.clientNoContextTakeover) {
@@ -119,7 +133,7 @@ function zlibCodec(zlib: ZlibModule, params: DeflateParams): MessageCodec {
               if (inflater === stream) inflater = undefined;
             }
             if (error !== null) reject(error);
-            else resolve(out);
+            else resolve(concat(chunks, total));
           });
         })
       );
@@ -128,16 +142,16 @@ function zlibCodec(zlib: ZlibModule, params: DeflateParams): MessageCodec {
       return serial(() =>
         new Promise<Uint8Array>((resolve, reject) => {
           const stream = deflater ??= zlib.createDeflateRaw({ windowBits: deflateBits, memLevel: 8 });
-          abort = pass(stream, [data], zlib.constants.Z_SYNC_FLUSH, Infinity, (error, out) => {
+          abort = pass(stream, [data], zlib.constants.Z_SYNC_FLUSH, Infinity, (error, chunks, total) => {
             abort = undefined;
             if (error !== null || params.serverNoContextTakeover) {
               if (error === null) stream.destroy();
               if (deflater === stream) deflater = undefined;
             }
             if (error !== null) return reject(error);
-            const n = out.length;
-            const tail = n >= 4 && out[n - 4] === 0 && out[n - 3] === 0 && out[n - 2] === 0xff && out[n - 1] === 0xff;
-            resolve(tail ? out.subarray(0, n - 4) : out);
+            // The sync flush ends with 00 00 FF FF (which may straddle two chunks): strip it.
+            const tail = total >= 4 && TAIL.every((b, i) => byteFromEnd(chunks, 4 - i) === b);
+            resolve(concat(chunks, tail ? total - 4 : total));
           });
         })
       );
