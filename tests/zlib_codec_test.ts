@@ -2,17 +2,21 @@
  * The permessage-deflate codec of this runtime's adapter (`runtime.deflate`, adapters/shared/zlib_codec.ts
  * behind adapters/shared/lazy_ports.ts `lazyDeflate`): round trips with and without context takeover,
  * interop with a reference (node:zlib's one-shot deflateRawSync/inflateRawSync, tail stripped or
- * appended as RFC 7692 §7.2 says), a decompression bomb stopped at its limit, overlapping calls
- * answered in order, and close() rejecting what is pending.
+ * appended as RFC 7692 §7.2 says), the npm `ws` client's own permessage-deflate (its offer, our
+ * negotiation, its acceptance of our answer, then messages both ways), a decompression bomb stopped at
+ * its limit, overlapping calls answered in order, and close() rejecting what is pending.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { loadRuntime } from "../adapters/auto.ts";
 import { lazyDeflate } from "../adapters/shared/lazy_ports.ts";
 import type { DeflatePort, MessageCodec } from "../src/platform.ts";
-import type { DeflateParams } from "../src/ws/permessage_deflate.ts";
+import { negotiateDeflate, type DeflateParams } from "../src/ws/permessage_deflate.ts";
 import { runtime } from "./_helpers.ts";
+import { repoRoot } from "./_root.ts";
 
 const TAKEOVER: DeflateParams = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
 const NO_TAKEOVER: DeflateParams = { ...TAKEOVER, serverNoContextTakeover: true, clientNoContextTakeover: true };
@@ -198,6 +202,65 @@ describe(`permessage-deflate codec (${runtime})`, () => {
     await assert.rejects(server.deflate(MESSAGE), /closed/);
     await assert.rejects(server.inflate(MESSAGE, MiB), /closed/);
   });
+});
+
+/** The parts of ws's lib/permessage-deflate.js and lib/extension.js used here (CommonJS, untyped). */
+interface WsDeflate {
+  offer(): Record<string, unknown>;
+  accept(configurations: unknown[]): Record<string, unknown>;
+  compress(data: Uint8Array, fin: boolean, callback: (error: Error | null, result: Uint8Array) => void): void;
+  decompress(data: Uint8Array, fin: boolean, callback: (error: Error | null, result: Uint8Array) => void): void;
+  cleanup(): void;
+}
+interface WsModules {
+  PerMessageDeflate: new (options: Record<string, unknown>) => WsDeflate;
+  format(extensions: Record<string, unknown[]>): string;
+  parse(header: string): Record<string, unknown[]>;
+}
+
+/** ws's permessage-deflate, from node_modules (its package exports do not list lib/: required by path). */
+async function wsModules(): Promise<WsModules> {
+  const require = createRequire(import.meta.url);
+  // By path from the repository: Bun resolves "ws" to its own built-in.
+  const lib = join(repoRoot(), "node_modules", "ws", "lib");
+  const { format, parse } = require(join(lib, "extension.js")) as Pick<WsModules, "format" | "parse">;
+  return { PerMessageDeflate: require(join(lib, "permessage-deflate.js")) as WsModules["PerMessageDeflate"], format, parse };
+}
+
+const wsCall = (run: (callback: (error: Error | null, result: Uint8Array) => void) => void): Promise<Uint8Array> =>
+  new Promise((resolve, reject) => run((error, result) => (error ? reject(error) : resolve(result))));
+
+describe(`interop with the npm ws client's permessage-deflate (${runtime})`, () => {
+  const configs: Record<string, unknown>[] = [
+    {},
+    { serverNoContextTakeover: true, clientNoContextTakeover: true },
+    { serverMaxWindowBits: 10, clientMaxWindowBits: 9 },
+    { clientNoContextTakeover: true, serverMaxWindowBits: 8 },
+  ];
+  for (const options of configs) {
+    it(`ws offering ${JSON.stringify(options)}`, async () => {
+      const ws = await wsModules();
+      const client = new ws.PerMessageDeflate({ ...options, threshold: 0 });
+      const offer = ws.format({ "permessage-deflate": [client.offer()] });
+      const agreed = negotiateDeflate(offer);
+      if (options.serverMaxWindowBits === 8) {
+        assert.equal(agreed, null, "server_max_window_bits=8 is declined");
+        return;
+      }
+      assert.ok(agreed !== null, offer);
+      // ws accepts our answer (it throws on a parameter it did not ask for or a bad value).
+      client.accept(ws.parse(agreed.header)["permessage-deflate"]);
+      const server = (await port()).create(agreed.params);
+      for (const m of [MESSAGE, MESSAGE, noise(100_000, 9), new Uint8Array(0), text("bye ".repeat(1000))]) {
+        const fromClient = await wsCall((cb) => client.compress(m, true, cb));
+        assert.ok(Buffer.from(await server.inflate(fromClient, 4 * MiB)).equals(Buffer.from(m)), "the server inflates what ws sent");
+        const fromServer = await server.deflate(m);
+        assert.ok(Buffer.from(await wsCall((cb) => client.decompress(fromServer, true, cb))).equals(Buffer.from(m)), "ws inflates what the server sent");
+      }
+      server.close();
+      client.cleanup();
+    });
+  }
 });
 
 describe("lazyDeflate", () => {
