@@ -20,7 +20,7 @@
  * @module
  */
 
-import { defineWebSocketHelper, WSContext } from "hono/ws";
+import { defineWebSocketHelper, type UpgradeWebSocket, WSContext } from "hono/ws";
 import { upgradeWebSocket as upgrade, type UpgradeWebSocketOptions, WebSocketHandshakeError } from "./mod.ts";
 
 /**
@@ -41,7 +41,7 @@ import { upgradeWebSocket as upgrade, type UpgradeWebSocketOptions, WebSocketHan
  * })));
  * ```
  */
-export const upgradeWebSocket = defineWebSocketHelper<unknown, UpgradeWebSocketOptions>((c, events, options) => {
+export const upgradeWebSocket: UpgradeWebSocket<unknown, UpgradeWebSocketOptions> = defineWebSocketHelper<unknown, UpgradeWebSocketOptions>((c, events, options) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
   const subprotocol = c.req.header("sec-websocket-protocol")?.split(",")[0]?.trim();
   let upgraded: ReturnType<typeof upgrade>;
