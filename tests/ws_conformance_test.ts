@@ -8,19 +8,17 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import process from "node:process";
-import type { ServeOptions } from "../mod.ts";
 import { outputMatch, spawnChild, stopChild, within, type Child } from "./_child.ts";
 import { runtime, startServer, type TestServer } from "./_helpers.ts";
 import { repoRoot } from "./_root.ts";
 import { CASES, SECTIONS, WS_LIMIT } from "./ws_conformance/cases.ts";
 import { runCase, runCases, VERDICT_RANK, type CaseResult } from "./ws_conformance/client.ts";
 import { startStub, type StubBehaviour } from "./ws_conformance/stub_server.ts";
-import echoApp, { upgrade } from "./fixtures/ws_echo_app.ts";
+import echoApp from "./fixtures/ws_echo_app.ts";
 
 /** Cases where NON-STRICT is our accepted verdict, with the reason. */
 const OURS_NON_STRICT: Readonly<Record<string, string>> = {};
 
-const OURS_SKIP = upgrade ? false : "mod.ts has no upgradeWebSocket yet (the issue 18 API is not merged into this branch)";
 const TIMEOUT_MS = 1500;
 const CONCURRENCY = 4;
 
@@ -96,10 +94,8 @@ describe(`the WebSocket conformance table on ${runtime}`, () => {
     const m = await within(outputMatch(refChild, /listening (\d+)/), 15000, () => `waiting for ${title}: ${refChild!.output()}`);
     if (!m) throw new Error(`${title} exited before listening:\n${refChild.output()}`);
     refResults = await runCases({ port: Number(m[1]), limit: refLimit }, CASES, { concurrency: CONCURRENCY, timeoutMs: TIMEOUT_MS });
-    if (!OURS_SKIP) {
-      ours = await startServer(echoApp, { wsMaxMessageSize: WS_LIMIT } as unknown as ServeOptions);
-      oursResults = await runCases({ port: ours.port, limit: WS_LIMIT }, CASES, { concurrency: CONCURRENCY, timeoutMs: TIMEOUT_MS });
-    }
+    ours = await startServer(echoApp, { wsMaxMessageSize: WS_LIMIT });
+    oursResults = await runCases({ port: ours.port, limit: WS_LIMIT }, CASES, { concurrency: CONCURRENCY, timeoutMs: TIMEOUT_MS });
   }, { timeout: 25_000 });
 
   after(async () => {
@@ -113,12 +109,12 @@ describe(`the WebSocket conformance table on ${runtime}`, () => {
     assert.deepEqual(failed.map(show), []);
   });
 
-  it("ours: every case OK, or NON-STRICT where documented", { skip: OURS_SKIP }, () => {
+  it("ours: every case OK, or NON-STRICT where documented", () => {
     const bad = oursResults!.filter((r) => !(r.verdict === "OK" || (r.verdict === "NON-STRICT" && r.id in OURS_NON_STRICT)));
     assert.deepEqual(bad.map(show), []);
   });
 
-  it(`ours: per case, a verdict equal to or better than ${title}'s`, { skip: OURS_SKIP }, () => {
+  it(`ours: per case, a verdict equal to or better than ${title}'s`, () => {
     const worse = oursResults!.filter((r, i) => VERDICT_RANK[r.verdict] < VERDICT_RANK[refResults![i]!.verdict]);
     assert.deepEqual(worse.map((r) => `${show(r)} < ${title} ${show(refResults![oursResults!.indexOf(r)]!)}`), []);
   });
