@@ -148,6 +148,15 @@ for (const col of shown) {
   const count = (v) => results[col.key].filter((r) => r.verdict === v).length;
   lines.push(`- ${col.title}: OK ${count("OK")}, NON-STRICT ${count("NON-STRICT")}, INFORMATIONAL ${count("INFORMATIONAL")}, FAILED ${count("FAILED")} (of ${cases.length})`);
 }
+const { VERDICT_RANK } = await import(dist("tests/ws_conformance/client.js"));
+const refs = shown.filter((c) => !c.key.startsWith("ours-"));
+for (const col of shown.filter((c) => c.key.startsWith("ours-"))) {
+  const worse = refs.map((ref) => {
+    const ids = results[col.key].filter((r, i) => VERDICT_RANK[r.verdict] < VERDICT_RANK[results[ref.key][i].verdict]).map((r) => r.id);
+    return `${ref.title}: ${ids.length === 0 ? "none" : ids.join(", ")}`;
+  });
+  if (refs.length > 0) lines.push(`- ${col.title}, cases where its verdict is worse than the reference's: ${worse.join("; ")}`);
+}
 lines.push("", "## Not OK, with the reason", "");
 for (const col of shown) {
   const bad = results[col.key].filter((r) => r.verdict !== "OK");
