@@ -131,4 +131,4 @@ export class WsClient {
 }
 
 /** Text of a frame's payload. */
-export const textOf = (frame: Frame): string => new TextDecoder().decode(frame.payload);
+export const textOf = (frame: Frame): string => new TextDecoder("utf-8", { ignoreBOM: true }).decode(frame.payload);

@@ -173,6 +173,9 @@ describe("WebSocket messages and closing", () => {
         assert.equal(back.opcode, OP.binary);
         assert.deepEqual(back.payload, big);
         assert.deepEqual(seen.events.slice(1, 3), ["text héllo ☃", "binary 200000"]);
+        await ws.sendText("\uFEFFbom"); // a leading byte-order mark is part of the message
+        assert.equal(textOf(await ws.frame()), "\uFEFFbom");
+        assert.equal(seen.events[3], "text \uFEFFbom");
       } finally {
         raw.destroy();
       }

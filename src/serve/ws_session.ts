@@ -45,7 +45,8 @@ export interface WsSessionConfig {
  */
 type SessionState = "open" | "closing" | "ended" | "closed";
 
-const DECODER = new TextDecoder();
+// ignoreBOM: a message that starts with U+FEFF keeps it (the default decoder drops it).
+const DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
 /** Payloads up to this size are copied next to their frame header (one chunk); larger ones go by reference. */
 const JOIN_LIMIT = 4096;
 /** With permessage-deflate, messages from this size on are compressed (smaller ones rarely shrink). */
