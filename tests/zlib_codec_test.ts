@@ -130,6 +130,15 @@ describe(`permessage-deflate codec (${runtime})`, () => {
     server.close();
   });
 
+  it("with context takeover, a message that ends with a final block (BFINAL) does not swallow the next ones", async () => {
+    const [server] = await pair(TAKEOVER);
+    for (let i = 0; i < 3; i++) assert.deepEqual(bytes(await server.inflate(deflateRawSync(MESSAGE), MiB)), bytes(MESSAGE), `message ${i}`);
+    // And a sync-flushed one after them.
+    const synced = deflateRawSync(MESSAGE, { finishFlush: 2 });
+    assert.deepEqual(bytes(await server.inflate(synced.subarray(0, synced.length - 4), MiB)), bytes(MESSAGE));
+    server.close();
+  });
+
   it("interop with context takeover: a reference inflater with the shared window reads a message that refers back", async () => {
     const [server] = await pair(TAKEOVER);
     const first = await server.deflate(MESSAGE);

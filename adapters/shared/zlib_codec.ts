@@ -15,6 +15,7 @@ import type { DeflateParams } from "../../src/ws/permessage_deflate.ts";
 export interface ZlibStream {
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
   on(event: "error", listener: (error: Error) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
   removeAllListeners(event?: string): unknown;
   write(chunk: Uint8Array): boolean;
   /** Node calls `callback` after the flushed output's `data` events; Deno may call it first with the stream's error. */
@@ -113,6 +114,20 @@ function zlibCodec(zlib: ZlibModule, params: DeflateParams): MessageCodec {
   let queue: Promise<unknown> = Promise.resolve();
   let abort: ((error: Error) => void) | undefined;
 
+  /**
+   * A peer may end a message with a final block (BFINAL, RFC 7692 §7.2.3.3): the raw stream ends
+   * there (zlib ignores what follows, 00 00 FF FF included) and would inflate every later message to
+   * nothing. An ended inflater is dropped: the next message starts a fresh one. (Node, Deno and Bun
+   * all emit `end` before the flush callback.)
+   */
+  const newInflater = (): ZlibStream => {
+    const stream = zlib.createInflateRaw({ windowBits: inflateBits });
+    stream.on("end", () => {
+      if (inflater === stream) inflater = undefined;
+    });
+    return stream;
+  };
+
   /** Runs one operation after the previous ones: results in call order, one stream use at a time. */
   const serial = <T>(run: () => Promise<T>): Promise<T> => {
     const result = queue.then(() => (closed ? Promise.reject(closedError()) : run()));
@@ -124,7 +139,7 @@ function zlibCodec(zlib: ZlibModule, params: DeflateParams): MessageCodec {
     inflate(data, maxBytes) {
       return serial(() =>
         new Promise<Uint8Array>((resolve, reject) => {
-          const stream = inflater ??= zlib.createInflateRaw({ windowBits: inflateBits });
+          const stream = inflater ??= newInflater();
           abort = pass(stream, [data, TAIL], zlib.constants.Z_SYNC_FLUSH, maxBytes, (error, chunks, total) => {
             abort = undefined;
             // A failed stream is destroyed; so is one that keeps no context.
