@@ -213,6 +213,22 @@ describe("WsReader, memory and API", () => {
     assert.ok(event.data.every((b) => b === 0x61));
   });
 
+  it("a header claiming a large payload holds only the bytes received", () => {
+    const reader = new WsReader(DEFAULT_LIMITS);
+    const f = binary(fill(1 << 20), true);
+    reader.feed(f.slice(0, 14 + 10));
+    assert.equal(reader.next(), null);
+    assert.equal(reader.bufferedBytes, 10);
+  });
+
+  it("a 256 KiB frame fed one byte at a time is assembled in one buffer", () => {
+    const payload = fill(256 * 1024, 5);
+    const r = runReader(binary(payload), DEFAULT_LIMITS, "bytes");
+    assert.deepEqual(r.events, [B(payload)]);
+    assert.equal(r.raw[0].type === "binary" && r.raw[0].data.byteLength, payload.length);
+    assert.equal(r.raw[0].type === "binary" && r.raw[0].data.buffer.byteLength, payload.length, "not a join of pieces");
+  });
+
   it("T/B/PING helpers agree with bytes()", () => {
     assert.equal(T("é"), `text "é"`);
     assert.equal(B(bytes([1, 2])), "binary 0102");
