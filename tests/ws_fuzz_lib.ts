@@ -52,7 +52,7 @@ export interface WsGenerated {
   allowRsv1: boolean;
 }
 
-const CHARS = ["a", "Z", " ", "~", "\u0000", "é", "ß", "\u07ff", "€", "中", "\uffff", "\ufffd", "𝄞", "😀", "\u{10ffff}"];
+const CHARS = ["a", "Z", " ", "~", "\u0000", "é", "ß", "\u07ff", "€", "中", "\uffff", "\ufffd", "\ufeff", "𝄞", "😀", "\u{10ffff}"];
 const enc = new TextEncoder();
 
 function randomText(rng: Prng, maxBytes: number): Uint8Array {
@@ -126,7 +126,7 @@ export function generateWsSequence(rng: Prng, limits: WsReaderLimits): WsGenerat
   }
   if (rng.chance(0.3)) {
     const code = rng.pick([undefined, 1000, 1001, 1003, 1008, 1011, 3000, 4999]);
-    const reason = code === undefined ? "" : new TextDecoder().decode(randomText(rng, 123));
+    const reason = code === undefined ? "" : new TextDecoder("utf-8", { ignoreBOM: true }).decode(randomText(rng, 123));
     const payload = code === undefined ? new Uint8Array(0) : cat(Uint8Array.of(code >>> 8, code & 0xff), enc.encode(reason));
     parts.push(frame(8, payload, { key: randomKey(rng) }));
     expected.push(canon({ type: "close", code: code ?? 1005, reason }));

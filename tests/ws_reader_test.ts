@@ -104,6 +104,7 @@ const CLOSES: ReaderCase[] = [
   { name: "7.5 close reason not UTF-8", frames: close(1000, Uint8Array.from([0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5, 0xed, 0xa0, 0x80, 0x65, 0x64])), events: [ERR(1007)] },
   { name: "7.5 close reason ending mid-character", frames: close(1000, Uint8Array.from([0x61, 0xce])), events: [ERR(1007)] },
   { name: "close reason in UTF-8", frames: close(4000, "κόσμε"), events: [CLOSE(4000, "κόσμε")] },
+  { name: "close reason starting with a BOM keeps it", frames: close(1000, "\ufeffhi"), events: [CLOSE(1000, "\ufeffhi")] },
   ...[1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999].map((code) => ({
     name: `7.7 valid close code ${code}`, frames: close(code), events: [CLOSE(code)],
   })),

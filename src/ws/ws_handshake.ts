@@ -141,7 +141,9 @@ export function checkHandshake(method: string, minorVersion: number, headers: re
  * ```
  */
 export interface ExtensionOffer {
+  /** The extension token, as sent (`permessage-deflate`). */
   name: string;
+  /** Its parameters by name, as sent; a quoted value unquoted; `true` when there is no value. */
   params: Record<string, string | true>;
 }
 

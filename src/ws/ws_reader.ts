@@ -54,7 +54,7 @@ const PAYLOAD = 1;
 const DONE = 2;
 
 const EMPTY = new Uint8Array(0);
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * Decodes client frames into {@link WsEvent}s.
