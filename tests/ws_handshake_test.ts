@@ -4,6 +4,7 @@
  * the frame encoder (headers, close frames, close codes).
  */
 import { describe, it } from "node:test";
+import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 import { acceptKey, checkHandshake, type HandshakeCheck, parseExtensionOffers, WS_GUID } from "../src/ws/ws_handshake.ts";
 import { sha1 } from "../src/ws/sha1.ts";
@@ -117,6 +118,20 @@ describe("acceptKey() and sha1()", () => {
   for (const [name, data, digest] of vectors) {
     it(`sha1 of ${name}`, () => assert.equal(toHex(sha1(data)), digest));
   }
+
+  it("sha1 agrees with node:crypto on every length from 0 to 300 and on random keys", () => {
+    let x = 7;
+    const data = Uint8Array.from({ length: 300 }, () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24);
+    for (let n = 0; n <= 300; n++) {
+      const part = data.subarray(0, n);
+      assert.equal(toHex(sha1(part)), createHash("sha1").update(part).digest("hex"), `length ${n}`);
+    }
+    for (let k = 0; k < 50; k++) {
+      const key = Buffer.from(data.subarray(k, k + 16)).toString("base64");
+      const want = createHash("sha1").update(key + WS_GUID).digest("base64");
+      assert.equal(acceptKey(key), want, key);
+    }
+  });
 });
 
 describe("parseExtensionOffers(), RFC 6455 9.1", () => {
