@@ -152,6 +152,7 @@ describe("parseExtensionOffers(), RFC 6455 9.1", () => {
     ["x; a=", null],
     ['x; a="b c"', null],
     ['x; a="unterminated', null],
+    ['x; a="ends in a backslash\\', null],
     ["x y", null],
     ["x; a=1; a=2", null],
     ["; a", null],

@@ -214,6 +214,16 @@ describe("WsReader, memory and API", () => {
     assert.ok(event.data.every((b) => b === 0x61));
   });
 
+  it("many chunks fed before any next() are all read (the chunk queue compacts as it goes)", () => {
+    const input = cat(text("x".repeat(150), false), ping("p"), cont("y".repeat(150)));
+    const reader = new WsReader(DEFAULT_LIMITS);
+    for (let i = 0; i < input.length; i++) reader.feed(input.slice(i, i + 1));
+    assert.equal(reader.bufferedBytes, input.length);
+    const events = [reader.next(), reader.next(), reader.next()].map((e) => e?.type);
+    assert.deepEqual(events, ["ping", "text", undefined]);
+    assert.equal(reader.bufferedBytes, 0);
+  });
+
   it("a header claiming a large payload holds only the bytes received", () => {
     const reader = new WsReader(DEFAULT_LIMITS);
     const f = binary(fill(1 << 20), true);
