@@ -12,7 +12,7 @@ import { isValidUtf8 } from "../src/ws/utf8_validator.ts";
 import { sha1 } from "../src/ws/sha1.ts";
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
+const dec = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** The masking key the tables use unless they say otherwise (RFC 6455 5.7's). */
 export const KEY = [0x37, 0xfa, 0x21, 0x3d] as const;

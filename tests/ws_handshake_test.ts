@@ -4,6 +4,7 @@
  * the frame encoder (headers, close frames, close codes).
  */
 import { describe, it } from "node:test";
+import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 import { acceptKey, checkHandshake, type HandshakeCheck, WS_GUID } from "../src/ws/ws_handshake.ts";
 import { parseExtensions } from "../src/ws/permessage_deflate.ts";
@@ -118,6 +119,20 @@ describe("acceptKey() and sha1()", () => {
   for (const [name, data, digest] of vectors) {
     it(`sha1 of ${name}`, () => assert.equal(toHex(sha1(data)), digest));
   }
+
+  it("sha1 agrees with node:crypto on every length from 0 to 300 and on random keys", () => {
+    let x = 7;
+    const data = Uint8Array.from({ length: 300 }, () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24);
+    for (let n = 0; n <= 300; n++) {
+      const part = data.subarray(0, n);
+      assert.equal(toHex(sha1(part)), createHash("sha1").update(part).digest("hex"), `length ${n}`);
+    }
+    for (let k = 0; k < 50; k++) {
+      const key = Buffer.from(data.subarray(k, k + 16)).toString("base64");
+      const want = createHash("sha1").update(key + WS_GUID).digest("base64");
+      assert.equal(acceptKey(key), want, key);
+    }
+  });
 });
 
 describe("parseExtensions(), RFC 6455 9.1", () => {
@@ -138,6 +153,7 @@ describe("parseExtensions(), RFC 6455 9.1", () => {
     ["x; a=", null],
     ['x; a="b c"', null],
     ['x; a="unterminated', null],
+    ['x; a="ends in a backslash\\', null],
     ["x y", null],
     // Repeated parameters follow the grammar; permessage-deflate's negotiation refuses such an offer.
     ["x; a=1; a=2", [{ name: "x", params: [["a", "1"], ["a", "2"]] }]],

@@ -104,6 +104,7 @@ const CLOSES: ReaderCase[] = [
   { name: "7.5 close reason not UTF-8", frames: close(1000, Uint8Array.from([0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5, 0xed, 0xa0, 0x80, 0x65, 0x64])), events: [ERR(1007)] },
   { name: "7.5 close reason ending mid-character", frames: close(1000, Uint8Array.from([0x61, 0xce])), events: [ERR(1007)] },
   { name: "close reason in UTF-8", frames: close(4000, "κόσμε"), events: [CLOSE(4000, "κόσμε")] },
+  { name: "close reason starting with a BOM keeps it", frames: close(1000, "\ufeffhi"), events: [CLOSE(1000, "\ufeffhi")] },
   ...[1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999].map((code) => ({
     name: `7.7 valid close code ${code}`, frames: close(code), events: [CLOSE(code)],
   })),
@@ -211,6 +212,32 @@ describe("WsReader, memory and API", () => {
     assert.ok(event !== null && event.type === "binary");
     assert.equal(event.data.length, n);
     assert.ok(event.data.every((b) => b === 0x61));
+  });
+
+  it("many chunks fed before any next() are all read (the chunk queue compacts as it goes)", () => {
+    const input = cat(text("x".repeat(150), false), ping("p"), cont("y".repeat(150)));
+    const reader = new WsReader(DEFAULT_LIMITS);
+    for (let i = 0; i < input.length; i++) reader.feed(input.slice(i, i + 1));
+    assert.equal(reader.bufferedBytes, input.length);
+    const events = [reader.next(), reader.next(), reader.next()].map((e) => e?.type);
+    assert.deepEqual(events, ["ping", "text", undefined]);
+    assert.equal(reader.bufferedBytes, 0);
+  });
+
+  it("a header claiming a large payload holds only the bytes received", () => {
+    const reader = new WsReader(DEFAULT_LIMITS);
+    const f = binary(fill(1 << 20), true);
+    reader.feed(f.slice(0, 14 + 10));
+    assert.equal(reader.next(), null);
+    assert.equal(reader.bufferedBytes, 10);
+  });
+
+  it("a 256 KiB frame fed one byte at a time is assembled in one buffer", () => {
+    const payload = fill(256 * 1024, 5);
+    const r = runReader(binary(payload), DEFAULT_LIMITS, "bytes");
+    assert.deepEqual(r.events, [B(payload)]);
+    assert.equal(r.raw[0].type === "binary" && r.raw[0].data.byteLength, payload.length);
+    assert.equal(r.raw[0].type === "binary" && r.raw[0].data.buffer.byteLength, payload.length, "not a join of pieces");
   });
 
   it("T/B/PING helpers agree with bytes()", () => {

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Long-running fuzzer for the request parser (src/http1/parser.ts), with the oracles of tests/fuzz_lib.ts,
-// driving the parser through tests/_parser_harness.ts like the tests do.
+// driving the parser through tests/_parser_harness.ts like the tests do; with --target ws, for the
+// WebSocket frame reader (src/ws/ws_reader.ts) with the oracles of tests/ws_fuzz_lib.ts.
 //
 //   npm run fuzz -- --seconds 60                 run for a minute with a random seed
 //   npm run fuzz -- --seed 1234 --seconds 60     the same run again
 //   npm run fuzz -- --seed 1234 --iteration 17   replay one iteration (what a failure prints)
 //   npm run fuzz -- --input <hex>                check one input under every limit profile
 //   npm run fuzz -- --differential --seconds 30  compare with node:http's parser on valid input (Node only)
+//   npm run fuzz -- --target ws --seconds 60     the WebSocket reader (--seed, --iteration, --input as above)
 //
 // Other flags: --mutants N (mutants per generated input, default 2), --every-split N (also split
 // inputs of up to N bytes in two at every position), --no-build (use dist/ as it is).
@@ -22,12 +24,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const runtime = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 
 function usage(message) {
-  console.error(`fuzz: ${message}\nusage: npm run fuzz -- [--seconds N] [--seed S] [--iteration I] [--input HEX] [--differential] [--mutants N] [--every-split N] [--no-build]`);
+  console.error(`fuzz: ${message}\nusage: npm run fuzz -- [--target http|ws] [--seconds N] [--seed S] [--iteration I] [--input HEX] [--differential] [--mutants N] [--every-split N] [--no-build]`);
   process.exit(2);
 }
 
 const argv = process.argv.slice(2);
-const opts = { seconds: 10, seed: undefined, iteration: undefined, input: undefined, differential: false, mutants: 2, everySplit: 0, build: true };
+const opts = { seconds: 10, seed: undefined, iteration: undefined, input: undefined, differential: false, mutants: 2, everySplit: 0, build: true, target: "http" };
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   const num = (name) => {
@@ -43,8 +45,13 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--input") opts.input = argv[++i] ?? usage("--input needs hex bytes");
   else if (a === "--differential") opts.differential = true;
   else if (a === "--no-build") opts.build = false;
+  else if (a === "--target") {
+    opts.target = argv[++i] ?? "";
+    if (opts.target !== "http" && opts.target !== "ws") usage(`--target is http (the request parser, the default) or ws (the WebSocket reader), got ${JSON.stringify(opts.target)}`);
+  }
   else usage(`unknown argument ${JSON.stringify(a)}`);
 }
+if (opts.differential && opts.target === "ws") usage("--differential is for the request parser, not --target ws");
 if (opts.differential && runtime !== "node") usage("--differential compares with node:http's own parser: run it with Node");
 
 // ---- build ----------------------------------------------------------------------------------
@@ -84,6 +91,66 @@ function failed(failure, iteration) {
   log(`seed ${seed}${iteration === undefined ? "" : `, iteration ${iteration}`} (${runtime})`);
   log(F.formatFailure(failure, repro));
   process.exit(1);
+}
+
+// ---- --target ws: the WebSocket frame reader ---------------------------------------------------
+if (opts.target === "ws") {
+  const W = await import(pathToFileURL(built("ws_fuzz_lib")).href);
+  const wsSelf = `${self} --target ws`;
+  const wsFailed = (failure, iteration) => {
+    const repro = iteration === undefined ? `${wsSelf} --input ${H.toHex(failure.input)}` : `${wsSelf} ${seedFlag} --iteration ${iteration}`;
+    log("");
+    log(`seed ${seed}${iteration === undefined ? "" : `, iteration ${iteration}`} (${runtime}, ws)`);
+    log(W.formatWsFailure(failure, repro));
+    process.exit(1);
+  };
+  if (opts.input !== undefined) {
+    const input = H.fromHex(opts.input);
+    for (const [name, limits] of Object.entries(W.WS_LIMIT_PROFILES)) {
+      for (const allowRsv1 of [false, true]) {
+        const f = W.checkWsInput(input, limits, new G.Prng(seed), { allowRsv1, everySplitUpTo: 4096 });
+        const h = await import(pathToFileURL(built("_ws_harness")).href);
+        const events = h.runReader(input, limits, "whole", { allowRsv1 }).events;
+        log(`${name} limits${allowRsv1 ? ", RSV1 allowed" : ""}: ${events.join(", ") || "(no event)"}`);
+        if (f) wsFailed(f, undefined);
+      }
+    }
+    log("every oracle held");
+    process.exit(0);
+  }
+  if (opts.iteration !== undefined) {
+    log(`seed ${seed}, replaying iteration ${opts.iteration} (ws oracles a-f, ${runtime})`);
+    const r = W.wsFuzzIteration(seed, opts.iteration, { mutants: opts.mutants, everySplitUpTo: opts.everySplit || 4096 });
+    if (r.failure) wsFailed(r.failure, opts.iteration);
+    log("every oracle held");
+    process.exit(0);
+  }
+  log(`seed ${seed} (ws oracles a-f, ${runtime}, ${opts.seconds} s); reproduce with: ${wsSelf} ${seedFlag} --seconds ${opts.seconds}`);
+  const started = Date.now();
+  const deadline = started + opts.seconds * 1000;
+  let executions = 0;
+  let iterations = 0;
+  let lastReport = started;
+  const verdicts = new Map();
+  const report = (final) => {
+    const secs = (Date.now() - started) / 1000;
+    const hist = [...verdicts.entries()].sort().map(([v, n]) => `${v}:${n}`).join(" ");
+    log(`${final ? "done" : "..."} ${iterations} iterations, ${executions} executions in ${secs.toFixed(1)} s (${Math.round(executions / Math.max(secs, 0.001))}/s); verdicts ${hist}`);
+  };
+  for (let i = 0; Date.now() < deadline; i++) {
+    const r = W.wsFuzzIteration(seed, i, { mutants: opts.mutants, everySplitUpTo: opts.everySplit || undefined });
+    executions += r.executions;
+    for (const v of r.verdicts) verdicts.set(v, (verdicts.get(v) ?? 0) + 1);
+    iterations++;
+    if (r.failure) wsFailed(r.failure, i);
+    if (Date.now() - lastReport >= 10000) {
+      lastReport = Date.now();
+      report(false);
+    }
+  }
+  report(true);
+  log(`seed ${seed}: every oracle held`);
+  process.exit(0);
 }
 
 // ---- one input --------------------------------------------------------------------------------

@@ -23,23 +23,15 @@ export const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const encoder = new TextEncoder();
 
-/** Standard base64 with padding. */
-function base64(bytes: Uint8Array): string {
+/** Standard base64 of a SHA-1 digest: 20 bytes, six groups of three and one of two ("=" padded). */
+function base64Digest(bytes: Uint8Array): string {
   let s = "";
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
+  for (let i = 0; i < 18; i += 3) {
     const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
     s += B64[n >>> 18] + B64[(n >>> 12) & 63] + B64[(n >>> 6) & 63] + B64[n & 63];
   }
-  const left = bytes.length - i;
-  if (left === 1) {
-    const n = bytes[i] << 16;
-    s += B64[n >>> 18] + B64[(n >>> 12) & 63] + "==";
-  } else if (left === 2) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    s += B64[n >>> 18] + B64[(n >>> 12) & 63] + B64[(n >>> 6) & 63] + "=";
-  }
-  return s;
+  const n = (bytes[18] << 16) | (bytes[19] << 8);
+  return s + B64[n >>> 18] + B64[(n >>> 12) & 63] + B64[(n >>> 6) & 63] + "=";
 }
 
 /**
@@ -52,7 +44,7 @@ function base64(bytes: Uint8Array): string {
  * ```
  */
 export function acceptKey(key: string): string {
-  return base64(sha1(encoder.encode(key + WS_GUID)));
+  return base64Digest(sha1(encoder.encode(key + WS_GUID)));
 }
 
 /**

@@ -5,8 +5,11 @@
  * connection as soon as it arrives, before the frame or the message ends) and the message limits,
  * which are checked from each frame header before any payload is buffered.
  *
- * The reader unmasks payloads in place in the chunks it is fed (the caller gives up their memory)
- * and keeps subarrays of them: a message that arrives in one chunk is returned without a copy.
+ * A frame whose payload is within one fed chunk is unmasked in place there (the caller gives up the
+ * memory) and kept as a view: a message that arrives in one chunk is returned without a copy. A
+ * payload spread over chunks is copied into a buffer that grows with the bytes received (never to
+ * more than twice them, nor beyond the frame's length), so a header that claims a large payload
+ * costs nothing until the bytes come.
  *
  * @module
  */
@@ -51,7 +54,7 @@ const PAYLOAD = 1;
 const DONE = 2;
 
 const EMPTY = new Uint8Array(0);
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * Decodes client frames into {@link WsEvent}s.
@@ -98,9 +101,13 @@ export class WsReader {
   #validate = false;
   readonly #utf8 = new Utf8Validator();
 
-  // The control frame in progress.
-  #ctrlParts: Uint8Array[] = [];
-  #ctrlLen = 0;
+  // The payload of the frame in progress when it arrives in several chunks: copied (and unmasked)
+  // into a buffer that grows by doubling up to the frame's length, so that memory follows the bytes
+  // received (not the length a header claims) and tiny chunks do not pile up as tiny arrays.
+  #frameBuf: Uint8Array | null = null;
+  #frameFill = 0;
+  // The payload of a frame that arrived in one chunk: a view of that chunk.
+  #framePart: Uint8Array | null = null;
 
   /**
    * `options.allowRsv1`: permessage-deflate was negotiated, so RSV1 may be set on the first frame of
@@ -149,7 +156,7 @@ export class WsReader {
    * ```
    */
   get bufferedBytes(): number {
-    return this.#input + this.#hdrLen + this.#msgLen + this.#ctrlLen;
+    return this.#input + this.#hdrLen + this.#msgLen + this.#frameFill;
   }
 
   /**
@@ -304,8 +311,6 @@ export class WsReader {
     this.#remaining = length;
     if (opcode >= 8) {
       if (opcode === 8 && length === 1) return fail({ type: "error", code: 1002, detail: "A close frame has a 1-byte payload (a close code takes 2)" });
-      this.#ctrlParts = [];
-      this.#ctrlLen = 0;
       return null;
     }
     if (this.#msgLen + length > this.#maxMessageSize) {
@@ -329,19 +334,29 @@ export class WsReader {
     const start = this.#off;
     const take = Math.min(this.#remaining, chunk.length - start);
     const end = start + take;
-    const part = chunk.subarray(start, end);
-    this.#maskPos = unmask(part, this.#mask, this.#maskPos);
+    let part: Uint8Array;
+    if (this.#frameBuf === null && take === this.#payloadLen) {
+      // The whole payload is here: unmask it in place and keep the view.
+      part = chunk.subarray(start, end);
+      unmask(part, this.#mask, 0);
+      this.#framePart = part;
+    } else {
+      const fill = this.#frameFill + take;
+      let buf = this.#frameBuf;
+      if (buf === null || fill > buf.length) {
+        const grown = new Uint8Array(Math.min(this.#payloadLen, Math.max(fill, 2 * (buf?.length ?? 0), 1024)));
+        if (buf !== null) grown.set(buf.subarray(0, this.#frameFill));
+        this.#frameBuf = buf = grown;
+      }
+      part = buf.subarray(this.#frameFill, fill);
+      part.set(chunk.subarray(start, end));
+      this.#maskPos = unmask(part, this.#mask, this.#maskPos);
+      this.#frameFill = fill;
+    }
     this.#input -= take;
     this.#remaining -= take;
     this.#advance(chunk, end);
-    if (this.#opcode >= 8) {
-      this.#ctrlParts.push(part);
-      this.#ctrlLen += take;
-      return null;
-    }
-    this.#msgParts.push(part);
-    this.#msgLen += take;
-    if (this.#validate && !this.#utf8.push(part)) {
+    if (this.#validate && this.#opcode < 8 && !this.#utf8.push(part)) {
       this.#finish();
       return { type: "error", code: 1007, detail: "A text message is not valid UTF-8" };
     }
@@ -350,14 +365,19 @@ export class WsReader {
 
   /** The frame's payload is complete: its event, if it ends a message or is a control frame. */
   #endFrame(): WsEvent | null {
+    const payload = this.#framePart ?? (this.#frameBuf === null ? EMPTY : this.#frameBuf.subarray(0, this.#frameFill));
+    this.#framePart = null;
+    this.#frameBuf = null;
+    this.#frameFill = 0;
     const opcode = this.#opcode;
     if (opcode >= 8) {
-      const data = join(this.#ctrlParts, this.#ctrlLen);
-      this.#ctrlParts = [];
-      this.#ctrlLen = 0;
-      if (opcode === 9) return { type: "ping", data };
-      if (opcode === 10) return { type: "pong", data };
-      return this.#close(data);
+      if (opcode === 9) return { type: "ping", data: payload.length === 0 ? new Uint8Array(0) : payload };
+      if (opcode === 10) return { type: "pong", data: payload.length === 0 ? new Uint8Array(0) : payload };
+      return this.#close(payload);
+    }
+    if (payload.length > 0) {
+      this.#msgParts.push(payload);
+      this.#msgLen += payload.length;
     }
     if (!this.#fin) return null;
     if (this.#validate && !this.#utf8.complete) {
@@ -397,8 +417,9 @@ export class WsReader {
     this.#hdrLen = 0;
     this.#msgParts = [];
     this.#msgLen = 0;
-    this.#ctrlParts = [];
-    this.#ctrlLen = 0;
+    this.#frameBuf = null;
+    this.#frameFill = 0;
+    this.#framePart = null;
   }
 }
 
