@@ -49,11 +49,13 @@ interface PythonResult {
   close_reason: string;
 }
 
-describe("Python websockets client against our server", { skip: PY_SKIP || WS_SKIP }, () => {
+describe("Python websockets client against our server", () => {
+  const skip = PY_SKIP || WS_SKIP;
   let server: EchoServer;
   let result: PythonResult;
 
   before(async () => {
+    if (skip) return;
     server = await startEcho(undefined, { wsMaxMessageSize: 4 * 1024 * 1024 });
     const c = spawnChild(PYTHON, [SCRIPT, `ws://127.0.0.1:${server.port}/ws`], { cwd: repoRoot() });
     try {
@@ -71,27 +73,27 @@ describe("Python websockets client against our server", { skip: PY_SKIP || WS_SK
     await server?.close();
   });
 
-  it(`negotiates the subprotocol it asked for (websockets ${probe.stdout.trim()})`, () => {
+  it(`negotiates the subprotocol it asked for (websockets ${probe.stdout.trim()})`, { skip }, () => {
     assert.equal(result.subprotocol, "chat");
   });
 
-  it("echoes text: ASCII, non-ASCII (2-, 3- and 4-byte UTF-8) and empty", () => {
+  it("echoes text: ASCII, non-ASCII (2-, 3- and 4-byte UTF-8) and empty", { skip }, () => {
     assert.deepEqual(result.text.map((t) => [t.len, t.ok, t.type]), [[5, true, "str"], [19, true, "str"], [0, true, "str"]]);
   });
 
-  it("reassembles a fragmented text message and echoes it whole", () => {
+  it("reassembles a fragmented text message and echoes it whole", { skip }, () => {
     assert.deepEqual([result.fragmented.ok, result.fragmented.type, result.fragmented.got_len], [true, "str", 12]);
   });
 
-  it("echoes binary byte for byte: 256 B, 64 KiB and 1 MiB", () => {
+  it("echoes binary byte for byte: 256 B, 64 KiB and 1 MiB", { skip }, () => {
     assert.deepEqual(result.binary.map((b) => [b.len, b.ok, b.type]), [[256, true, "bytes"], [65536, true, "bytes"], [1 << 20, true, "bytes"]]);
   });
 
-  it("answers the client's ping with a pong", () => {
+  it("answers the client's ping with a pong", { skip }, () => {
     assert.equal(result.ping, true);
   });
 
-  it("completes the close handshake: 1000 and the reason, seen by both ends", async () => {
+  it("completes the close handshake: 1000 and the reason, seen by both ends", { skip }, async () => {
     assert.equal(result.close_code, 1000);
     assert.equal(result.close_reason, "python done ✓");
     await until(() => server.log.closes.length === 1, "our server's close event");
