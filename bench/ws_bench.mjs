@@ -11,16 +11,18 @@
 // core's busy share says whether the client set the pace. Traffic to 127.0.0.1 only.
 // Prints a Markdown report; exits 1 if a server failed (ours being absent is a skip, not a failure).
 //
-// Usage: node bench/ws_bench.mjs [--duration 5] [--warmup 2] [--connections 100]
+// Before each run it waits (up to --quiet-wait seconds) for the machine to go quiet, as bench/run.mjs.
+//
+// Usage: node bench/ws_bench.mjs [--duration 5] [--warmup 2] [--connections 100] [--quiet-wait 15]
 //                                [--only node,deno,bun] [--workload 64,64k]
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { cpus, release } from "node:os";
+import { cpus, loadavg, release } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureBuild } from "./build.mjs";
 import { pinning } from "./lib/environment.mjs";
-import { coreBusy, coreTicks, cpuSeconds } from "./lib/proc.mjs";
+import { allBusySeconds, coreBusy, coreTicks, cpuSeconds } from "./lib/proc.mjs";
 import { children, firstLine, int, ratio, sleep, startServer, stopServer, us } from "./lib/spawn_wrk.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,10 +41,11 @@ const opt = (name, fallback) => {
 const duration = Number(opt("duration", 5));
 const warmup = Number(opt("warmup", 2));
 const connections = Number(opt("connections", 100));
+const quietWait = Number(opt("quiet-wait", 15));
 const only = opt("only", "node,deno,bun").split(",");
 const workloads = opt("workload", "64,64k").split(",");
-if (![duration, connections].every((n) => Number.isInteger(n) && n > 0) || !Number.isInteger(warmup) || warmup < 0) {
-  console.error("ws_bench: --duration, --connections: whole numbers > 0; --warmup >= 0");
+if (![duration, connections].every((n) => Number.isInteger(n) && n > 0) || ![warmup, quietWait].every((n) => Number.isInteger(n) && n >= 0)) {
+  console.error("ws_bench: --duration, --connections: whole numbers > 0; --warmup, --quiet-wait >= 0");
   process.exit(2);
 }
 if (workloads.some((w) => !(w in SIZES)) || only.some((r) => !["node", "deno", "bun"].includes(r))) {
@@ -52,6 +55,7 @@ if (workloads.some((w) => !(w in SIZES)) || only.some((r) => !["node", "deno", "
 if (only.includes("node")) ensureBuild(root, "ws_bench", "leave node out of --only");
 
 const pin = pinning();
+const startLoad = loadavg()[0];
 const command = (runtime, server) => {
   const appArgs = [app, "--server", server, "--port", "0"];
   if (runtime === "node") return [process.execPath, appArgs];
@@ -91,7 +95,25 @@ function runClient(port, size, pid) {
   });
 }
 
+/**
+ * Waits (at most `limit` seconds) until the machine is quiet: all processes together using less than a
+ * fifth of a core over half a second (as bench/run.mjs). Resolves true when it got quiet.
+ */
+async function waitQuiet(limit) {
+  const started = performance.now();
+  while (limit > 0) {
+    const before = allBusySeconds();
+    if (before === undefined) return true;
+    await sleep(500);
+    if (allBusySeconds() - before < 0.1) return true;
+    if ((performance.now() - started) / 1000 >= limit) return false;
+  }
+  return true;
+}
+
 const rows = [];
+let noisy = 0;
+let runs = 0;
 const skipped = new Set();
 let failed = 0;
 for (const workload of workloads) {
@@ -100,6 +122,8 @@ for (const workload of workloads) {
     for (const server of ["ours", "native"]) {
       const [cmd, cmdArgs] = command(runtime, server);
       let s;
+      runs++;
+      if (!(await waitQuiet(quietWait))) noisy++;
       try {
         s = await startServer(pin.server[0] ?? cmd, pin.server.length ? [...pin.server.slice(1), cmd, ...cmdArgs] : cmdArgs, { cwd: root });
         const r = await runClient(s.port, SIZES[workload], s.child.pid);
@@ -131,16 +155,17 @@ const quoted = args.map((a) => (/^[\w./,=:-]+$/.test(a) ? a : JSON.stringify(a))
 const out = [];
 out.push("## WebSocket: ours against each runtime's own WebSocket server", "");
 out.push(`- command: \`node bench/ws_bench.mjs${quoted ? ` ${quoted}` : ""}\``);
-out.push(`- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}; ${cpus().length} × ${model}; ${process.platform} ${release()}`);
+out.push(`- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}; ${cpus().length} × ${model}; ${process.platform} ${release()}; load average ${startLoad.toFixed(2)} at the start`);
 out.push(`- versions: node ${process.version}, ws ${wsVersion}${only.includes("deno") ? `, ${firstLine(bin("deno"), ["--version"])}` : ""}${only.includes("bun") ? `, bun ${firstLine(bin("bun"), ["--version"])}` : ""}`);
 out.push(`- ${duration} s measured after ${warmup} s warm-up, 1 round; ${connections} connections, closed loop (each sends one binary message, waits for its echo, sends the next); client: bench/lib/ws_load.mjs (node:net, pre-masked frames) on node ${process.version}; ${pin.clientCore === undefined ? pin.note : "server `taskset -c 0`, load client `taskset -c 1`"}`);
+out.push(`- before each run, waited up to ${quietWait} s for the machine to go quiet (< 0.2 cores busy): ${quietWait === 0 ? "not done (--quiet-wait 0)" : `${runs - noisy} of ${runs} runs started quiet${noisy ? `, ${noisy} started with other work running` : ""}`}`);
 for (const why of skipped) out.push(`- **ours skipped: ${why}**`);
 out.push("");
-out.push("| message | runtime | native server | ours msg/s | native msg/s | msg/s ours/native | ours p50 / p99 ms | native p50 / p99 ms | ours CPU µs/msg | native CPU µs/msg | CPU ours/native | server cores busy (ours/native) | client core busy (ours/native) | errors (ours/native) |");
-out.push("|---|---|---|---:|---:|---:|---|---|---:|---:|---:|---|---|---|");
+out.push("| message | runtime | native server | ours msg/s | native msg/s | msg/s ours/native | ours p50 / p99 ms | native p50 / p99 ms | ours CPU µs/msg | native CPU µs/msg | CPU ours/native | server cores busy (ours/native) | client core busy (ours/native) | of which the client (ours/native) | errors (ours/native) |");
+out.push("|---|---|---|---:|---:|---:|---|---|---:|---:|---:|---|---|---|---|");
 for (const r of rows) {
-  out.push(`| ${TITLES[r.workload]} | ${r.runtime} | ${native[r.runtime]} | ${int(r.ours.rate)} | ${int(r.native.rate)} | **${ratio(r.ours.rate, r.native.rate)}** | ${lat(r.ours.p50)} / ${lat(r.ours.p99)} | ${lat(r.native.p50)} / ${lat(r.native.p99)} | ${us(r.ours.cpuUs)} | ${us(r.native.cpuUs)} | **${ratio(r.ours.cpuUs, r.native.cpuUs)}** | ${f2(r.ours.busy)}/${f2(r.native.busy)} | ${pc(r.ours.clientCore)}/${pc(r.native.clientCore)} | ${errs(r.ours)}/${errs(r.native)} |`);
+  out.push(`| ${TITLES[r.workload]} | ${r.runtime} | ${native[r.runtime]} | ${int(r.ours.rate)} | ${int(r.native.rate)} | **${ratio(r.ours.rate, r.native.rate)}** | ${lat(r.ours.p50)} / ${lat(r.ours.p99)} | ${lat(r.native.p50)} / ${lat(r.native.p99)} | ${us(r.ours.cpuUs)} | ${us(r.native.cpuUs)} | **${ratio(r.ours.cpuUs, r.native.cpuUs)}** | ${f2(r.ours.busy)}/${f2(r.native.busy)} | ${pc(r.ours.clientCore)}/${pc(r.native.clientCore)} | ${pc(r.ours.clientCpu)}/${pc(r.native.clientCpu)} | ${errs(r.ours)}/${errs(r.native)} |`);
 }
-out.push("", "msg/s ours/native above 1 and CPU ours/native below 1 favour ours. One short round on a shared machine: read differences under ~10% as noise. A client core near 100% busy means the client set the pace (then msg/s understates the server and CPU µs/msg is the figure to compare); a server below ~0.9 cores busy was not the limit.");
+out.push("", "msg/s ours/native above 1 and CPU ours/native below 1 favour ours. One short round on a shared machine: read differences under ~10% as noise. The client core's busy share counts every process on that core; \"of which the client\" is the load client's own CPU (the rest is other work on the machine). A client core near 100% busy means the client (or that other work) set the pace (then msg/s understates the server and CPU µs/msg is the figure to compare); a server below ~0.9 cores busy was not the limit.");
 console.log(out.join("\n"));
 process.exit(failed ? 1 : 0);
