@@ -21,6 +21,9 @@ import { type ServeDirOptions, serveDirWith } from "./src/web/serve_dir.ts";
 
 export { Server } from "./src/serve/server.ts";
 export { FastResponse } from "./src/web/fast_response.ts";
+export { upgradeWebSocket, WebSocketHandshakeError } from "./src/web/upgrade_websocket.ts";
+export type { UpgradeWebSocketOptions, WebSocketUpgrade } from "./src/web/upgrade_websocket.ts";
+export { ServerWebSocket } from "./src/web/server_websocket.ts";
 export type { ServerStats, WorkerIdentity } from "./src/serve/server.ts";
 export type { AccessRecord } from "./src/policy/access_record.ts";
 export { contentTypeFor } from "./src/web/file_response.ts";

@@ -65,7 +65,8 @@ export function fakeConnection(handler: FetchHandler, peer: PeerInfo = TCP, over
     handler: (parts, info) => handler(lazyRequest(parts), info), logger: new Logger("debug", log.sink), limits: DEFAULT_PARSER_LIMITS,
     ident: "waitress", serverName: "waitress.invalid", urlScheme: "http", urlPrefix: "", proxy: proxyConfigFromSettings(resolveSettings({}).settings),
     exposeTracebacks: false, logSocketErrors: true, lookaheadBytes: 65536, maxDiscardBytes: 65536,
-    headerTimeoutMs: 1000, bodyTimeoutMs: 1000, channelTimeoutMs: 1000, now: clock.now, soon: clock.soon, ...over,
+    headerTimeoutMs: 1000, bodyTimeoutMs: 1000, channelTimeoutMs: 1000, now: clock.now, soon: clock.soon,
+    websocket: { maxMessageSize: 1 << 20, maxFragments: 1024, pingIntervalMs: 0, pingTimeoutMs: 1000, maxBufferedBytes: 1 << 20, logger: new Logger("debug", log.sink), now: clock.now, after: () => () => {} }, ...over,
   };
   const connection = new Connection(socket, peer, config);
   return { connection, socket, log, clock, feed: (text: string) => connection.onData(latin1Bytes(text)) };

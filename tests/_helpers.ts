@@ -143,6 +143,13 @@ export class RawClient {
     return out;
   }
 
+  /** Reads exactly `n` bytes (after any response parsed before), waiting up to `timeoutMs`. */
+  async read(n: number, timeoutMs = 5000): Promise<Uint8Array> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#buffer.length < n) await this.#waitMore(deadline);
+    return this.#take(n);
+  }
+
   /** Bytes received and not yet parsed. */
   get pending(): string {
     return latin1Text(this.#buffer);

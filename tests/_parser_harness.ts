@@ -169,6 +169,7 @@ function canonHead(h: RequestHead): RequestHead {
     chunked: h.chunked,
     keepAlive: h.keepAlive,
     expectContinue: h.expectContinue,
+    upgrade: h.upgrade,
   };
 }
 

@@ -238,11 +238,12 @@ function randomTarget(rng: Prng, method: string, options: GenOptions): [string, 
 }
 
 function connectionValue(rng: Prng, allowClose: boolean, diff: boolean): [string | null, number] {
-  // Returns the value and its flags: 1 close, 2 keep-alive.
+  // Returns the value and its flags: 1 close, 2 keep-alive, 4 upgrade.
   const choices: [string, number][] = [["keep-alive", 2], ["Keep-Alive", 2], ["TE", 0]];
   // node:http treats "upgrade" as a protocol switch: not comparable.
-  if (!diff) choices.push(["upgrade", 0], ["keep-alive, Upgrade", 2]);
-  if (allowClose) choices.push(["close", 1], ["Close", 1], ["upgrade, close", 1], ["close, keep-alive", 3]);
+  if (!diff) choices.push(["upgrade", 4], ["keep-alive, Upgrade", 6]);
+  if (allowClose) choices.push(["close", 1], ["Close", 1], ["close, keep-alive", 3]);
+  if (allowClose && !diff) choices.push(["upgrade, close", 5]);
   if (rng.chance(0.6)) return [null, 0];
   return rng.pick(choices);
 }
@@ -415,6 +416,7 @@ function tryGenerate(rng: Prng, options: GenOptions, last: boolean, small: boole
     chunked: bodyKind === 2,
     keepAlive,
     expectContinue: expect,
+    upgrade: minor === 1 && (conn & 4) !== 0,
   };
   const expected: CanonEvent[] = [{ type: "head", head }];
   if (bodyLen > 0) expected.push({ type: "body", data: latin1Text(body) });

@@ -51,7 +51,8 @@ describe("src/ purity", () => {
   // and the deployment policies build on the protocol and the ports only.
   const LAYERS: Record<string, string[]> = {
     http1: [],
-    web: ["http1", "platform.ts"],
+    ws: ["http1"],
+    web: ["http1", "ws", "platform.ts"],
     policy: ["http1", "platform.ts", "settings"],
   };
   for (const [layer, allowed] of Object.entries(LAYERS)) {

@@ -108,7 +108,7 @@ const NUMERIC: Record<NamesOf<number>, true> = {
   maxTrailerSize: true, connectionLimit: true, headerTimeout: true, bodyTimeout: true, channelTimeout: true,
   cleanupInterval: true, reclaimTimeout: true, shutdownTimeout: true, backlog: true, recvBytes: true, sendBytes: true,
   outbufOverflow: true, outbufHighWatermark: true, inbufOverflow: true, channelRequestLookahead: true,
-  maxLookaheadBytes: true, asyncoreLoopTimeout: true,
+  maxLookaheadBytes: true, asyncoreLoopTimeout: true, wsMaxMessageSize: true, wsMaxFragments: true, wsPingInterval: true, wsPingTimeout: true,
 };
 const BOOLEAN: Record<NamesOf<boolean>, true> = {
   ipv4: true, ipv6: true, exposeTracebacks: true, clearUntrustedProxyHeaders: true, logUntrustedProxyHeaders: true,

@@ -15,6 +15,7 @@ import {
   checkTransferEncoding,
   CONNECTION_CLOSE,
   CONNECTION_KEEP_ALIVE,
+  CONNECTION_UPGRADE,
   CONNECTION_TOKENS,
   EXPECT_OTHER,
   EXPECT_TOKENS,
@@ -315,6 +316,7 @@ export class HeadBuilder {
       chunked,
       keepAlive,
       expectContinue,
+      upgrade: minor === 1 && (conn & CONNECTION_UPGRADE) !== 0,
     };
     this.#headers = [];
     return { type: "head", head };

@@ -149,6 +149,26 @@ export class RequestParser {
   }
 
   /**
+   * Takes every byte fed and not yet consumed, and stops parsing: after a protocol switch (`101`)
+   * they belong to the new protocol. `next()` returns null from then on.
+   *
+   * @example
+   * ```ts
+   * import { RequestParser } from "./parser.ts";
+   * const p = new RequestParser();
+   * p.feed(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n\x81"));
+   * p.next(); p.next(); // head, end
+   * p.detach().length; // 1
+   * ```
+   */
+  detach(): Uint8Array {
+    const rest = this.#input.take(this.#input.end - this.#input.start).slice();
+    this.#input.clear();
+    this.#phase = "error";
+    return rest;
+  }
+
+  /**
    * True between a "head" and its "end" (a body is being read, or the "end" is still due).
    *
    * @example

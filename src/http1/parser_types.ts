@@ -124,6 +124,8 @@ export interface RequestHead {
   keepAlive: boolean;
   /** `Expect: 100-continue` on HTTP/1.1 (always false on 1.0, RFC 9110 10.1.1). */
   expectContinue: boolean;
+  /** HTTP/1.1 with `Connection: upgrade`: the request may ask to switch protocols (a WebSocket handshake). */
+  upgrade: boolean;
 }
 
 /**

@@ -57,9 +57,11 @@ export function tokenListFlags(value: string, tokens: readonly string[]): number
 // (The token lists are not frozen: V8 reads a frozen array's elements through a slower path.)
 
 /** The Connection options the parser acts on, and their bits in {@link tokenListFlags}. */
-export const CONNECTION_TOKENS: readonly string[] = ["close", "keep-alive"];
+export const CONNECTION_TOKENS: readonly string[] = ["close", "keep-alive", "upgrade"];
 export const CONNECTION_CLOSE = 1;
 export const CONNECTION_KEEP_ALIVE = 2;
+/** `Connection: upgrade`: a protocol switch (a WebSocket handshake) may be asked for. */
+export const CONNECTION_UPGRADE = 4;
 
 /** The one expectation this server meets (RFC 9110 10.1.1), and the bits in {@link tokenListFlags}. */
 export const EXPECT_TOKENS: readonly string[] = ["100-continue"];

@@ -11,60 +11,21 @@
  * @module
  */
 
-import { RequestParser, type ParserLimits, type RequestHead } from "../http1/parser.ts";
+import { RequestParser, type RequestHead } from "../http1/parser.ts";
 import type { ConnectionEvents, PeerInfo, SocketHandle } from "../platform.ts";
-import type { RequestInfo, RequestParts } from "../web/request.ts";
+import type { ConnectionConfig } from "./connection_config.ts";
 import { errorResponse } from "../http1/response_head.ts";
 import { encodeLatin1 } from "../http1/bytes.ts";
 import { httpDate } from "../http1/http_date.ts";
 import { type BodyDemand, Exchange, failedRecord, type ResponseFacts } from "./exchange.ts";
-import { RequestUrls, type TargetConfig } from "./request_target.ts";
+import { RequestUrls } from "./request_target.ts";
 import { bodyLengthOf, Output, respond, respondWithError, type ResponseTarget } from "./response_writer.ts";
+import type { WsSession } from "./ws_session.ts";
+import { failProtocols, type SwitchContext, switchProtocols } from "./ws_upgrade.ts";
 
 export type { ResponseFacts };
 
-/** A Fetch handler: the application. */
-export type FetchHandler = (request: Request, info: RequestInfo) => Response | Promise<Response>;
-
-/**
- * What a connection calls for each request: the parsed request's parts (method, url, headers, body,
- * signal) and its info. Inline, the server turns the parts into the runtime's `Request` and calls the
- * app; in thread mode, the parts go to the task queue as they are.
- */
-export type ExchangeHandler = (parts: RequestParts, info: RequestInfo) => Response | Promise<Response>;
-
-/** What every connection of a server shares (and, from TargetConfig, what builds a request's URL and info). */
-export interface ConnectionConfig extends TargetConfig {
-  handler: ExchangeHandler;
-  limits: ParserLimits;
-  /** `Server` header value; `""` omits it. */
-  ident: string;
-  exposeTracebacks: boolean;
-  /** Log socket errors (resets, broken pipes) at warning level. */
-  logSocketErrors: boolean;
-  /** Bytes of pipelined input buffered while a request is served before reading pauses. */
-  lookaheadBytes: number;
-  /** Unread request body (bytes) the server discards to keep a connection alive; more closes it. */
-  maxDiscardBytes: number;
-  /** Milliseconds allowed for a request head: from accept for the first, from the first byte for later ones. */
-  headerTimeoutMs: number;
-  /** Milliseconds a handler may wait for the next body byte before the request fails with 408. */
-  bodyTimeoutMs: number;
-  /** Milliseconds an idle keep-alive connection, or a stalled write, is kept. */
-  channelTimeoutMs: number;
-  /** The time in milliseconds (the clock port): the connection never reads a clock of its own. */
-  now: () => number;
-  /** Runs a function at the end of this turn of the event loop (the clock port's `soon`). */
-  soon: (fn: () => void) => void;
-  /** Called once when the connection is closed. */
-  onClosed?: (connection: Connection) => void;
-  /** Called once when the core ends or destroys the socket (it may linger before `onClosed`). */
-  onRelease?: (connection: Connection) => void;
-  /** Called once per answered request (statistics; `facts.toRecord()` for the access log). */
-  onResponse?: (facts: ResponseFacts) => void;
-  /** Called when a keep-alive connection becomes idle between requests. */
-  onIdle?: (connection: Connection) => void;
-}
+export type { ConnectionConfig, ExchangeHandler, FetchHandler } from "./connection_config.ts";
 
 /**
  * Where the connection stands:
@@ -100,6 +61,8 @@ export class Connection implements ConnectionEvents {
   readonly #output: Output;
   readonly #urls: RequestUrls;
   #exchange: Exchange | null = null;
+  /** After a `101`: the WebSocket session that owns the socket's events from then on. */
+  #ws: WsSession | null = null;
   #state: ConnectionState = "open";
   /** The client sent its FIN: no more bytes will come. */
   #peerEnded = false;
@@ -179,12 +142,12 @@ export class Connection implements ConnectionEvents {
 
   /** True while no request is in progress and no partial request is buffered. */
   get idle(): boolean {
-    return this.#exchange === null && this.#parser.idle;
+    return this.#exchange === null && this.#ws === null && this.#parser.idle;
   }
 
   /** True while a request is being served. */
   get busy(): boolean {
-    return this.#exchange !== null;
+    return this.#exchange !== null || this.#ws !== null;
   }
 
   /** True once the connection is closed. */
@@ -199,6 +162,7 @@ export class Connection implements ConnectionEvents {
     const now = this.#config.now();
     this.#lastInput = now;
     this.bytesIn += chunk.length;
+    if (this.#ws !== null) return this.#ws.onData(chunk);
     if (this.#closing) return; // after an error or a closing response, input is discarded
     if (this.#headSince === 0 && this.#exchange === null) this.#headSince = now;
     this.#turnTime = now;
@@ -213,6 +177,7 @@ export class Connection implements ConnectionEvents {
   /** The client closed its side. A complete request still gets its response. */
   onEnd(): void {
     this.#peerEnded = true;
+    if (this.#ws !== null) return this.#ws.onEnd();
     if (this.#closing) return;
     const exchange = this.#exchange;
     if (exchange === null) {
@@ -233,6 +198,7 @@ export class Connection implements ConnectionEvents {
   onDrain(): void {
     this.#lastInput = this.#config.now();
     this.#output.onDrain();
+    this.#ws?.onDrain();
   }
 
   /** The socket is gone. */
@@ -242,6 +208,7 @@ export class Connection implements ConnectionEvents {
     this.#state = "closed";
     this.#target.closed = true;
     this.#output.onClose(); // writers waiting for a drain notice the close
+    this.#ws?.onClose(error);
     if (error !== undefined && this.#config.logSocketErrors) {
       // A client that resets or goes away mid-write is routine (load generators do it on exit): info.
       const message = `Socket error from ${this.#peer.remoteAddress || "a unix socket peer"}: ${error instanceof Error ? error.message : String(error)}`;
@@ -255,7 +222,7 @@ export class Connection implements ConnectionEvents {
 
   /** Close the connection now if no request is in progress (used by sweeps and shutdown; a no-op once closed). */
   closeIfIdle(): void {
-    if (this.#exchange === null) this.#closeNow();
+    if (this.#exchange === null && this.#ws === null) this.#closeNow();
   }
 
   /**
@@ -274,6 +241,7 @@ export class Connection implements ConnectionEvents {
       return;
     }
     const exchange = this.#exchange;
+    if (this.#ws !== null) return; // its own timers ping the client and bound the close handshake
     if (exchange === null) {
       if (this.#headSince !== 0 && now - this.#headSince > config.headerTimeoutMs && !this.#closing) {
         // A connection that never sent a byte gets no 408: there is no request to answer.
@@ -297,6 +265,7 @@ export class Connection implements ConnectionEvents {
    */
   reclaimAt(graceMs: number): number {
     if (this.#closing) return Infinity; // on its way out, or answering its last request
+    if (this.#ws !== null) return this.#output.congested ? this.#output.stalledSince + graceMs : Infinity;
     const exchange = this.#exchange;
     if (exchange === null) return this.#headSince === 0 ? this.lastActivity : this.#headSince + graceMs;
     if (this.#output.congested) return this.#output.stalledSince + graceMs;
@@ -309,7 +278,8 @@ export class Connection implements ConnectionEvents {
     if (this.#closing) return;
     const exchange = this.#exchange;
     const why = " while other clients wait at the connection limit";
-    if (exchange === null) {
+    if (this.#ws !== null) this.destroy();
+    else if (exchange === null) {
       if (this.#parser.idle) this.#closeNow();
       else this.#timedOut("Request head not received in time" + why);
     } else if (this.#output.congested) {
@@ -335,6 +305,7 @@ export class Connection implements ConnectionEvents {
    */
   closeAfterResponse(): void {
     this.#lastRequest = true;
+    this.#ws?.goingAway();
     if (this.#exchange) this.#exchange.keepAlive = false;
     else if (this.requestCount > 0 && this.#parser.idle) this.#closeNow();
   }
@@ -389,7 +360,7 @@ export class Connection implements ConnectionEvents {
   #pumpOnce(): void {
     const parser = this.#parser;
     for (;;) {
-      if (this.#closing) return;
+      if (this.#closing || this.#ws !== null) return;
       const exchange = this.#exchange;
       if (exchange !== null && !exchange.bodyOpen) {
         // Waiting for the response; pipelined bytes wait in the parser, within a bound.
@@ -501,6 +472,7 @@ export class Connection implements ConnectionEvents {
     const exchange = new Exchange(head, this.#demand, this.#now());
     if (this.#lastRequest) exchange.keepAlive = false;
     exchange.remoteAddress = info.remoteAddress;
+    if (head.upgrade) exchange.upgrade = { method: head.method, minorVersion: head.minorVersion, headers: head.headers, hasBody: exchange.hasBody, secure: info.scheme === "https" };
     this.#exchange = exchange;
     this.requestCount++;
 
@@ -512,17 +484,32 @@ export class Connection implements ConnectionEvents {
       exchange.headers = head.headers;
       result = config.handler(exchange, info);
     } catch (error) {
-      respondWithError(this.#target, exchange, error);
+      failProtocols(this.#switchContext, exchange, error);
       return;
     }
     if (result instanceof Promise || (typeof result === "object" && result !== null && typeof (result as { then?: unknown }).then === "function")) {
       (result as Promise<Response>).then(
-        (response) => respond(this.#target, exchange, response),
-        (error) => respondWithError(this.#target, exchange, error),
+        (response) => this.#answer(exchange, response),
+        (error) => failProtocols(this.#switchContext, exchange, error),
       );
     } else {
-      respond(this.#target, exchange, result);
+      this.#answer(exchange, result);
     }
+  }
+
+  #answer(exchange: Exchange, response: Response): void {
+    if (exchange.upgrade?.accepted === undefined) return respond(this.#target, exchange, response);
+    const session = switchProtocols(this.#switchContext, exchange, response);
+    if (session === null) return;
+    this.#ws = session;
+    this.#exchange = null;
+    session.start(this.#parser.detach());
+    this.#output.flush();
+  }
+
+  /** What a switch to WebSocket needs of this connection. */
+  get #switchContext(): SwitchContext {
+    return { target: this.#target, socket: this.#socket, config: this.#config.websocket, peer: this.#peer.remoteAddress || "a unix socket peer", release: () => this.#release() };
   }
 
   /** The handler wants body bytes: send 100 Continue if it is owed, and let the parser deliver. */

@@ -10,6 +10,7 @@ import type { RequestHead } from "../http1/parser.ts";
 import type { RequestParts } from "../web/request.ts";
 import type { AccessRecord } from "../policy/access_record.ts";
 import { BodyCollector } from "../web/body_collector.ts";
+import type { UpgradeOffer } from "../web/upgrade_websocket.ts";
 
 /**
  * Where the request body stands. A request without a body is `"unread"` until the parser's end
@@ -72,6 +73,8 @@ export class Exchange implements RequestParts, ResponseFacts {
   continueSent = false;
   keepAlive: boolean;
   response: ResponseState = "waiting";
+  /** A request that may switch to WebSocket (`Connection: upgrade`): what `upgradeWebSocket()` checks and accepts. */
+  upgrade: UpgradeOffer | undefined = undefined;
   abort: AbortController | undefined;
   /** Why the request was aborted, once it was. */
   failure: Error | undefined;

@@ -20,6 +20,7 @@ import { type HeldEvents, HeldSocket, pickReclaimable } from "./admission.ts";
 import type { WorkerInit } from "../threads/thread_protocol.ts";
 import type { LoadedTls, TlsSettings } from "./tls_setup.ts";
 import type { ServerStats, WorkerIdentity } from "./server_stats.ts";
+import { inlineHandler } from "./ws_upgrade.ts";
 
 export type { ServerStats, WorkerIdentity } from "./server_stats.ts";
 
@@ -135,7 +136,7 @@ export class Server {
     const app = this.#app;
     const createRequest = runtime.createRequest;
     return {
-      handler: typeof app === "function" ? (parts, info) => app(createRequest(parts), info) : app.handleExchange,
+      handler: typeof app === "function" ? inlineHandler(app, createRequest) : app.handleExchange,
       logger,
       // Checked once here; every connection's parser then takes the object as it is.
       limits: resolveLimits({
@@ -161,6 +162,16 @@ export class Server {
       channelTimeoutMs: settings.channelTimeout * 1000,
       now: runtime.clock.now,
       soon: runtime.clock.soon,
+      websocket: {
+        maxMessageSize: settings.wsMaxMessageSize,
+        maxFragments: settings.wsMaxFragments,
+        pingIntervalMs: settings.wsPingInterval * 1000,
+        pingTimeoutMs: settings.wsPingTimeout * 1000,
+        maxBufferedBytes: settings.outbufHighWatermark,
+        logger,
+        now: runtime.clock.now,
+        after: runtime.clock.after,
+      },
       onClosed: (connection) => this.#onClosed(connection),
       onRelease: (connection) => {
         this.#released.add(connection);
@@ -397,8 +408,9 @@ export class Server {
     totals.requests++;
     const status = facts.status;
     const responses = totals.responses;
-    // Only final responses are recorded (a handler's 1xx is refused with a 500): "1xx" stays 0.
-    if (status < 300) responses["2xx"]++;
+    // The only 1xx recorded is a WebSocket's 101 (a handler's own 1xx is refused with a 500).
+    if (status < 200) responses["1xx"]++;
+    else if (status < 300) responses["2xx"]++;
     else if (status < 400) responses["3xx"]++;
     else if (status < 500) responses["4xx"]++;
     else responses["5xx"]++;

@@ -210,6 +210,16 @@ const ROWS: readonly SettingRow[] = Object.freeze([
   row({ name: "maxLookaheadBytes", kind: "int", default: 65536, min: 0, group: "Limits", origin: "extension",
     help: "Bytes of pipelined input read ahead while a request is served; beyond it the server stops " +
       "reading from that client until the request is done." }),
+  // ---- WebSocket
+  row({ name: "wsMaxMessageSize", kind: "int", default: 16777216, min: 1, group: "WebSocket", origin: "extension",
+    help: "Largest WebSocket message a client may send, in bytes (after decompression); a larger one closes the connection with 1009." }),
+  row({ name: "wsMaxFragments", kind: "int", default: 65536, min: 1, group: "WebSocket", origin: "extension",
+    help: "Most frames one WebSocket message may arrive in; more closes the connection with 1009." }),
+  row({ name: "wsPingInterval", kind: "seconds", default: 30, min: 0, group: "WebSocket", origin: "extension",
+    help: "Seconds without a frame from a WebSocket client before the server pings it; 0 never pings. " +
+      "upgradeWebSocket()'s idleTimeout overrides it per socket." }),
+  row({ name: "wsPingTimeout", kind: "seconds", default: 30, min: 0, minExclusive: true, group: "WebSocket", origin: "extension",
+    help: "Seconds a WebSocket client has to answer a ping, or the server's close frame, before the connection is dropped." }),
   // ---- Logging
   // createServer() keeps "warning" (a building block stays quiet); serve() and the CLI use "info".
   row({ name: "logLevel", kind: "choice", default: "warning", choices: LOG_LEVELS, group: "Logging",

@@ -119,6 +119,15 @@ export interface Settings {
   channelRequestLookahead: number;
   /** Bytes of pipelined input read ahead while a request is served; beyond it the server stops reading from that client until the request is done. */
   maxLookaheadBytes: number;
+  // WebSocket
+  /** Largest WebSocket message a client may send, in bytes (after decompression); a larger one closes the connection with 1009. */
+  wsMaxMessageSize: number;
+  /** Most frames one WebSocket message may arrive in; more closes the connection with 1009. */
+  wsMaxFragments: number;
+  /** Seconds without a frame from a WebSocket client before the server pings it; 0 never pings. upgradeWebSocket()'s idleTimeout overrides it per socket. */
+  wsPingInterval: number;
+  /** Seconds a WebSocket client has to answer a ping, or the server's close frame, before the connection is dropped. */
+  wsPingTimeout: number;
   // Logging
   /** Minimum level of messages the server logs: debug, info, warning or error. */
   logLevel: LogLevel;

@@ -13,6 +13,7 @@ import { takeFastParts } from "../web/fast_response.ts";
 import { readAhead } from "../web/read_ahead.ts";
 import { type FromWorker, type RequestMessage, RESPONSE_WINDOW, type ToWorker, toWireError, type WorkerInit } from "./thread_protocol.ts";
 import { handlerFromModule } from "./app_export.ts";
+import { markWorkerThread } from "../web/upgrade_websocket.ts";
 
 export { handlerFromModule } from "./app_export.ts";
 
@@ -85,6 +86,7 @@ export class WorkerServer {
 
   constructor(host: WorkerHost) {
     this.#host = host;
+    markWorkerThread(); // upgradeWebSocket() here explains that WebSockets need threads: 0
   }
 
   /** Imports the app module and reports `ready` (or `fatal` with the reason) to the I/O thread. */

@@ -11,6 +11,7 @@
 
 import { concatBytes } from "../http1/bytes.ts";
 import { nativeClass, onNativeClass } from "./native_globals.ts";
+import type { UpgradeOffer } from "./upgrade_websocket.ts";
 
 /** What a handler learns about a request beyond the `Request` itself. */
 export interface RequestInfo {
@@ -56,6 +57,8 @@ export interface RequestParts {
   readBody?(): Promise<Uint8Array> | undefined;
   /** Returns the request's abort signal, creating it on first use. */
   signal: () => AbortSignal;
+  /** Optional: the request may switch to WebSocket (the server offers it to `upgradeWebSocket()`). */
+  readonly upgrade?: UpgradeOffer;
 }
 
 /** Builds the object a handler receives. */

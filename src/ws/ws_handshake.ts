@@ -1,0 +1,233 @@
+/**
+ * The server side of the WebSocket opening handshake (RFC 6455 4.2): checking a client's upgrade
+ * request, computing `Sec-WebSocket-Accept`, and parsing `Sec-WebSocket-Extensions` offers
+ * (RFC 6455 9.1). Pure functions over what the HTTP parser produced.
+ *
+ * @module
+ */
+
+import { isToken } from "../http1/abnf.ts";
+import { sha1 } from "./sha1.ts";
+
+/**
+ * The GUID RFC 6455 appends to the client's key before hashing it.
+ *
+ * @example
+ * ```ts
+ * import { WS_GUID } from "./ws_handshake.ts";
+ * WS_GUID.length; // 36
+ * ```
+ */
+export const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const encoder = new TextEncoder();
+
+/** Standard base64 with padding. */
+function base64(bytes: Uint8Array): string {
+  let s = "";
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    s += B64[n >>> 18] + B64[(n >>> 12) & 63] + B64[(n >>> 6) & 63] + B64[n & 63];
+  }
+  const left = bytes.length - i;
+  if (left === 1) {
+    const n = bytes[i] << 16;
+    s += B64[n >>> 18] + B64[(n >>> 12) & 63] + "==";
+  } else if (left === 2) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
+    s += B64[n >>> 18] + B64[(n >>> 12) & 63] + B64[(n >>> 6) & 63] + "=";
+  }
+  return s;
+}
+
+/**
+ * The `Sec-WebSocket-Accept` value for a client's `Sec-WebSocket-Key`: base64(sha1(key + GUID)).
+ *
+ * @example
+ * ```ts
+ * import { acceptKey } from "./ws_handshake.ts";
+ * acceptKey("dGhlIHNhbXBsZSBub25jZQ=="); // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+ * ```
+ */
+export function acceptKey(key: string): string {
+  return base64(sha1(encoder.encode(key + WS_GUID)));
+}
+
+/**
+ * The verdict on an upgrade request. `ok`: the key, the offered subprotocols in order and the raw
+ * extension offers ("" when none). Otherwise the status to answer with: 426 only for a
+ * `Sec-WebSocket-Version` other than 13 (the caller adds `Sec-WebSocket-Version: 13`), 400 for any
+ * other bad handshake; `detail` names the header.
+ *
+ * @example
+ * ```ts
+ * const c: HandshakeCheck = { ok: false, status: 400, detail: "Sec-WebSocket-Key is missing" };
+ * ```
+ */
+export type HandshakeCheck =
+  | { ok: true; key: string; protocols: string[]; extensions: string }
+  | { ok: false; status: 400 | 426; detail: string };
+
+/** The values of every `name` field (already lower-case) in a flat name/value list. */
+function fieldValues(headers: readonly string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i] === name) out.push(headers[i + 1].trim());
+  return out;
+}
+
+/** The non-empty elements of comma-separated list values, trimmed. */
+function listElements(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    for (const part of v.split(",")) {
+      const t = part.trim();
+      if (t !== "") out.push(t);
+    }
+  }
+  return out;
+}
+
+const KEY_SHAPE = /^[A-Za-z0-9+/]{22}==$/;
+
+/**
+ * Checks a client's opening handshake (RFC 6455 4.2.1). `headers` is the flat
+ * `[lower-case name, value, ...]` list the HTTP parser produces; `minorVersion` is 0 or 1.
+ *
+ * @example
+ * ```ts
+ * import { checkHandshake } from "./ws_handshake.ts";
+ * checkHandshake("GET", 1, [
+ *   "host", "example.com", "upgrade", "websocket", "connection", "Upgrade",
+ *   "sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version", "13",
+ * ]); // { ok: true, key: "dGhlIHNhbXBsZSBub25jZQ==", protocols: [], extensions: "" }
+ * ```
+ */
+export function checkHandshake(method: string, minorVersion: number, headers: readonly string[]): HandshakeCheck {
+  const bad = (detail: string): HandshakeCheck => ({ ok: false, status: 400, detail });
+  if (method !== "GET") return bad(`A WebSocket handshake must be a GET request, not ${method}`);
+  if (minorVersion < 1) return bad("A WebSocket handshake needs HTTP/1.1 or later");
+  if (!listElements(fieldValues(headers, "upgrade")).some((t) => t.toLowerCase() === "websocket")) {
+    return bad("Upgrade must include websocket");
+  }
+  if (!listElements(fieldValues(headers, "connection")).some((t) => t.toLowerCase() === "upgrade")) {
+    return bad("Connection must include upgrade");
+  }
+  const versions = fieldValues(headers, "sec-websocket-version");
+  if (versions.length === 0) return bad("Sec-WebSocket-Version is missing");
+  if (versions.length !== 1 || versions[0] !== "13") {
+    return { ok: false, status: 426, detail: `Sec-WebSocket-Version ${JSON.stringify(versions.join(", "))} is not supported: only 13 is` };
+  }
+  const keys = fieldValues(headers, "sec-websocket-key");
+  if (keys.length === 0) return bad("Sec-WebSocket-Key is missing");
+  if (keys.length > 1) return bad("Sec-WebSocket-Key appears more than once");
+  const key = keys[0];
+  if (!KEY_SHAPE.test(key)) return bad("Sec-WebSocket-Key must be 16 bytes in base64");
+  const protocols = listElements(fieldValues(headers, "sec-websocket-protocol"));
+  for (const p of protocols) {
+    if (!isToken(p)) return bad(`Sec-WebSocket-Protocol ${JSON.stringify(p)} is not a token`);
+  }
+  const extensions = fieldValues(headers, "sec-websocket-extensions").filter((v) => v !== "").join(", ");
+  return { ok: true, key, protocols, extensions };
+}
+
+/**
+ * One offered extension: its name and parameters (`true` for a parameter without a value).
+ *
+ * @example
+ * ```ts
+ * const o: ExtensionOffer = { name: "permessage-deflate", params: { client_max_window_bits: true } };
+ * ```
+ */
+export interface ExtensionOffer {
+  name: string;
+  params: Record<string, string | true>;
+}
+
+/**
+ * Parses a `Sec-WebSocket-Extensions` value (RFC 6455 9.1) into offers, in order; null when it is
+ * malformed (including a quoted value that is not a token after unescaping, or a parameter named
+ * twice in one offer). Empty list elements are skipped; "" gives [].
+ *
+ * @example
+ * ```ts
+ * import { parseExtensionOffers } from "./ws_handshake.ts";
+ * parseExtensionOffers("permessage-deflate; client_max_window_bits, permessage-deflate; server_max_window_bits=\"10\"");
+ * // [{ name: "permessage-deflate", params: { client_max_window_bits: true } },
+ * //  { name: "permessage-deflate", params: { server_max_window_bits: "10" } }]
+ * parseExtensionOffers("permessage-deflate;;"); // null
+ * ```
+ */
+export function parseExtensionOffers(value: string): ExtensionOffer[] | null {
+  const out: ExtensionOffer[] = [];
+  const n = value.length;
+  let i = 0;
+  const ows = (): void => {
+    while (i < n && (value[i] === " " || value[i] === "\t")) i++;
+  };
+  const token = (): string | null => {
+    const start = i;
+    while (i < n && isTokenChar(value.charCodeAt(i))) i++;
+    return i > start ? value.slice(start, i) : null;
+  };
+  const quoted = (): string | null => {
+    // At the opening quote.
+    i++;
+    let s = "";
+    while (i < n) {
+      const c = value[i++];
+      if (c === '"') return s;
+      if (c === "\\") {
+        if (i >= n) return null;
+        s += value[i++];
+      } else s += c;
+    }
+    return null;
+  };
+  for (;;) {
+    ows();
+    if (i >= n) break;
+    if (value[i] === ",") {
+      i++;
+      continue;
+    }
+    const name = token();
+    if (name === null) return null;
+    const params: Record<string, string | true> = Object.create(null);
+    const seen = new Set<string>();
+    ows();
+    while (i < n && value[i] === ";") {
+      i++;
+      ows();
+      const pname = token();
+      if (pname === null) return null;
+      if (seen.has(pname)) return null;
+      seen.add(pname);
+      ows();
+      let pvalue: string | true = true;
+      if (i < n && value[i] === "=") {
+        i++;
+        ows();
+        const v = i < n && value[i] === '"' ? quoted() : token();
+        if (v === null || !isToken(v)) return null;
+        pvalue = v;
+        ows();
+      }
+      params[pname] = pvalue;
+    }
+    out.push({ name, params: { ...params } });
+    if (i < n) {
+      if (value[i] !== ",") return null;
+      i++;
+    }
+  }
+  return out;
+}
+
+function isTokenChar(c: number): boolean {
+  // tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+  if (c >= 0x30 && c <= 0x39) return true;
+  if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return true;
+  return c < 0x80 && "!#$%&'*+-.^_`|~".indexOf(String.fromCharCode(c)) >= 0;
+}
