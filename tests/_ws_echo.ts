@@ -13,8 +13,7 @@
  * @module
  */
 import process from "node:process";
-import type { ServeOptions } from "../mod.ts";
-import * as mod from "../mod.ts";
+import { type ServeOptions, upgradeWebSocket } from "../mod.ts";
 import { runtime, startServer } from "./_helpers.ts";
 
 /** The options of an upgrade: the subprotocol to select. */
@@ -22,11 +21,20 @@ export interface UpgradeOptions {
   protocol?: string;
 }
 
-/** `upgradeWebSocket(request, options)`: ours, or Deno's for the reference run. */
-export type Upgrade = (request: Request, options?: UpgradeOptions) => { socket: WebSocket; response: Response };
+/** The part of a server-side WebSocket the echo handler uses: ours and Deno's both have it. */
+export interface EchoSocket {
+  binaryType: BinaryType;
+  readonly protocol: string;
+  onopen: ((event: Event) => void) | null;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onclose: ((event: CloseEvent) => void) | null;
+  onerror: ((event: Event) => void) | null;
+  send(data: string | ArrayBuffer | ArrayBufferView | Blob): void;
+  close(code?: number, reason?: string): void;
+}
 
-/** Ours, when mod.ts exports it (looked up, so this file compiles before the API lands). */
-export const ourUpgrade: Upgrade | undefined = (mod as unknown as Record<string, unknown>).upgradeWebSocket as Upgrade | undefined;
+/** `upgradeWebSocket(request, options)`: ours, or Deno's for the reference run. */
+export type Upgrade = (request: Request, options?: UpgradeOptions) => { socket: EchoSocket; response: Response };
 
 type DenoServe = {
   upgradeWebSocket: Upgrade;
@@ -36,11 +44,6 @@ const deno = (globalThis as { Deno?: DenoServe }).Deno;
 
 /** The reference run: WS_TEST_REFERENCE=1 on Deno. */
 export const reference: boolean = runtime === "deno" && process.env.WS_TEST_REFERENCE === "1";
-
-/** Why the WebSocket tests cannot run here, or false. */
-export const WS_SKIP: string | false = reference || ourUpgrade !== undefined
-  ? false
-  : "mod.ts exports no upgradeWebSocket (issue 18's WebSocket API has not landed on this branch): our-server WebSocket test skipped";
 
 /** The subprotocols the echo server speaks, in its order of preference. */
 export const SERVER_PROTOCOLS: readonly string[] = ["superchat", "chat"];
@@ -119,6 +122,6 @@ export async function startEcho(extra?: (request: Request) => Response | Promise
     await listening;
     return { port, log, close: () => stop() };
   }
-  const s = await startServer(echoApp(ourUpgrade!, log, extra), options as ServeOptions);
+  const s = await startServer(echoApp(upgradeWebSocket, log, extra), options as ServeOptions);
   return { port: s.port, log, close: () => s.close() };
 }

@@ -9,7 +9,7 @@
  *
  * Chromium runs in a process group of its own with a temporary profile, --no-sandbox when running
  * as root, and DNS answering only 127.0.0.1 (no traffic off the machine). Skips (with a message)
- * where chromium is missing or mod.ts has no upgradeWebSocket. CHROMIUM picks the binary.
+ * where chromium is missing. CHROMIUM picks the binary.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -21,7 +21,7 @@ import process from "node:process";
 import { type Child, spawnChild, within } from "./_child.ts";
 import { until } from "./_helpers.ts";
 import { repoRoot } from "./_root.ts";
-import { type EchoServer, reference, startEcho, WS_SKIP } from "./_ws_echo.ts";
+import { type EchoServer, reference, startEcho } from "./_ws_echo.ts";
 
 const CHROMIUM = process.env.CHROMIUM ?? "chromium";
 const found = spawnSync("sh", ["-c", `command -v "$0"`, CHROMIUM], { encoding: "utf8" }).status === 0;
@@ -78,7 +78,7 @@ async function stopChromium(c: Child): Promise<void> {
 }
 
 describe("a real browser (headless Chromium) against our server", () => {
-  const skip = BROWSER_SKIP || WS_SKIP;
+  const skip = BROWSER_SKIP;
   let server: EchoServer;
   let report: Report;
   let chromium: Child | undefined;

@@ -31,7 +31,8 @@ if (kind === "ours") {
     socket.onmessage = (event) => socket.send(event.data);
     return response;
   };
-  const server = mod.serve(app, { host: "127.0.0.1", port, threads: 0, logLevel: "error" });
+  // connectionLimit counts open WebSockets (default 100, as Waitress): raised so --connections can exceed it.
+  const server = mod.serve(app, { host: "127.0.0.1", port, threads: 0, logLevel: "error", connectionLimit: 10000 });
   await server.ready;
   console.log(`READY ${server.addresses[0].port}`);
 } else if (kind !== "native") {
