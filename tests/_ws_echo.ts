@@ -57,7 +57,14 @@ export interface EchoLog {
   errors: string[];
 }
 
-/** An empty log. */
+/**
+ * An empty log.
+ *
+ * @example
+ * ```ts ignore
+ * const log = echoLog(); // log.closes fills as sockets close
+ * ```
+ */
 export function echoLog(): EchoLog {
   return { opened: 0, messages: 0, protocols: [], closes: [], errors: [] };
 }
@@ -65,6 +72,12 @@ export function echoLog(): EchoLog {
 /**
  * The echo handler. `?binaryType=blob` leaves the socket's binaryType at its default ("blob"), so
  * binary messages arrive as Blob and are sent back as Blob; otherwise they are ArrayBuffers.
+ *
+ * @example
+ * ```ts ignore
+ * const log = echoLog();
+ * const server = serve(echoApp(upgradeWebSocket, log), { port: 0 });
+ * ```
  */
 export function echoApp(upgrade: Upgrade, log: EchoLog, extra?: (request: Request) => Response | Promise<Response> | undefined): (request: Request) => Response | Promise<Response> {
   return (request) => {
@@ -109,6 +122,13 @@ export interface EchoServer {
 /**
  * Starts the echo server on 127.0.0.1 (a free port): ours in-process via startServer with `options`,
  * or Deno.serve in the reference run.
+ *
+ * @example
+ * ```ts ignore
+ * const server = await startEcho(undefined, { wsMaxMessageSize: 1024 });
+ * const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+ * // ... then: await server.close();
+ * ```
  */
 export async function startEcho(extra?: (request: Request) => Response | Promise<Response> | undefined, options: Record<string, unknown> = {}): Promise<EchoServer> {
   const log = echoLog();

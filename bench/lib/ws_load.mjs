@@ -17,7 +17,13 @@ import { fileURLToPath } from "node:url";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-/** One client frame: FIN + binary opcode, masked with a fixed key, `payload` pre-masked. */
+/**
+ * One client frame: FIN + `opcode` (binary by default), masked with a random key drawn once,
+ * `payload` pre-masked, ready to be written again and again.
+ *
+ * @example
+ * socket.write(clientFrame(Buffer.from([0x03, 0xe8]), 0x8)); // a close frame, code 1000
+ */
 export function clientFrame(payload, opcode = 0x2) {
   const n = payload.length;
   const ext = n < 126 ? 0 : n < 65536 ? 2 : 8;
@@ -81,6 +87,10 @@ class Samples {
  * time for `warmup` then `duration` seconds. Resolves with { messages, seconds, rate, p50, p99,
  * errors, clientCpu } of the measured period (latency in ms; clientCpu: this process's CPU seconds
  * over the period divided by its length). `onMeasure(phase)` is called with "start" and "end".
+ *
+ * @example
+ * const r = await runLoad({ port: 8080, size: 64, connections: 100, warmup: 1, duration: 3 });
+ * console.log(`${Math.round(r.rate)} msg/s, p99 ${r.p99.toFixed(2)} ms`);
  */
 export async function runLoad({ host = "127.0.0.1", port, path = "/ws", size = 64, connections = 100, warmup = 1, duration = 3, onMeasure = () => {} }) {
   const payload = Buffer.alloc(size);
