@@ -20,8 +20,8 @@
  * @module
  */
 
-import { defineWebSocketHelper, WSContext } from "hono/ws";
-import { upgradeWebSocket as upgrade, type UpgradeWebSocketOptions } from "./mod.ts";
+import { defineWebSocketHelper, type UpgradeWebSocket, WSContext } from "hono/ws";
+import { upgradeWebSocket as upgrade, type UpgradeWebSocketOptions, WebSocketHandshakeError } from "./mod.ts";
 
 /**
  * Hono middleware (or helper) that accepts a WebSocket on this route: a request without
@@ -41,10 +41,18 @@ import { upgradeWebSocket as upgrade, type UpgradeWebSocketOptions } from "./mod
  * })));
  * ```
  */
-export const upgradeWebSocket = defineWebSocketHelper<unknown, UpgradeWebSocketOptions>((c, events, options) => {
+export const upgradeWebSocket: UpgradeWebSocket<unknown, UpgradeWebSocketOptions> = defineWebSocketHelper<unknown, UpgradeWebSocketOptions>((c, events, options) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
   const subprotocol = c.req.header("sec-websocket-protocol")?.split(",")[0]?.trim();
-  const { socket, response } = upgrade(c.req.raw, { ...(subprotocol ? { protocol: subprotocol } : {}), ...options });
+  let upgraded: ReturnType<typeof upgrade>;
+  try {
+    upgraded = upgrade(c.req.raw, { ...(subprotocol ? { protocol: subprotocol } : {}), ...options });
+  } catch (error) {
+    // Hono would turn it into a 500: answer the handshake's own 400 or 426.
+    if (error instanceof WebSocketHandshakeError) return error.response;
+    throw error;
+  }
+  const { socket, response } = upgraded;
   const context = new WSContext({
     send: (source) => socket.send(source),
     close: (code, reason) => socket.close(code, reason),

@@ -11,6 +11,7 @@
  * - Files: {@linkcode Files} ({@linkcode TempFile} for spooling, {@linkcode FileSource} for file
  *   bodies, {@linkcode DirFiles} for `serveDir`, {@linkcode AccessLogSink} for the access log).
  * - {@linkcode Runtime}: all of the above for one runtime, plus how a handler's `Request` is built.
+ * - WebSocket compression: {@linkcode DeflatePort} (permessage-deflate), {@linkcode MessageCodec} (one connection's).
  * - Processes: {@linkcode WorkerProcess} (one server process of waitress-serve `--workers`, as its
  *   supervisor sees it; `cli.ts` starts them).
  *
@@ -19,6 +20,7 @@
 
 import type { RequestFactory } from "./web/request.ts";
 import type { WorkerInit } from "./threads/thread_protocol.ts";
+import type { DeflateParams } from "./ws/permessage_deflate.ts";
 
 /**
  * One accepted client connection, as the core sees it.
@@ -283,6 +285,11 @@ export interface Runtime {
   setup?(options: { nativeResponse: boolean }): void;
   /** Starts a worker thread that loads `init.moduleUrl` and serves the dispatcher's messages (thread mode). */
   spawnWorker?(init: WorkerInit, events: ThreadEvents): ThreadHandle;
+  /**
+   * permessage-deflate for WebSocket connections (RFC 7692), loaded on first `create()` (a server that
+   * never compresses never loads zlib). Absent where the runtime cannot: then the extension is not negotiated.
+   */
+  readonly deflate?: DeflatePort;
 }
 
 /** What a worker process tells its supervisor (waitress-serve `--workers`). */
@@ -313,4 +320,53 @@ export interface WorkerProcessEvents {
   message(message: WorkerMessage): void;
   /** It exited: its exit code, or the signal that ended it. Called once. */
   exit(code: number | null, signal: string | null): void;
+}
+
+/**
+ * One connection's permessage-deflate state (its compressor and decompressor keep their windows
+ * between messages unless the params say no context takeover). Calls are issued in order and may
+ * overlap (a second `inflate` before the first resolved): results come back in call order and the
+ * contexts stay consistent (the codec serializes them).
+ *
+ * @example
+ * ```ts ignore
+ * const codec = runtime.deflate!.create(agreed.params);
+ * const payload = await codec.inflate(frame.payload, 16 * 1024 * 1024);
+ * const reply = await codec.deflate(payload);
+ * codec.close();
+ * ```
+ */
+export interface MessageCodec {
+  /**
+   * Inflates one message's compressed payload (the codec appends 00 00 FF FF, RFC 7692 §7.2.2).
+   * Rejects with an Error whose `tooBig` is true as soon as the output would exceed maxBytes (a
+   * decompression bomb is stopped without inflating it whole); the decompressor's context is then
+   * lost, as after any rejection: the connection should be closed (1009 for `tooBig`, else 1007/1002).
+   */
+  inflate(data: Uint8Array, maxBytes: number): Promise<Uint8Array>;
+  /** Deflates one message's payload and strips the trailing 00 00 FF FF. */
+  deflate(data: Uint8Array): Promise<Uint8Array>;
+  /** Frees the zlib state; idempotent. Pending calls reject, and so do later ones. */
+  close(): void;
+}
+
+/**
+ * Makes a {@linkcode MessageCodec} per connection from the negotiated {@linkcode DeflateParams}.
+ *
+ * @example
+ * ```ts ignore
+ * const agreed = negotiateDeflate(request.headers.get("sec-websocket-extensions") ?? "",
+ *   { serverNoContextTakeover: runtime.deflate?.contextTakeover === false });
+ * if (agreed !== null && runtime.deflate !== undefined) codec = runtime.deflate.create(agreed.params);
+ * ```
+ */
+export interface DeflatePort {
+  /** A codec for one connection: its own compressor and decompressor. */
+  create(params: DeflateParams): MessageCodec;
+  /**
+   * False where the codec cannot keep a window between messages: negotiate with
+   * `serverNoContextTakeover` and `clientNoContextTakeover` then. Absent means true (node:zlib on all
+   * three runtimes keeps it).
+   */
+  readonly contextTakeover?: boolean;
 }

@@ -66,7 +66,7 @@ export function fakeConnection(handler: FetchHandler, peer: PeerInfo = TCP, over
     ident: "waitress", serverName: "waitress.invalid", urlScheme: "http", urlPrefix: "", proxy: proxyConfigFromSettings(resolveSettings({}).settings),
     exposeTracebacks: false, logSocketErrors: true, lookaheadBytes: 65536, maxDiscardBytes: 65536,
     headerTimeoutMs: 1000, bodyTimeoutMs: 1000, channelTimeoutMs: 1000, now: clock.now, soon: clock.soon,
-    websocket: { maxMessageSize: 1 << 20, maxFragments: 1024, pingIntervalMs: 0, pingTimeoutMs: 1000, maxBufferedBytes: 1 << 20, logger: new Logger("debug", log.sink), now: clock.now, after: () => () => {} }, ...over,
+    websocket: { maxMessageSize: 1 << 20, maxFragments: 1024, pingIntervalMs: 0, pingTimeoutMs: 1000, maxBufferedBytes: 1 << 20, deflate: undefined, logger: new Logger("debug", log.sink), now: clock.now, after: () => () => {} }, ...over,
   };
   const connection = new Connection(socket, peer, config);
   return { connection, socket, log, clock, feed: (text: string) => connection.onData(latin1Bytes(text)) };

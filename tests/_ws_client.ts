@@ -75,9 +75,9 @@ export class WsClient {
     this.handshake = handshake;
   }
 
-  /** Connects and sends the handshake; the response must be a 101 (else it throws with what came). */
-  static async open(port: number, path = "/", extra: Record<string, string | null> = {}): Promise<WsClient> {
-    const raw = new RawClient(port);
+  /** Connects (or uses `over`, a TLS client say) and sends the handshake; the response must be a 101 (else it throws with what came). */
+  static async open(port: number, path = "/", extra: Record<string, string | null> = {}, over?: RawClient): Promise<WsClient> {
+    const raw = over ?? new RawClient(port);
     await raw.send(handshakeRequest(port, path, extra));
     const response = await raw.response();
     if (response.status !== 101) {
@@ -131,4 +131,4 @@ export class WsClient {
 }
 
 /** Text of a frame's payload. */
-export const textOf = (frame: Frame): string => new TextDecoder().decode(frame.payload);
+export const textOf = (frame: Frame): string => new TextDecoder("utf-8", { ignoreBOM: true }).decode(frame.payload);

@@ -46,9 +46,12 @@ function importsOf(text: string): Import[] {
 const RUNTIMES = ["node", "deno", "bun"] as const;
 const NODE_MODULES: Record<string, (specifier: string) => boolean> = {
   node: () => true,
-  deno: () => false,
+  // permessage-deflate (issue 18) needs a deflate stream that can Z_SYNC_FLUSH between messages and
+  // keep its window: only node:zlib has one on Deno and Bun (CompressionStream cannot flush). The
+  // runtime's deflate port loads it at the first codec (adapters/shared/zlib_codec.ts takes it as an argument).
+  deno: (specifier) => specifier === "node:zlib",
   // Bun's documented file API for what Bun.file does not do is its native node:fs.
-  bun: (specifier) => specifier === "node:fs" || specifier === "node:fs/promises",
+  bun: (specifier) => specifier === "node:fs" || specifier === "node:fs/promises" || specifier === "node:zlib",
   shared: () => false,
   "": () => false,
 };
@@ -128,6 +131,7 @@ describe("adapter layering", () => {
 
   it("detects violations (the checker itself works)", () => {
     assert.deepEqual(layeringProblems("deno/x.ts", 'import { open } from "node:fs/promises";'), ["imports node:fs/promises"]);
+    assert.deepEqual(layeringProblems("shared/x.ts", 'const zlib = await import("node:zlib");'), ["imports node:zlib"]);
     assert.deepEqual(layeringProblems("bun/x.ts", 'import { lookup } from "node:dns/promises";\nimport { lookup as l } from "../node/dns.ts";'), [
       "imports node:dns/promises",
       "imports ../node/dns.ts (another runtime's adapter)",

@@ -82,6 +82,7 @@ const SAMPLES: Record<keyof Settings, Sample> = {
   maxLookaheadBytes: { text: "4096", typed: 4096, expected: 4096 },
   wsMaxMessageSize: { text: "65536", typed: 65536, expected: 65536 },
   wsMaxFragments: { text: "16", typed: 16, expected: 16 },
+  wsPerMessageDeflate: { text: "true", typed: true, expected: true },
   wsPingInterval: { text: "0", typed: 0, expected: 0 },
   wsPingTimeout: { text: "2.5", typed: 2.5, expected: 2.5 },
   logLevel: { text: "debug", typed: "debug", expected: "debug" },
@@ -168,7 +169,7 @@ describe("SETTINGS", () => {
         connectionLimit: 100, headerTimeout: 60, bodyTimeout: 60, channelTimeout: 120, cleanupInterval: 30,
         reclaimTimeout: 0.5, shutdownTimeout: 30, backlog: 1024, recvBytes: 8192, sendBytes: 1, outbufOverflow: 1048576,
         outbufHighWatermark: 16777216, inbufOverflow: 524288, channelRequestLookahead: 0, maxLookaheadBytes: 65536,
-        wsMaxMessageSize: 16777216, wsMaxFragments: 65536, wsPingInterval: 30, wsPingTimeout: 30, logLevel: "warning",
+        wsMaxMessageSize: 16777216, wsMaxFragments: 65536, wsPerMessageDeflate: false, wsPingInterval: 30, wsPingTimeout: 30, logLevel: "warning",
         accessLog: false, accessLogFormat: "combined", logSocketErrors: true, asyncoreLoopTimeout: 1, asyncoreUsePoll: false,
       },
     );

@@ -15,6 +15,8 @@
  *   Every other ts/js block must import `@waitress/core`: a block that cannot run must say so.
  * - `<!-- test: GET /app/users/7 200 "mountedAt" -->`: the request to send (default `GET /`), the
  *   status expected (default: any status below 500) and a text the body must contain.
+ * - `<!-- test: WS /ws "echo: hi" -->`: open a WebSocket at the path, send the text "hi", and expect a
+ *   message that contains the text.
  * - `<!-- test: deno -->` (or `node`, `bun`, several): run it only on those runtimes. Combines with
  *   a request: `<!-- test: node bun GET / 200 -->`.
  */
@@ -26,6 +28,7 @@ import process from "node:process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { exchange, runtime } from "./_helpers.ts";
+import { textOf, WsClient } from "./_ws_client.ts";
 import { outputMatch, runtimeCommand, spawnChild, stopChild, within } from "./_child.ts";
 import { repoRoot } from "./_root.ts";
 
@@ -60,6 +63,8 @@ export interface CodeBlock {
 const MARKER = /^<!--\s*test:(.*?)-->\s*$/;
 const SCRIPT_LANGS = new Set(["ts", "typescript", "js", "javascript", "mjs", "mts"]);
 const WAITRESS_IMPORT = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])(?:jsr:|npm:)?@waitress\/core(?:@[^"'/]*)?\2/g;
+/** The Hono entry point, `@waitress/core/hono`: pointed at this checkout's hono module. */
+const HONO_IMPORT = /(["'])(?:jsr:|npm:)?@waitress\/core(?:@[^"'/]*)?\/hono\1/g;
 
 /** Parses the text of a `<!-- test: ... -->` marker; throws a RangeError on anything it does not know. */
 export function parseMarker(text: string): BlockMarker {
@@ -218,7 +223,9 @@ export function createServer(app, options) { return report(real.createServer(app
 
 /** The block as a file this runtime runs: TypeScript as is on Deno and Bun, transpiled on Node. */
 async function writeBlock(block: CodeBlock): Promise<string> {
-  const code = `// README.md line ${block.line}\n${rewriteImports(block.code, pathToFileURL(shimPath).href)}`;
+  const hono = pathToFileURL(runtime === "node" ? join(root, "dist", "hono.js") : join(root, "hono.ts")).href;
+  const local = block.code.replace(HONO_IMPORT, JSON.stringify(hono));
+  const code = `// README.md line ${block.line}\n${rewriteImports(local, pathToFileURL(shimPath).href)}`;
   if (runtime !== "node") {
     const file = join(work, `block_${block.line}.ts`);
     await writeFile(file, code);
@@ -306,6 +313,18 @@ describe("README.md code blocks", () => {
           }
           const port = await within(program.listening, 20000, () => `waiting for the block's server to listen; output:\n${program.output()}`);
           assert.ok(port !== undefined, `the block exited before listening:\n${program.output()}`);
+          if (marker.method === "WS") {
+            // A WebSocket round trip: open it at the path, send "hi", and expect a message with the text.
+            const ws = await WsClient.open(port, marker.path);
+            try {
+              await ws.sendText("hi");
+              const reply = textOf(await ws.frame(5000));
+              assert.ok(reply.includes(marker.contains ?? ""), `the message contains ${JSON.stringify(marker.contains)}: ${reply}`);
+            } finally {
+              ws.destroy();
+            }
+            return;
+          }
           const { response } = await exchange(port, `${marker.method} ${marker.path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
             { head: marker.method === "HEAD" });
           if (marker.status !== undefined) assert.equal(response.status, marker.status, `${response.rawHead}${response.text}`);

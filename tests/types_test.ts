@@ -112,7 +112,7 @@ const NUMERIC: Record<NamesOf<number>, true> = {
 };
 const BOOLEAN: Record<NamesOf<boolean>, true> = {
   ipv4: true, ipv6: true, exposeTracebacks: true, clearUntrustedProxyHeaders: true, logUntrustedProxyHeaders: true,
-  logSocketErrors: true, asyncoreUsePoll: true,
+  logSocketErrors: true, asyncoreUsePoll: true, wsPerMessageDeflate: true,
 };
 
 describe("serve() option types", () => {

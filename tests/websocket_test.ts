@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { createServer, type ServeOptions, upgradeWebSocket, WebSocketHandshakeError } from "../mod.ts";
 import type { ServerWebSocket } from "../mod.ts";
 import { RawClient, runtime, sleep, startServer, until } from "./_helpers.ts";
+import { HAVE_OPENSSL, makeTlsFiles, tlsClient } from "./_tls.ts";
 import { clientFrame, closePayload, HANDSHAKE_ACCEPT, handshakeRequest, OP, textOf, WsClient } from "./_ws_client.ts";
 
 /** What the server-side sockets saw. */
@@ -173,6 +174,9 @@ describe("WebSocket messages and closing", () => {
         assert.equal(back.opcode, OP.binary);
         assert.deepEqual(back.payload, big);
         assert.deepEqual(seen.events.slice(1, 3), ["text héllo ☃", "binary 200000"]);
+        await ws.sendText("\uFEFFbom"); // a leading byte-order mark is part of the message
+        assert.equal(textOf(await ws.frame()), "\uFEFFbom");
+        assert.equal(seen.events[3], "text \uFEFFbom");
       } finally {
         raw.destroy();
       }
@@ -373,6 +377,26 @@ describe("WebSocket timeouts, backpressure and shutdown", () => {
       ws.destroy();
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe("WebSocket over TLS", { skip: HAVE_OPENSSL ? false : "the openssl command is missing (Debian package openssl)" }, () => {
+  it("a TLS listener serves wss: sockets", async () => {
+    const files = makeTlsFiles();
+    try {
+      await withEcho({ tlsCert: files.cert1, tlsKey: files.key1 }, async (port, seen) => {
+        const ws = await WsClient.open(port, "/secure", {}, tlsClient(port, files.ca1));
+        try {
+          await ws.sendText("over tls");
+          assert.equal(textOf(await ws.frame()), "over tls");
+          assert.equal(seen.events[0], `open wss://127.0.0.1:${port}/secure `);
+        } finally {
+          ws.destroy();
+        }
+      });
+    } finally {
+      files.remove();
     }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The Deno adapter: the {@linkcode Runtime} the core runs on under Deno, assembled from this folder's
  * capabilities (listeners and connections, files, name lookups, worker threads) and the shared clock.
- * Only the `Deno` global and web-standard APIs: no `node:` module is loaded.
+ * Only the `Deno` global and web-standard APIs: no `node:` module is loaded, except `node:zlib` for
+ * WebSocket permessage-deflate, on first use (Deno has no other deflate stream that can sync-flush).
  * Name lookups, files and worker threads load on first use: a plain server never needs them.
  *
  * @module
@@ -10,8 +11,9 @@
 import type { Runtime } from "../../src/platform.ts";
 import { lazyRequest } from "../../src/web/request.ts";
 import { installFastResponse } from "../shared/fast_globals.ts";
-import { lazyFiles, lazySpawn } from "../shared/lazy_ports.ts";
+import { lazyDeflate, lazyFiles, lazySpawn } from "../shared/lazy_ports.ts";
 import { timerClock } from "../shared/timer_clock.ts";
+import { zlibDeflatePort } from "../shared/zlib_codec.ts";
 import { deno } from "./api.ts";
 import { listenTcp, listenUnix } from "./listen.ts";
 
@@ -40,4 +42,6 @@ export const denoRuntime: Runtime = {
   },
   lookup: async (host) => (await import("./dns.ts")).lookup(host),
   spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
+  // permessage-deflate: node:zlib loads at the first codec (a server that never compresses never loads it).
+  deflate: lazyDeflate(async () => zlibDeflatePort(await import("node:zlib"))),
 };

@@ -9,8 +9,9 @@
 import type { Runtime } from "../../src/platform.ts";
 import { lazyRequest } from "../../src/web/request.ts";
 import { installFastResponse } from "../shared/fast_globals.ts";
-import { lazyFiles, lazySpawn } from "../shared/lazy_ports.ts";
+import { lazyDeflate, lazyFiles, lazySpawn } from "../shared/lazy_ports.ts";
 import { timerClock } from "../shared/timer_clock.ts";
+import { zlibDeflatePort } from "../shared/zlib_codec.ts";
 import { listenTcp, listenUnix } from "./listen.ts";
 
 /**
@@ -37,4 +38,6 @@ export const nodeRuntime: Runtime = {
   clock: timerClock((timer) => (timer as { unref(): void }).unref()),
   files: lazyFiles(async () => (await import("./files.ts")).nodeFiles),
   spawnWorker: lazySpawn(async () => (await import("./worker.ts")).spawnWorker),
+  // permessage-deflate: node:zlib loads at the first codec (a server that never compresses never loads it).
+  deflate: lazyDeflate(async () => zlibDeflatePort(await import("node:zlib"))),
 };

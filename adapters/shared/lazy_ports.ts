@@ -1,12 +1,12 @@
 /**
  * Ports an adapter loads on first use (issue 16: idle memory). A hello-world server never opens a
  * file or starts a thread, so it never loads the modules behind them (on Node, `node:fs/promises`,
- * `node:os`, `node:path` and `node:worker_threads`). Once loaded, every call goes straight through.
+ * `node:os`, `node:path` and `node:worker_threads`; on all three, `node:zlib` for permessage-deflate). Once loaded, every call goes straight through.
  *
  * @module
  */
 
-import type { Files, ThreadEvents, ThreadHandle } from "../../src/platform.ts";
+import type { DeflatePort, Files, MessageCodec, ThreadEvents, ThreadHandle } from "../../src/platform.ts";
 import type { WorkerInit } from "../../src/threads/thread_protocol.ts";
 
 /** The Runtime's `spawnWorker`. */
@@ -73,5 +73,43 @@ export function lazySpawn(load: () => Promise<SpawnWorker>): SpawnWorker {
         return thread?.terminate();
       },
     };
+  };
+}
+
+/**
+ * The permessage-deflate port, loaded by `load()` at the first `create()`. `create()` stays
+ * synchronous: until the module is there, the codec's calls wait for it, in call order (the loaded
+ * codec serializes them); `close()` before that frees the codec as soon as it exists, and its
+ * pending and later calls reject. A module that cannot load rejects every call. Later `create()`s
+ * go straight through.
+ *
+ * @example
+ * ```ts ignore
+ * const deflate = lazyDeflate(async () => zlibDeflatePort(await import("node:zlib")));
+ * ```
+ */
+export function lazyDeflate(load: () => Promise<DeflatePort>, contextTakeover = true): DeflatePort {
+  let port: DeflatePort | undefined;
+  let loading: Promise<DeflatePort> | undefined;
+  return {
+    contextTakeover,
+    create(params) {
+      if (port !== undefined) return port.create(params);
+      const codec = (loading ??= load().then((p) => (port = p))).then((p) => p.create(params));
+      codec.catch(() => {});
+      let closed = false;
+      const closedError = (): Promise<never> => Promise.reject(new Error("the permessage-deflate codec is closed"));
+      const lazy: MessageCodec = {
+        inflate: (data, maxBytes) => closed ? closedError() : codec.then((c) => c.inflate(data, maxBytes)),
+        deflate: (data) => closed ? closedError() : codec.then((c) => c.deflate(data)),
+        close() {
+          if (closed) return;
+          closed = true;
+          // Calls made before are already queued on the codec (then-callbacks run in order): they reject.
+          codec.then((c) => c.close(), () => {});
+        },
+      };
+      return lazy;
+    },
   };
 }

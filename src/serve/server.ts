@@ -168,6 +168,7 @@ export class Server {
         pingIntervalMs: settings.wsPingInterval * 1000,
         pingTimeoutMs: settings.wsPingTimeout * 1000,
         maxBufferedBytes: settings.outbufHighWatermark,
+        deflate: settings.wsPerMessageDeflate ? runtime.deflate : undefined,
         logger,
         now: runtime.clock.now,
         after: runtime.clock.after,

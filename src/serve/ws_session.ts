@@ -7,11 +7,12 @@
  * @module
  */
 
-import type { SocketHandle } from "../platform.ts";
+import type { DeflatePort, MessageCodec, SocketHandle } from "../platform.ts";
 import type { Logger } from "../policy/logger.ts";
 import type { Output } from "./response_writer.ts";
 import { WsReader, type WsEvent } from "../ws/ws_reader.ts";
 import { encodeClose, encodeFrame, frameHeader, OPCODE } from "../ws/ws_frames.ts";
+import { isValidUtf8 } from "../ws/utf8_validator.ts";
 import type { WebSocketDriver, WebSocketTransport } from "../web/server_websocket.ts";
 
 /** What every WebSocket session of a server shares (from the settings). */
@@ -26,6 +27,8 @@ export interface WsSessionConfig {
   pingTimeoutMs: number;
   /** Bytes of unsent messages a client that does not read may make the server hold (outbufHighWatermark). */
   maxBufferedBytes: number;
+  /** permessage-deflate, when the server offers it (wsPerMessageDeflate) and the runtime has it. */
+  deflate: DeflatePort | undefined;
   logger: Logger;
   /** The time (ms), from the clock port. */
   now(): number;
@@ -42,9 +45,12 @@ export interface WsSessionConfig {
  */
 type SessionState = "open" | "closing" | "ended" | "closed";
 
-const DECODER = new TextDecoder();
+// ignoreBOM: a message that starts with U+FEFF keeps it (the default decoder drops it).
+const DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
 /** Payloads up to this size are copied next to their frame header (one chunk); larger ones go by reference. */
 const JOIN_LIMIT = 4096;
+/** With permessage-deflate, messages from this size on are compressed (smaller ones rarely shrink). */
+const DEFLATE_MIN = 1024;
 
 /**
  * One WebSocket connection, driven by the adapter's socket events.
@@ -77,13 +83,22 @@ export class WsSession {
   /** Bytes handed to the socket while it was not congested: already on their way. */
   #sentBaseline = 0;
   #paused = false;
+  /** permessage-deflate's compressor and decompressor, when negotiated. */
+  readonly #codec: MessageCodec | undefined;
+  /** A compressed message is being inflated: later frames wait in the reader (in order). */
+  #inflating = false;
+  /** Bytes of messages being compressed, and the chain that queues them (and what follows) in call order. */
+  #deflating = 0;
+  #outChain: Promise<void> = Promise.resolve();
+  /** The close frame is queued: nothing more goes out. */
+  #closeQueued = false;
 
   constructor(
     socket: SocketHandle,
     output: Output,
     driver: WebSocketDriver,
     config: WsSessionConfig,
-    options: { peer: string; release: () => void; pingIntervalMs?: number },
+    options: { peer: string; release: () => void; pingIntervalMs?: number; codec?: MessageCodec },
   ) {
     this.#socket = socket;
     this.#output = output;
@@ -92,7 +107,8 @@ export class WsSession {
     this.#peer = options.peer;
     this.#release = options.release;
     this.#pingIntervalMs = options.pingIntervalMs ?? config.pingIntervalMs;
-    this.#reader = new WsReader({ maxMessageSize: config.maxMessageSize, maxFragments: config.maxFragments });
+    this.#codec = options.codec;
+    this.#reader = new WsReader({ maxMessageSize: config.maxMessageSize, maxFragments: config.maxFragments }, { allowRsv1: options.codec !== undefined });
     this.#lastInput = config.now();
   }
 
@@ -116,7 +132,7 @@ export class WsSession {
   /** Bytes of messages queued and not yet handed to the kernel (an estimate while the socket is congested). */
   get bufferedAmount(): number {
     const output = this.#output;
-    return output.queuedBytes + (output.congested ? output.bytesOut - this.#sentBaseline : 0);
+    return this.#deflating + output.queuedBytes + (output.congested ? output.bytesOut - this.#sentBaseline : 0);
   }
 
   /** Whether the session is past its close handshake (or failed): the connection then only waits for the socket to go. */
@@ -131,17 +147,50 @@ export class WsSession {
     this.#lastInput = this.#config.now();
     this.#pingSentAt = 0; // any input shows the client is there
     this.#reader.feed(chunk);
-    for (;;) {
-      if (this.#state !== "open" && this.#state !== "closing") return;
+    this.#pump();
+  }
+
+  /** Takes the reader's events in order; a compressed message holds the rest until it is inflated. */
+  #pump(): void {
+    while (!this.#inflating && (this.#state === "open" || this.#state === "closing")) {
       const event = this.#reader.next();
       if (event === null) break;
-      this.#handle(event);
+      if ((event.type === "text" || event.type === "binary") && event.compressed) this.#inflate(event.type, event.data);
+      else this.#handle(event);
     }
-    // A client that sends faster than it reads: stop reading until its output drains.
-    if (this.#output.congested && !this.#paused && this.#state === "open") {
+    this.#updateReading();
+  }
+
+  /**
+   * Reads while the client reads what it is sent and no message is being inflated: a client that
+   * sends faster than it reads is slowed to its own pace.
+   */
+  #updateReading(): void {
+    const hold = this.#inflating || this.#output.congested;
+    if (hold && !this.#paused && this.#state === "open") {
       this.#paused = true;
       this.#socket.pauseReading();
+    } else if (!hold && this.#paused && (this.#state === "open" || this.#state === "closing")) {
+      this.#paused = false;
+      this.#socket.resumeReading();
     }
+  }
+
+  #inflate(type: "text" | "binary", data: Uint8Array): void {
+    this.#inflating = true;
+    const maxBytes = this.#config.maxMessageSize;
+    this.#codec!.inflate(data, maxBytes).then((message) => {
+      this.#inflating = false;
+      if (this.#state !== "open" && this.#state !== "closing") return;
+      if (type === "binary") this.#driver.binary(message);
+      else if (isValidUtf8(message)) this.#driver.text(DECODER.decode(message));
+      else return this.#fail(1007, "Invalid UTF-8 in a compressed text message");
+      this.#pump();
+    }, (error: { tooBig?: boolean; message?: string }) => {
+      this.#inflating = false;
+      if (error?.tooBig) this.#fail(1009, `A compressed message inflates to more than wsMaxMessageSize (${maxBytes} bytes)`);
+      else this.#fail(1007, `A compressed message cannot be inflated: ${error?.message ?? error}`);
+    });
   }
 
   onEnd(): void {
@@ -152,16 +201,14 @@ export class WsSession {
 
   onDrain(): void {
     this.#sentBaseline = this.#output.bytesOut;
-    if (this.#paused && this.#state === "open") {
-      this.#paused = false;
-      this.#socket.resumeReading();
-    }
+    this.#updateReading();
   }
 
   onClose(error?: unknown): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
     this.#cancelTimer?.();
+    this.#codec?.close();
     if (!this.#reported) {
       const why = error instanceof Error ? error.message : "the connection was closed";
       this.#report(1006, `The connection was lost: ${why}`, false, true);
@@ -218,19 +265,27 @@ export class WsSession {
       case "pong":
         return;
       case "close":
-        if (this.#state === "open") {
+        if (!this.#closeQueued) {
           // Echo the client's code (none when it sent none), then close the TCP connection first (RFC 6455 7.1.1).
+          this.#closeQueued = true;
           this.#output.queue(event.code === 1005 ? encodeClose() : encodeClose(event.code));
         }
         this.#finish(event.code, event.reason, true);
         return;
       case "error":
-        this.#config.logger.info(`Closing a WebSocket from ${this.#peer} with ${event.code}: ${event.detail}`);
-        if (this.#state === "open") this.#output.queue(encodeClose(event.code, event.detail));
-        this.#driver.error(event.detail);
-        this.#finish(event.code, event.detail, false);
+        this.#fail(event.code, event.detail);
         return;
     }
+  }
+
+  /** Fails the connection with `code`: a close frame saying why, the socket ended, `error` then `close`. */
+  #fail(code: number, detail: string): void {
+    if (this.#state !== "open" && this.#state !== "closing") return;
+    this.#config.logger.info(`Closing a WebSocket from ${this.#peer} with ${code}: ${detail}`);
+    if (!this.#closeQueued) this.#output.queue(encodeClose(code, detail));
+    this.#closeQueued = true;
+    this.#driver.error(detail);
+    this.#finish(code, detail, false);
   }
 
   // ---- frames out ------------------------------------------------------------------------------
@@ -245,9 +300,31 @@ export class WsSession {
       this.#abort(`The client does not read: over outbufHighWatermark (${this.#config.maxBufferedBytes} bytes) would be waiting`);
       return;
     }
-    if (payload.length <= JOIN_LIMIT) output.queue(encodeFrame(opcode, payload));
+    const codec = this.#codec;
+    if (codec !== undefined && (payload.length >= DEFLATE_MIN || this.#deflating > 0)) {
+      // Compressed, or behind a message being compressed: queued in call order once its turn comes.
+      const compress = payload.length >= DEFLATE_MIN;
+      const ready = compress ? codec.deflate(payload) : Promise.resolve(payload);
+      this.#deflating += payload.length;
+      this.#outChain = this.#outChain.then(() => ready).then((data) => {
+        this.#deflating -= payload.length;
+        if (!this.#closeQueued && (this.#state === "open" || this.#state === "closing")) this.#queueFrame(opcode, data, compress);
+      }, (error) => {
+        this.#deflating -= payload.length;
+        if (this.#state !== "open" && this.#state !== "closing") return; // the codec was closed with the connection
+        this.#config.logger.error("A WebSocket message could not be compressed", error);
+        this.#abort("A message could not be compressed");
+      });
+      return;
+    }
+    this.#queueFrame(opcode, payload, false);
+  }
+
+  #queueFrame(opcode: number, payload: Uint8Array, rsv1: boolean): void {
+    const output = this.#output;
+    if (payload.length <= JOIN_LIMIT) output.queue(encodeFrame(opcode, payload, true, rsv1));
     else {
-      output.queue(frameHeader(opcode, payload.length));
+      output.queue(frameHeader(opcode, payload.length, true, rsv1));
       output.queue(payload);
     }
     // Messages sent in one turn of the event loop leave in one write.
@@ -258,8 +335,15 @@ export class WsSession {
     if (this.#state !== "open") return;
     this.#state = "closing";
     this.#closeSentAt = this.#config.now();
-    this.#output.queue(encodeClose(code, reason));
-    this.#output.flush();
+    const queueClose = (): void => {
+      if (this.#closeQueued || this.#state !== "closing") return;
+      this.#closeQueued = true;
+      this.#output.queue(encodeClose(code, reason));
+      this.#output.flush();
+    };
+    // After the messages still being compressed.
+    if (this.#deflating > 0) this.#outChain = this.#outChain.then(queueClose);
+    else queueClose();
     this.#arm();
   }
 
@@ -270,6 +354,7 @@ export class WsSession {
     if (this.#state === "ended" || this.#state === "closed") return;
     this.#state = "ended";
     this.#cancelTimer?.();
+    this.#codec?.close();
     this.#output.flush();
     this.#socket.end();
     this.#release();
@@ -281,6 +366,7 @@ export class WsSession {
     if (this.#state === "closed") return;
     if (this.#state !== "ended") this.#state = "ended";
     this.#cancelTimer?.();
+    this.#codec?.close();
     this.#socket.destroy();
     this.#release();
     this.#report(1006, reason, false, true);

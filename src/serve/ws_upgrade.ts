@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { SocketHandle } from "../platform.ts";
+import type { MessageCodec, SocketHandle } from "../platform.ts";
+import { negotiateDeflate } from "../ws/permessage_deflate.ts";
 import { encodeLatin1 } from "../http1/bytes.ts";
 import { httpDate } from "../http1/http_date.ts";
 import { HOP_BY_HOP, isSafeHeader } from "../http1/response_head.ts";
@@ -69,6 +70,17 @@ export function switchProtocols(context: SwitchContext, exchange: Exchange, resp
   }
   let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accepted.accept + "\r\n";
   if (accepted.protocol !== "") head += `Sec-WebSocket-Protocol: ${accepted.protocol}\r\n`;
+  const deflate = context.config.deflate;
+  let codec: MessageCodec | undefined;
+  if (deflate !== undefined && accepted.extensions !== "") {
+    const noTakeover = deflate.contextTakeover === false;
+    const agreed = negotiateDeflate(accepted.extensions, { serverNoContextTakeover: noTakeover, clientNoContextTakeover: noTakeover });
+    if (agreed !== null) {
+      codec = deflate.create(agreed.params);
+      head += `Sec-WebSocket-Extensions: ${agreed.header}\r\n`;
+      accepted.socket.extensions = agreed.header;
+    }
+  }
   // Headers the app added (a cookie, say) go with the 101.
   headers?.forEach((value, name) => {
     if (!OWN_HEADERS.has(name) && isSafeHeader(name, value)) head += `${name}: ${value}\r\n`;
@@ -82,7 +94,7 @@ export function switchProtocols(context: SwitchContext, exchange: Exchange, resp
   target.record(exchange);
   const driver: WebSocketDriver = driverOf(accepted.socket, (error) => target.logger.error("Exception in a WebSocket listener", error));
   const pingIntervalMs = accepted.idleTimeout === undefined ? undefined : accepted.idleTimeout * 1000;
-  return new WsSession(context.socket, target.output, driver, context.config, { peer: context.peer, release: () => context.release(), pingIntervalMs });
+  return new WsSession(context.socket, target.output, driver, context.config, { peer: context.peer, release: () => context.release(), pingIntervalMs, codec });
 }
 
 /**

@@ -215,6 +215,9 @@ const ROWS: readonly SettingRow[] = Object.freeze([
     help: "Largest WebSocket message a client may send, in bytes (after decompression); a larger one closes the connection with 1009." }),
   row({ name: "wsMaxFragments", kind: "int", default: 65536, min: 1, group: "WebSocket", origin: "extension",
     help: "Most frames one WebSocket message may arrive in; more closes the connection with 1009." }),
+  row({ name: "wsPerMessageDeflate", kind: "bool", default: false, group: "WebSocket", origin: "extension",
+    help: "Compress WebSocket messages with permessage-deflate (RFC 7692) when the client offers it: messages of " +
+      "1 KiB and more are sent compressed; what a client sends compressed may inflate to at most wsMaxMessageSize (else 1009)." }),
   row({ name: "wsPingInterval", kind: "seconds", default: 30, min: 0, group: "WebSocket", origin: "extension",
     help: "Seconds without a frame from a WebSocket client before the server pings it; 0 never pings. " +
       "upgradeWebSocket()'s idleTimeout overrides it per socket." }),

@@ -124,6 +124,8 @@ export interface Settings {
   wsMaxMessageSize: number;
   /** Most frames one WebSocket message may arrive in; more closes the connection with 1009. */
   wsMaxFragments: number;
+  /** Compress WebSocket messages with permessage-deflate (RFC 7692) when the client offers it: messages of 1 KiB and more are sent compressed; what a client sends compressed may inflate to at most wsMaxMessageSize (else 1009). */
+  wsPerMessageDeflate: boolean;
   /** Seconds without a frame from a WebSocket client before the server pings it; 0 never pings. upgradeWebSocket()'s idleTimeout overrides it per socket. */
   wsPingInterval: number;
   /** Seconds a WebSocket client has to answer a ping, or the server's close frame, before the connection is dropped. */

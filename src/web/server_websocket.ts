@@ -61,10 +61,10 @@ class WsErrorEvent extends Event {
 }
 
 const ENCODER = new TextEncoder();
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSING = 2;
-const CLOSED = 3;
+const CONNECTING = 0 as const;
+const OPEN = 1 as const;
+const CLOSING = 2 as const;
+const CLOSED = 3 as const;
 
 function utf8Length(text: string): number {
   return ENCODER.encode(text).length;
@@ -88,21 +88,29 @@ function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
  * ```
  */
 export class ServerWebSocket extends EventTarget {
-  static readonly CONNECTING = CONNECTING;
-  static readonly OPEN = OPEN;
-  static readonly CLOSING = CLOSING;
-  static readonly CLOSED = CLOSED;
-  readonly CONNECTING = CONNECTING;
-  readonly OPEN = OPEN;
-  readonly CLOSING = CLOSING;
-  readonly CLOSED = CLOSED;
+  /** `readyState` before the `101` is sent. */
+  static readonly CONNECTING: 0 = CONNECTING;
+  /** `readyState` while messages go both ways. */
+  static readonly OPEN: 1 = OPEN;
+  /** `readyState` once a close frame was sent or asked for. */
+  static readonly CLOSING: 2 = CLOSING;
+  /** `readyState` once the connection is gone. */
+  static readonly CLOSED: 3 = CLOSED;
+  /** `readyState` before the `101` is sent. */
+  readonly CONNECTING: 0 = CONNECTING;
+  /** `readyState` while messages go both ways. */
+  readonly OPEN: 1 = OPEN;
+  /** `readyState` once a close frame was sent or asked for. */
+  readonly CLOSING: 2 = CLOSING;
+  /** `readyState` once the connection is gone. */
+  readonly CLOSED: 3 = CLOSED;
   /** The request's URL with its scheme as `ws:` or `wss:`. */
   readonly url: string;
   /** The subprotocol chosen (`""`: none). */
   readonly protocol: string;
   /** The extensions in use (`"permessage-deflate"` or `""`). */
   extensions = "";
-  #state = CONNECTING;
+  #state: number = CONNECTING;
   #binaryType: BinaryType = "blob";
   #transport: WebSocketTransport | null = null;
   /** Bytes of sends made after the socket started closing (the standard counts them, and drops them). */
@@ -116,6 +124,7 @@ export class ServerWebSocket extends EventTarget {
   #wrappers = new Map<string, Map<EventListenerOrEventListenerObject, (event: Event) => void>>();
   #report: (error: unknown) => void = () => {};
 
+  /** Made by `upgradeWebSocket()`, not by handlers. */
   constructor(url: string, protocol: string) {
     super();
     this.url = url;
@@ -141,24 +150,28 @@ export class ServerWebSocket extends EventTarget {
     return (this.#transport?.bufferedAmount ?? 0) + this.#dropped;
   }
 
+  /** The socket opened (the `101` was sent). */
   get onopen(): ((event: Event) => void) | null {
     return this.#handler("open");
   }
   set onopen(fn: ((event: Event) => void) | null) {
     this.#setHandler("open", fn as EventHandler);
   }
+  /** A message arrived: `event.data` is a string, or a Blob / ArrayBuffer (see `binaryType`). */
   get onmessage(): ((event: MessageEvent) => void) | null {
     return this.#handler("message");
   }
   set onmessage(fn: ((event: MessageEvent) => void) | null) {
     this.#setHandler("message", fn as EventHandler);
   }
+  /** The connection closed: `event.code`, `event.reason`, `event.wasClean`. */
   get onclose(): ((event: CloseEvent) => void) | null {
     return this.#handler("close");
   }
   set onclose(fn: ((event: CloseEvent) => void) | null) {
     this.#setHandler("close", fn as EventHandler);
   }
+  /** The connection failed (a `close` event follows); `event.message` says why. */
   get onerror(): ((event: Event) => void) | null {
     return this.#handler("error");
   }
@@ -272,38 +285,38 @@ export class ServerWebSocket extends EventTarget {
     makeDriver = (socket, report) => {
       socket.#report = report;
       return {
-      open: (transport) => {
-        if (socket.#state === CLOSED) return;
-        socket.#transport = transport;
-        const pending = socket.#closeOnOpen;
-        if (pending !== undefined) {
-          transport.close(pending.code, pending.reason);
-          return;
-        }
-        socket.#state = OPEN;
-        socket.dispatchEvent(new Event("open"));
-      },
-      text: (data) => {
-        if (socket.#state === CLOSED) return;
-        socket.dispatchEvent(new MessageEvent("message", { data, origin: originOf(socket.url) }));
-      },
-      binary: (bytes) => {
-        if (socket.#state === CLOSED) return;
-        const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-          ? bytes.buffer as ArrayBuffer
-          : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-        const data = socket.#binaryType === "arraybuffer" ? buffer : new Blob([buffer]);
-        socket.dispatchEvent(new MessageEvent("message", { data, origin: originOf(socket.url) }));
-      },
-      error: (message) => {
-        if (socket.#state === CLOSED) return;
-        socket.dispatchEvent(new WsErrorEvent(message));
-      },
-      closed: (code, reason, wasClean) => {
-        if (socket.#state === CLOSED) return;
-        socket.#state = CLOSED;
-        socket.dispatchEvent(new WsCloseEvent(code, reason, wasClean));
-      },
+        open: (transport) => {
+          if (socket.#state === CLOSED) return;
+          socket.#transport = transport;
+          const pending = socket.#closeOnOpen;
+          if (pending !== undefined) {
+            transport.close(pending.code, pending.reason);
+            return;
+          }
+          socket.#state = OPEN;
+          socket.dispatchEvent(new Event("open"));
+        },
+        text: (data) => {
+          if (socket.#state === CLOSED) return;
+          socket.dispatchEvent(new MessageEvent("message", { data, origin: originOf(socket.url) }));
+        },
+        binary: (bytes) => {
+          if (socket.#state === CLOSED) return;
+          const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+            ? bytes.buffer as ArrayBuffer
+            : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+          const data = socket.#binaryType === "arraybuffer" ? buffer : new Blob([buffer]);
+          socket.dispatchEvent(new MessageEvent("message", { data, origin: originOf(socket.url) }));
+        },
+        error: (message) => {
+          if (socket.#state === CLOSED) return;
+          socket.dispatchEvent(new WsErrorEvent(message));
+        },
+        closed: (code, reason, wasClean) => {
+          if (socket.#state === CLOSED) return;
+          socket.#state = CLOSED;
+          socket.dispatchEvent(new WsCloseEvent(code, reason, wasClean));
+        },
       };
     };
   }

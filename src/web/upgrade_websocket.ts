@@ -24,7 +24,9 @@ export interface UpgradeWebSocketOptions {
 
 /** What {@linkcode upgradeWebSocket} returns: the socket, and the response the handler must return. */
 export interface WebSocketUpgrade {
+  /** The server's end of the WebSocket: set its handlers before returning `response`. */
   socket: ServerWebSocket;
+  /** What the handler returns: the server answers it with `101 Switching Protocols`. */
   response: Response;
 }
 
@@ -73,6 +75,7 @@ export interface AcceptedUpgrade {
 export class WebSocketHandshakeError extends Error {
   /** 400 (a malformed handshake) or 426 (a WebSocket version other than 13). */
   readonly status: 400 | 426;
+  /** An invalid handshake: `status` to answer, `message` saying what was wrong. */
   constructor(status: 400 | 426, message: string) {
     super(message);
     this.name = "WebSocketHandshakeError";
