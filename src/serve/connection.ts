@@ -162,7 +162,7 @@ export class Connection implements ConnectionEvents {
     const now = this.#config.now();
     this.#lastInput = now;
     this.bytesIn += chunk.length;
-    if (this.#ws !== null) return this.#ws.onData(chunk);
+    if (this.#ws !== null) return this.#ws.onData(chunk, now);
     if (this.#closing) return; // after an error or a closing response, input is discarded
     if (this.#headSince === 0 && this.#exchange === null) this.#headSince = now;
     this.#turnTime = now;

@@ -11,7 +11,8 @@ import type { DeflatePort, MessageCodec, SocketHandle } from "../platform.ts";
 import type { Logger } from "../policy/logger.ts";
 import type { Output } from "./response_writer.ts";
 import { WsReader, type WsEvent } from "../ws/ws_reader.ts";
-import { encodeClose, encodeFrame, frameHeader, OPCODE } from "../ws/ws_frames.ts";
+import { encodeClose, encodeFrame, encodeTextFrame, frameHeader, OPCODE } from "../ws/ws_frames.ts";
+import { utf8Length } from "../http1/bytes.ts";
 import { isValidUtf8 } from "../ws/utf8_validator.ts";
 import type { WebSocketDriver, WebSocketTransport } from "../web/server_websocket.ts";
 
@@ -47,6 +48,7 @@ type SessionState = "open" | "closing" | "ended" | "closed";
 
 // ignoreBOM: a message that starts with U+FEFF keeps it (the default decoder drops it).
 const DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
+const ENCODER = new TextEncoder();
 /** Payloads up to this size are copied next to their frame header (one chunk); larger ones go by reference. */
 const JOIN_LIMIT = 4096;
 /** With permessage-deflate, messages from this size on are compressed (smaller ones rarely shrink). */
@@ -92,6 +94,8 @@ export class WsSession {
   #outChain: Promise<void> = Promise.resolve();
   /** The close frame is queued: nothing more goes out. */
   #closeQueued = false;
+  /** Frames are being read: what the handlers send meanwhile leaves when the pump ends. */
+  #pumping = false;
 
   constructor(
     socket: SocketHandle,
@@ -115,8 +119,8 @@ export class WsSession {
   /** The socket is open: tell the handler's socket, then read what arrived with the handshake. */
   start(rest: Uint8Array): void {
     const transport: WebSocketTransport = {
-      sendText: (bytes) => this.#send(OPCODE.text, bytes),
-      sendBinary: (bytes) => this.#send(OPCODE.binary, bytes),
+      sendText: (text) => this.#sendText(text),
+      sendBinary: (bytes, owned) => this.#send(OPCODE.binary, bytes, owned),
       close: (code, reason) => this.#close(code, reason),
       get bufferedAmount() {
         return session.bufferedAmount;
@@ -142,9 +146,10 @@ export class WsSession {
 
   // ---- socket events ---------------------------------------------------------------------------
 
-  onData(chunk: Uint8Array): void {
+  /** Bytes arrived at time `now` (the connection read the clock already). */
+  onData(chunk: Uint8Array, now: number = this.#config.now()): void {
     if (this.#state !== "open" && this.#state !== "closing") return;
-    this.#lastInput = this.#config.now();
+    this.#lastInput = now;
     this.#pingSentAt = 0; // any input shows the client is there
     this.#reader.feed(chunk);
     this.#pump();
@@ -152,12 +157,20 @@ export class WsSession {
 
   /** Takes the reader's events in order; a compressed message holds the rest until it is inflated. */
   #pump(): void {
-    while (!this.#inflating && (this.#state === "open" || this.#state === "closing")) {
-      const event = this.#reader.next();
-      if (event === null) break;
-      if ((event.type === "text" || event.type === "binary") && event.compressed) this.#inflate(event.type, event.data);
-      else this.#handle(event);
+    this.#pumping = true;
+    try {
+      while (!this.#inflating && (this.#state === "open" || this.#state === "closing")) {
+        const event = this.#reader.next();
+        if (event === null) break;
+        if ((event.type === "text" || event.type === "binary") && event.compressed) this.#inflate(event.type, event.data);
+        else this.#handle(event);
+      }
+    } finally {
+      this.#pumping = false;
     }
+    // What the handlers answered at once (an echo, a pong) leaves now, in one write, without waiting
+    // for the end of the turn.
+    if (this.#output.queuedBytes > 0) this.#output.flush();
     this.#updateReading();
   }
 
@@ -290,21 +303,38 @@ export class WsSession {
 
   // ---- frames out ------------------------------------------------------------------------------
 
-  #send(opcode: number, payload: Uint8Array): void {
+  #sendText(text: string): void {
     if (this.#state !== "open") return;
+    const length = utf8Length(text);
+    if (length > JOIN_LIMIT || (this.#codec !== undefined && (length >= DEFLATE_MIN || this.#deflating > 0))) {
+      return this.#send(OPCODE.text, ENCODER.encode(text), true);
+    }
+    if (!this.#admit(length)) return;
+    // Encoded straight into its frame: one allocation.
+    this.#output.queue(encodeTextFrame(text, length));
+    if (!this.#pumping) this.#output.flushAtTurnEnd();
+  }
+
+  /** Whether `length` more bytes may wait for the client; if not, the connection is dropped. */
+  #admit(length: number): boolean {
     const output = this.#output;
     if (!output.congested) this.#sentBaseline = output.bytesOut;
-    const held = this.bufferedAmount + payload.length;
-    if (held > this.#config.maxBufferedBytes) {
-      this.#config.logger.info(`Closing a WebSocket from ${this.#peer}: the client does not read (${held} bytes would be waiting, over outbufHighWatermark ${this.#config.maxBufferedBytes})`);
-      this.#abort(`The client does not read: over outbufHighWatermark (${this.#config.maxBufferedBytes} bytes) would be waiting`);
-      return;
-    }
+    const held = this.bufferedAmount + length;
+    if (held <= this.#config.maxBufferedBytes) return true;
+    this.#config.logger.info(`Closing a WebSocket from ${this.#peer}: the client does not read (${held} bytes would be waiting, over outbufHighWatermark ${this.#config.maxBufferedBytes})`);
+    this.#abort(`The client does not read: over outbufHighWatermark (${this.#config.maxBufferedBytes} bytes) would be waiting`);
+    return false;
+  }
+
+  /** `owned`: the payload's memory is handed over; otherwise it is copied if it is kept beyond this call. */
+  #send(opcode: number, payload: Uint8Array, owned: boolean): void {
+    if (this.#state !== "open" || !this.#admit(payload.length)) return;
     const codec = this.#codec;
     if (codec !== undefined && (payload.length >= DEFLATE_MIN || this.#deflating > 0)) {
       // Compressed, or behind a message being compressed: queued in call order once its turn comes.
       const compress = payload.length >= DEFLATE_MIN;
-      const ready = compress ? codec.deflate(payload) : Promise.resolve(payload);
+      const kept = owned ? payload : payload.slice();
+      const ready = compress ? codec.deflate(kept) : Promise.resolve(kept);
       this.#deflating += payload.length;
       this.#outChain = this.#outChain.then(() => ready).then((data) => {
         this.#deflating -= payload.length;
@@ -317,9 +347,10 @@ export class WsSession {
       });
       return;
     }
-    this.#queueFrame(opcode, payload, false);
+    this.#queueFrame(opcode, payload.length <= JOIN_LIMIT || owned ? payload : payload.slice(), false);
   }
 
+  /** Queues a frame; a payload above JOIN_LIMIT is kept by reference (its memory must be the session's). */
   #queueFrame(opcode: number, payload: Uint8Array, rsv1: boolean): void {
     const output = this.#output;
     if (payload.length <= JOIN_LIMIT) output.queue(encodeFrame(opcode, payload, true, rsv1));
@@ -327,8 +358,8 @@ export class WsSession {
       output.queue(frameHeader(opcode, payload.length, true, rsv1));
       output.queue(payload);
     }
-    // Messages sent in one turn of the event loop leave in one write.
-    output.flushAtTurnEnd();
+    // Messages sent in one turn of the event loop leave in one write (while frames are read, when the pump ends).
+    if (!this.#pumping) output.flushAtTurnEnd();
   }
 
   #close(code: number | undefined, reason: string): void {

@@ -7,12 +7,17 @@
  * @module
  */
 
+import { utf8Length } from "../http1/bytes.ts";
+
 /** What the socket asks of the connection it runs on (a WebSocket session, once the `101` is sent). */
 export interface WebSocketTransport {
-  /** Sends a text message (already UTF-8). */
-  sendText(bytes: Uint8Array): void;
-  /** Sends a binary message. */
-  sendBinary(bytes: Uint8Array): void;
+  /** Sends a text message. */
+  sendText(text: string): void;
+  /**
+   * Sends a binary message. `owned`: the memory is handed over; otherwise it is the caller's, which
+   * may change it once `send()` returns, so the transport copies what it keeps beyond the call.
+   */
+  sendBinary(bytes: Uint8Array, owned: boolean): void;
   /** Starts the close handshake. */
   close(code: number | undefined, reason: string): void;
   /** Bytes of messages queued and not yet handed to the kernel. */
@@ -60,20 +65,16 @@ class WsErrorEvent extends Event {
   }
 }
 
-const ENCODER = new TextEncoder();
 const CONNECTING = 0 as const;
 const OPEN = 1 as const;
 const CLOSING = 2 as const;
 const CLOSED = 3 as const;
 
-function utf8Length(text: string): number {
-  return ENCODER.encode(text).length;
-}
 
-/** A copy of `data`'s bytes: the caller may reuse its buffer once `send()` returns, as with any WebSocket. */
-function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
-  return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
+/** A view of `data`'s bytes (no copy: the transport copies what it keeps). */
+function viewOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /**
@@ -187,11 +188,11 @@ export class ServerWebSocket extends EventTarget {
     if (this.#state === CONNECTING) {
       throw new DOMException("The WebSocket is not open yet: send from onopen, or after the handler returned the response", "InvalidStateError");
     }
-    if (typeof data === "string") return this.#send(ENCODER.encode(data), true);
-    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return this.#send(bytesOf(data as ArrayBuffer | ArrayBufferView), false);
+    if (typeof data === "string") return this.#send(data, false);
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return this.#send(viewOf(data as ArrayBuffer | ArrayBufferView), false);
     if (typeof Blob !== "undefined" && data instanceof Blob) {
       const read = data.arrayBuffer();
-      this.#queue = (this.#queue ?? Promise.resolve()).then(() => read).then((buffer) => this.#deliver(new Uint8Array(buffer), false), () => {});
+      this.#queue = (this.#queue ?? Promise.resolve()).then(() => read).then((buffer) => this.#deliver(new Uint8Array(buffer), true), () => {});
       return;
     }
     throw new TypeError("WebSocket.send() takes a string, an ArrayBuffer, a typed array, a DataView or a Blob");
@@ -218,22 +219,25 @@ export class ServerWebSocket extends EventTarget {
     else this.#queue = this.#queue.then(close);
   }
 
-  #send(bytes: Uint8Array, text: boolean): void {
+  /** `data`: text, or bytes (`owned`: handed over, else the caller's). */
+  #send(data: string | Uint8Array, owned: boolean): void {
     if (this.#queue !== undefined) {
-      this.#queue = this.#queue.then(() => this.#deliver(bytes, text));
+      // Waits behind a Blob: keep a copy now, the caller may change its buffer once send() returns.
+      const kept = typeof data === "string" || owned ? data : data.slice();
+      this.#queue = this.#queue.then(() => this.#deliver(kept, true));
       return;
     }
-    this.#deliver(bytes, text);
+    this.#deliver(data, owned);
   }
 
-  #deliver(bytes: Uint8Array, text: boolean): void {
+  #deliver(data: string | Uint8Array, owned: boolean): void {
     const transport = this.#transport;
     if (this.#state !== OPEN || transport === null) {
-      this.#dropped += bytes.length;
+      this.#dropped += typeof data === "string" ? utf8Length(data) : data.length;
       return;
     }
-    if (text) transport.sendText(bytes);
-    else transport.sendBinary(bytes);
+    if (typeof data === "string") transport.sendText(data);
+    else transport.sendBinary(data, owned);
   }
 
   /** Adds a listener; an exception it throws is logged by the server (as a browser reports it), not thrown. */

@@ -18,6 +18,42 @@ export const OPCODE = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, 
 
 const encoder = new TextEncoder();
 
+/** Bytes of the header of an unmasked frame with a payload of `length` bytes. */
+function headerSize(length: number): number {
+  return length < 126 ? 2 : length <= 0xffff ? 4 : 10;
+}
+
+function checkLength(length: number): void {
+  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`Frame payload length must be a non-negative integer, got ${length}`);
+}
+
+/** Writes the header of an unmasked frame at the start of `out`; returns its size. */
+function writeHeader(out: Uint8Array, opcode: number, length: number, fin: boolean, rsv1: boolean): number {
+  out[0] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | (opcode & 0x0f);
+  if (length < 126) {
+    out[1] = length;
+    return 2;
+  }
+  if (length <= 0xffff) {
+    out[1] = 126;
+    out[2] = length >>> 8;
+    out[3] = length & 0xff;
+    return 4;
+  }
+  out[1] = 127;
+  const high = Math.floor(length / 0x100000000);
+  const low = length >>> 0;
+  out[2] = high >>> 24;
+  out[3] = (high >>> 16) & 0xff;
+  out[4] = (high >>> 8) & 0xff;
+  out[5] = high & 0xff;
+  out[6] = low >>> 24;
+  out[7] = (low >>> 16) & 0xff;
+  out[8] = (low >>> 8) & 0xff;
+  out[9] = low & 0xff;
+  return 10;
+}
+
 /**
  * The header of an unmasked frame (2, 4 or 10 bytes) for a payload of `length` bytes.
  *
@@ -30,21 +66,14 @@ const encoder = new TextEncoder();
  * ```
  */
 export function frameHeader(opcode: number, length: number, fin = true, rsv1 = false): Uint8Array {
-  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`Frame payload length must be a non-negative integer, got ${length}`);
-  const b0 = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | (opcode & 0x0f);
-  if (length < 126) return new Uint8Array([b0, length]);
-  if (length <= 0xffff) return new Uint8Array([b0, 126, length >>> 8, length & 0xff]);
-  const h = new Uint8Array(10);
-  h[0] = b0;
-  h[1] = 127;
-  const view = new DataView(h.buffer);
-  view.setUint32(2, Math.floor(length / 0x100000000));
-  view.setUint32(6, length >>> 0);
-  return h;
+  checkLength(length);
+  const header = new Uint8Array(headerSize(length));
+  writeHeader(header, opcode, length, fin, rsv1);
+  return header;
 }
 
 /**
- * One unmasked frame, header and payload in one buffer.
+ * One unmasked frame, header and payload in one buffer (one allocation).
  *
  * @example
  * ```ts
@@ -53,10 +82,26 @@ export function frameHeader(opcode: number, length: number, fin = true, rsv1 = f
  * ```
  */
 export function encodeFrame(opcode: number, payload: Uint8Array, fin = true, rsv1 = false): Uint8Array {
-  const header = frameHeader(opcode, payload.length, fin, rsv1);
-  const out = new Uint8Array(header.length + payload.length);
-  out.set(header);
-  out.set(payload, header.length);
+  const length = payload.length;
+  const out = new Uint8Array(headerSize(length) + length);
+  out.set(payload, writeHeader(out, opcode, length, fin, rsv1));
+  return out;
+}
+
+/**
+ * A whole unmasked text frame for `text`, whose UTF-8 is `byteLength` bytes (lone surrogates count
+ * as U+FFFD, 3 bytes): the text is encoded straight into the frame (one allocation).
+ *
+ * @example
+ * ```ts
+ * import { encodeTextFrame } from "./ws_frames.ts";
+ * encodeTextFrame("Hello", 5); // 81 05 48 65 6c 6c 6f
+ * ```
+ */
+export function encodeTextFrame(text: string, byteLength: number): Uint8Array {
+  checkLength(byteLength);
+  const out = new Uint8Array(headerSize(byteLength) + byteLength);
+  encoder.encodeInto(text, out.subarray(writeHeader(out, OPCODE.text, byteLength, true, false)));
   return out;
 }
 
