@@ -360,6 +360,23 @@ describe("WebSocket timeouts, backpressure and shutdown", () => {
     await until(() => seen.events.includes("close 1001  true"), "close event");
   });
 
+  it("open WebSockets hold connection slots: at connectionLimit the warning says so, and a closed socket frees its slot", async () => {
+    await withEcho({ connectionLimit: 2 }, async (port, _seen, log) => {
+      const a = await WsClient.open(port);
+      const b = await WsClient.open(port);
+      const waiting = WsClient.open(port, "/third");
+      // Logged when the second connection arrives, the first being a WebSocket already.
+      await until(() => log.some((l) => l.includes("Connection limit (2) reached (1 of them open WebSockets")), "the warning", 5000);
+      await a.send(clientFrame(OP.close, closePayload(1000)));
+      const c = await waiting; // admitted once a slot is free
+      await c.sendText("in");
+      assert.equal(textOf(await c.frame()), "in");
+      b.destroy();
+      c.destroy();
+      a.destroy();
+    });
+  });
+
   it("the 101 is in the access log and the stats", async () => {
     const records: number[] = [];
     await withEcho({}, async (port) => {

@@ -150,6 +150,11 @@ export class Connection implements ConnectionEvents {
     return this.#exchange !== null || this.#ws !== null;
   }
 
+  /** True once the connection switched to WebSocket. */
+  get webSocket(): boolean {
+    return this.#ws !== null;
+  }
+
   /** True once the connection is closed. */
   get closed(): boolean {
     return this.#closed;

@@ -20,7 +20,7 @@ import { type HeldEvents, HeldSocket, pickReclaimable } from "./admission.ts";
 import type { WorkerInit } from "../threads/thread_protocol.ts";
 import type { LoadedTls, TlsSettings } from "./tls_setup.ts";
 import type { ServerStats, WorkerIdentity } from "./server_stats.ts";
-import { inlineHandler } from "./ws_upgrade.ts";
+import { inlineHandler, webSocketConfig } from "./ws_upgrade.ts";
 
 export type { ServerStats, WorkerIdentity } from "./server_stats.ts";
 
@@ -162,17 +162,7 @@ export class Server {
       channelTimeoutMs: settings.channelTimeout * 1000,
       now: runtime.clock.now,
       soon: runtime.clock.soon,
-      websocket: {
-        maxMessageSize: settings.wsMaxMessageSize,
-        maxFragments: settings.wsMaxFragments,
-        pingIntervalMs: settings.wsPingInterval * 1000,
-        pingTimeoutMs: settings.wsPingTimeout * 1000,
-        maxBufferedBytes: settings.outbufHighWatermark,
-        deflate: settings.wsPerMessageDeflate ? runtime.deflate : undefined,
-        logger,
-        now: runtime.clock.now,
-        after: runtime.clock.after,
-      },
+      websocket: webSocketConfig(settings, runtime, logger),
       onClosed: (connection) => this.#onClosed(connection),
       onRelease: (connection) => {
         this.#released.add(connection);
@@ -491,7 +481,10 @@ export class Server {
       if (now - this.#limitLoggedAt >= 60_000) {
         this.#limitLoggedAt = now;
         this.#limitEpisodeLogged = true;
-        this.#logger.warning(`Connection limit (${limit}) reached: new connections wait; connections that serve nobody are closed for those with a request`);
+        let sockets = 0;
+        for (const connection of this.#connections) if (connection.webSocket) sockets++;
+        const held = sockets === 0 ? "" : ` (${sockets} of them open WebSockets, which hold their slot until they close: raise connectionLimit for more)`;
+        this.#logger.warning(`Connection limit (${limit}) reached${held}: new connections wait; connections that serve nobody are closed for those with a request`);
       }
     } else if (this.#atLimit && count < limit && this.#waiting.length === 0) {
       this.#atLimit = false;

@@ -7,7 +7,9 @@
  * @module
  */
 
-import type { MessageCodec, SocketHandle } from "../platform.ts";
+import type { MessageCodec, Runtime, SocketHandle } from "../platform.ts";
+import type { Logger } from "../policy/logger.ts";
+import type { Settings } from "../settings/adjustments.ts";
 import { negotiateDeflate } from "../ws/permessage_deflate.ts";
 import { encodeLatin1 } from "../http1/bytes.ts";
 import { httpDate } from "../http1/http_date.ts";
@@ -130,5 +132,27 @@ export function inlineHandler(app: FetchHandler, createRequest: RequestFactory):
     const request = createRequest(parts);
     if (parts.upgrade !== undefined) offerUpgrade(request, parts.upgrade);
     return app(request, info);
+  };
+}
+
+/**
+ * What every WebSocket session of a server shares, from its settings and runtime.
+ *
+ * @example
+ * ```ts ignore
+ * const config = webSocketConfig(settings, runtime, logger);
+ * ```
+ */
+export function webSocketConfig(settings: Settings, runtime: Runtime, logger: Logger): WsSessionConfig {
+  return {
+    maxMessageSize: settings.wsMaxMessageSize,
+    maxFragments: settings.wsMaxFragments,
+    pingIntervalMs: settings.wsPingInterval * 1000,
+    pingTimeoutMs: settings.wsPingTimeout * 1000,
+    maxBufferedBytes: settings.outbufHighWatermark,
+    deflate: settings.wsPerMessageDeflate ? runtime.deflate : undefined,
+    logger,
+    now: runtime.clock.now,
+    after: runtime.clock.after,
   };
 }
