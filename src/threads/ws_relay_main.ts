@@ -82,7 +82,7 @@ export class WsRelay {
       worker.thread.post({ type: "ws-close", id, code: 1006, reason: "The server did not offer this request a WebSocket", wasClean: false } satisfies ToWorker);
       return;
     }
-    const proxy = new ServerWebSocket(`ws${url.slice(url.indexOf(":"))}`, message.protocol);
+    const proxy = new ServerWebSocket(`${offer.secure || url.startsWith("https:") ? "wss" : "ws"}${url.slice(url.indexOf(":"))}`, message.protocol);
     proxy.binaryType = "arraybuffer";
     const entry: Relayed = { id, proxy, worker, done: false, orphaned: false };
     this.#sockets.set(id, entry);
