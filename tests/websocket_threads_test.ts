@@ -8,6 +8,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ServeOptions, threadStats } from "../mod.ts";
+import { Logger } from "../src/policy/logger.ts";
+import { driverOf, type WebSocketTransport } from "../src/web/server_websocket.ts";
+import type { UpgradeOffer } from "../src/web/upgrade_websocket.ts";
+import { RELAY_WINDOW, type ToWorker } from "../src/threads/thread_protocol.ts";
+import { WsRelay } from "../src/threads/ws_relay_main.ts";
 import { exchange, RawClient, runtime, startServer, type TestServer, until } from "./_helpers.ts";
 import { clientFrame, closePayload, handshakeRequest, OP, textOf, WsClient } from "./_ws_client.ts";
 
@@ -119,6 +124,26 @@ describe("WebSocket with threads: 1", () => {
     });
   });
 
+  it("messages for a busy worker wait (the client's frames held past the relay window), then all arrive in order", async () => {
+    await withServer({}, async (s) => {
+      const ws = await WsClient.open(s.port);
+      assert.equal(await ask(ws, "ready"), "ready");
+      const burn = get(s.port, "/burn?ms=1000");
+      await until(() => threadStats(s.server)?.busy === 1, "the worker is busy");
+      const count = 48; // 3 MiB: three relay windows
+      const size = 64 * 1024;
+      for (let i = 0; i < count; i++) void ws.sendBinary(new Uint8Array(size).fill(i));
+      assert.equal((await burn).text, "burned");
+      for (let i = 0; i < count; i++) {
+        const frame = await ws.frame(10000);
+        assert.equal(frame.payload.length, size);
+        assert.ok(frame.payload[0] === i && frame.payload[size - 1] === i, `message ${i} in order`);
+      }
+      assert.equal(await ask(ws, "after the flood"), "after the flood");
+      ws.destroy();
+    });
+  });
+
   it("a handler that fails after upgradeWebSocket() gets a 500 and its socket a 1006 close", async () => {
     await withServer({}, async (s) => {
       const client = new RawClient(s.port);
@@ -172,6 +197,42 @@ describe("WebSocket with threads: 1", () => {
     await closing;
     assert.ok(Date.now() - started < 3000, "closed promptly once the client answered");
     ws.destroy();
+  });
+});
+
+describe("WebSocket relay flow control", () => {
+  it("stops reading the client once a worker is RELAY_WINDOW behind, and reads again when it catches up", () => {
+    const posted: ToWorker[] = [];
+    const worker = { dead: false, thread: { post: (m: unknown) => void posted.push(m as ToWorker), terminate: () => {} } };
+    const relay = new WsRelay(new Logger("error", { debug() {}, info() {}, warn() {}, error() {} }));
+    const offer: UpgradeOffer = { method: "GET", minorVersion: 1, headers: [], hasBody: false, secure: false };
+    relay.accept(worker, offer, { type: "ws-accept", id: 7, accept: "x", protocol: "", extensions: "", idleTimeout: undefined }, "http://localhost/");
+    const holds: boolean[] = [];
+    const sent: string[] = [];
+    const transport: WebSocketTransport = {
+      sendText: (bytes) => void sent.push(`text ${bytes.length}`),
+      sendBinary: (bytes) => void sent.push(`binary ${bytes.length}`),
+      close: (code, reason) => void sent.push(`close ${code} ${reason}`),
+      bufferedAmount: 5,
+      holdInput: (hold) => void holds.push(hold),
+    };
+    const driver = driverOf(offer.accepted!.socket, (error) => { throw error; });
+    driver.open(transport);
+    assert.deepEqual(posted.map((m) => m.type), ["ws-open"]);
+    const chunk = 64 * 1024;
+    for (let i = 0; i < RELAY_WINDOW / chunk - 1; i++) driver.binary(new Uint8Array(chunk));
+    assert.deepEqual(holds, []);
+    driver.binary(new Uint8Array(chunk));
+    assert.deepEqual(holds, [true]);
+    relay.fromWorker({ type: "ws-taken", id: 7, bytes: RELAY_WINDOW / 4 });
+    assert.deepEqual(holds, [true], "still 3/4 of the window behind");
+    relay.fromWorker({ type: "ws-taken", id: 7, bytes: RELAY_WINDOW / 2 });
+    assert.deepEqual(holds, [true, false]);
+    relay.fromWorker({ type: "ws-send", id: 7, data: new Uint8Array(3), text: true });
+    assert.deepEqual(sent, ["text 3"]);
+    assert.deepEqual(posted.at(-1), { type: "ws-ack", id: 7, bytes: 3, buffered: 5 });
+    relay.workerGone(worker);
+    assert.deepEqual(sent, ["text 3", "close 1011 The worker thread ended"]);
   });
 });
 

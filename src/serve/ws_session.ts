@@ -82,6 +82,8 @@ export class WsSession {
   /** Bytes handed to the socket while it was not congested: already on their way. */
   #sentBaseline = 0;
   #paused = false;
+  /** The socket's owner holds the client's frames (thread mode: its worker is behind). */
+  #held = false;
   /** permessage-deflate's compressor and decompressor, when negotiated. */
   readonly #codec: MessageCodec | undefined;
   /** A compressed message is being inflated: later frames wait in the reader (in order). */
@@ -117,6 +119,7 @@ export class WsSession {
       sendText: (bytes) => this.#send(OPCODE.text, bytes),
       sendBinary: (bytes) => this.#send(OPCODE.binary, bytes),
       close: (code, reason) => this.#close(code, reason),
+      holdInput: (hold) => this.#hold(hold),
       get bufferedAmount() {
         return session.bufferedAmount;
       },
@@ -151,7 +154,7 @@ export class WsSession {
 
   /** Takes the reader's events in order; a compressed message holds the rest until it is inflated. */
   #pump(): void {
-    while (!this.#inflating && (this.#state === "open" || this.#state === "closing")) {
+    while (!this.#inflating && !this.#held && (this.#state === "open" || this.#state === "closing")) {
       const event = this.#reader.next();
       if (event === null) break;
       if ((event.type === "text" || event.type === "binary") && event.compressed) this.#inflate(event.type, event.data);
@@ -165,7 +168,7 @@ export class WsSession {
    * sends faster than it reads is slowed to its own pace.
    */
   #updateReading(): void {
-    const hold = this.#inflating || this.#output.congested;
+    const hold = this.#inflating || this.#held || this.#output.congested;
     if (hold && !this.#paused && this.#state === "open") {
       this.#paused = true;
       this.#socket.pauseReading();
@@ -173,6 +176,14 @@ export class WsSession {
       this.#paused = false;
       this.#socket.resumeReading();
     }
+  }
+
+  /** Holds the client's frames (those read already wait in the reader), or delivers them again. */
+  #hold(hold: boolean): void {
+    if (this.#held === hold) return;
+    this.#held = hold;
+    if (hold) this.#updateReading();
+    else this.#pump();
   }
 
   #inflate(type: "text" | "binary", data: Uint8Array): void {

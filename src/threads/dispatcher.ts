@@ -419,6 +419,7 @@ export class Dispatcher {
         return;
       case "ws-send":
       case "ws-close":
+      case "ws-taken":
       case "ws-exception":
         this.#ws.fromWorker(message); // a socket outlives its request's task
         return;

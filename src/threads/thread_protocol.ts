@@ -26,6 +26,8 @@
  * main -> worker   ws-message {data}              a text (string) or binary (ArrayBuffer, transferred) message
  * worker -> main   ws-send {data, text}           the app sent a message (bytes, transferred)
  * main -> worker   ws-ack {bytes, buffered}       that send reached the socket: for bufferedAmount
+ * worker -> main   ws-taken {bytes}               per quarter RELAY_WINDOW of messages delivered: the I/O
+ *                                                  thread stops reading the client past RELAY_WINDOW
  * worker -> main   ws-close {code, reason}        the app closes
  * main -> worker   ws-error | ws-close            the connection failed / closed (the last message)
  * worker -> main   ws-exception {error}           a listener of the app's socket threw: logged
@@ -41,6 +43,27 @@ import type { RequestInfo } from "../web/request.ts";
 
 /** Response bytes a worker may send ahead of what the connection has taken. */
 export const RESPONSE_WINDOW = 256 * 1024;
+
+/**
+ * WebSocket messages (by {@linkcode relayCost}) the I/O thread may relay to a worker ahead of what the
+ * worker has taken; past it the socket stops reading the client's frames until `ws-taken` comes.
+ */
+export const RELAY_WINDOW = 1024 * 1024;
+
+/**
+ * What a relayed WebSocket message counts against {@linkcode RELAY_WINDOW}: its length, at least 64
+ * (a message's own overhead).
+ *
+ * @example
+ * ```ts
+ * import { relayCost } from "./thread_protocol.ts";
+ * relayCost("hi"); // 64
+ * relayCost(new ArrayBuffer(1000)); // 1000
+ * ```
+ */
+export function relayCost(data: string | ArrayBuffer): number {
+  return Math.max(64, typeof data === "string" ? data.length : data.byteLength);
+}
 
 /** An error as it crosses threads: enough to log it and to build the 500 the inline path would. */
 export interface WireError {
@@ -94,6 +117,8 @@ export type WsFromWorker =
   | { type: "ws-accept"; id: number; accept: string; protocol: string; extensions: string; idleTimeout: number | undefined }
   | { type: "ws-send"; id: number; data: Uint8Array<ArrayBuffer>; text: boolean }
   | { type: "ws-close"; id: number; code: number | undefined; reason: string }
+  /** The app's socket took `bytes` (by `relayCost`) of the messages relayed to it. */
+  | { type: "ws-taken"; id: number; bytes: number }
   /** A listener of the app's socket threw: the I/O thread logs it. */
   | { type: "ws-exception"; id: number; error: WireError };
 

@@ -1,9 +1,11 @@
 /**
- * WebSockets in thread mode, the I/O thread's half: the socket stays here (a {@linkcode WsSession}
- * drives a proxy `ServerWebSocket`), and its events are relayed to the worker whose app accepted it;
+ * WebSockets in thread mode, the I/O thread's half: the socket stays here (a `WsSession` drives a
+ * proxy `ServerWebSocket`), and its events are relayed to the worker whose app accepted it;
  * what that app sends comes back as messages and goes out through the proxy's transport. One message
- * each way per WebSocket message (plus an acknowledgement per send, for `bufferedAmount`). A worker
- * that ends takes its sockets with it: they close with 1011. The worker's half is
+ * each way per WebSocket message (plus an acknowledgement per send, for `bufferedAmount`, and a
+ * `ws-taken` per 256 KiB delivered: past {@linkcode RELAY_WINDOW} not taken, the client's frames wait
+ * in the kernel, as they do for a client that does not read). A worker that ends takes its sockets
+ * with it: they close with 1011. The worker's half is
  * src/threads/ws_relay_worker.ts; the messages are in src/threads/thread_protocol.ts.
  *
  * @module
@@ -13,7 +15,7 @@ import type { ThreadHandle } from "../platform.ts";
 import type { Logger } from "../policy/logger.ts";
 import type { UpgradeOffer } from "../web/upgrade_websocket.ts";
 import { ServerWebSocket, transportOf } from "../web/server_websocket.ts";
-import { fromWireError, type ToWorker, type WsFromWorker } from "./thread_protocol.ts";
+import { fromWireError, RELAY_WINDOW, relayCost, type ToWorker, type WsFromWorker } from "./thread_protocol.ts";
 
 // Tests see in this registry entry (when they create it) whether a server loaded this module.
 (globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("waitress.loaded")]?.add(import.meta.url);
@@ -36,6 +38,10 @@ interface Relayed {
   done: boolean;
   /** Its worker ended before the socket opened: close it with 1011 as soon as it does. */
   orphaned: boolean;
+  /** Messages relayed (by `relayCost`) that the worker has not reported taken. */
+  inFlight: number;
+  /** The client's frames are held: the worker is a whole RELAY_WINDOW behind. */
+  holding: boolean;
 }
 
 /** The close event's fields (Node 20 has no global `CloseEvent`). */
@@ -84,7 +90,7 @@ export class WsRelay {
     }
     const proxy = new ServerWebSocket(`${offer.secure || url.startsWith("https:") ? "wss" : "ws"}${url.slice(url.indexOf(":"))}`, message.protocol);
     proxy.binaryType = "arraybuffer";
-    const entry: Relayed = { id, proxy, worker, done: false, orphaned: false };
+    const entry: Relayed = { id, proxy, worker, done: false, orphaned: false, inFlight: 0, holding: false };
     this.#sockets.set(id, entry);
     let mine = this.#byWorker.get(worker);
     if (mine === undefined) this.#byWorker.set(worker, mine = new Set());
@@ -95,6 +101,11 @@ export class WsRelay {
     });
     proxy.addEventListener("message", (event) => {
       const data = (event as MessageEvent<string | ArrayBuffer>).data;
+      entry.inFlight += relayCost(data);
+      if (entry.inFlight >= RELAY_WINDOW && !entry.holding) {
+        entry.holding = true;
+        transportOf(proxy)?.holdInput?.(true);
+      }
       if (typeof data === "string") this.#post(entry, { type: "ws-message", id, data });
       else this.#post(entry, { type: "ws-message", id, data }, [data]);
     });
@@ -126,7 +137,12 @@ export class WsRelay {
         this.#post(entry, { type: "ws-ack", id: entry.id, bytes: message.data.byteLength, buffered: transport?.bufferedAmount ?? 0 });
         break;
       case "ws-close":
+        this.#release(entry); // the client's close frame must be read
         transport?.close(message.code, message.reason);
+        break;
+      case "ws-taken":
+        entry.inFlight -= message.bytes;
+        if (entry.inFlight < RELAY_WINDOW / 2) this.#release(entry);
         break;
     }
   }
@@ -139,8 +155,16 @@ export class WsRelay {
     for (const entry of mine) {
       entry.done = true;
       entry.orphaned = true;
+      this.#release(entry);
       transportOf(entry.proxy)?.close(1011, WORKER_ENDED);
     }
+  }
+
+  /** Reads the client's frames again. */
+  #release(entry: Relayed): void {
+    if (!entry.holding) return;
+    entry.holding = false;
+    transportOf(entry.proxy)?.holdInput?.(false);
   }
 
   #post(entry: Relayed, message: ToWorker, transfer?: ArrayBuffer[]): void {

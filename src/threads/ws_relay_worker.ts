@@ -13,7 +13,7 @@
 
 import type { AcceptedUpgrade } from "../web/upgrade_websocket.ts";
 import { driverOf, type WebSocketDriver, type WebSocketTransport } from "../web/server_websocket.ts";
-import { type FromWorker, toWireError, type WsToWorker } from "./thread_protocol.ts";
+import { type FromWorker, RELAY_WINDOW, relayCost, toWireError, type WsToWorker } from "./thread_protocol.ts";
 
 // Tests see in this registry entry (when they create it) whether a server loaded this module.
 (globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("waitress.loaded")]?.add(import.meta.url);
@@ -27,6 +27,8 @@ interface WorkerSocket {
   unacked: number;
   /** The I/O thread's `bufferedAmount`, as of its last acknowledgement. */
   ioBuffered: number;
+  /** Relayed messages taken (by `relayCost`) and not yet reported with `ws-taken`. */
+  taken: number;
 }
 
 /** Bytes in a buffer of their own (transferable), copied only when `bytes` is a view on a larger buffer. */
@@ -62,7 +64,7 @@ export class WsWorkerRelay {
   /** The app accepted request `id`'s handshake: tell the I/O thread (before the head goes) and wait for `ws-open`. */
   accept(id: number, accepted: AcceptedUpgrade): void {
     const report = (error: unknown): void => this.#post({ type: "ws-exception", id, error: toWireError(error) });
-    const entry: WorkerSocket = { id, accepted, driver: driverOf(accepted.socket, report), unacked: 0, ioBuffered: 0 };
+    const entry: WorkerSocket = { id, accepted, driver: driverOf(accepted.socket, report), unacked: 0, ioBuffered: 0, taken: 0 };
     this.#sockets.set(id, entry);
     const { accept, protocol, extensions, idleTimeout } = accepted;
     this.#post({ type: "ws-accept", id, accept, protocol, extensions, idleTimeout });
@@ -89,10 +91,18 @@ export class WsWorkerRelay {
         entry.accepted.socket.extensions = message.extensions;
         driver.open(this.#transport(entry));
         break;
-      case "ws-message":
+      case "ws-message": {
+        const cost = relayCost(message.data);
         if (typeof message.data === "string") driver.text(message.data);
         else driver.binary(new Uint8Array(message.data));
+        // Taken once its listeners ran: the I/O thread reads on while it hears so.
+        entry.taken += cost;
+        if (entry.taken >= RELAY_WINDOW / 4 && this.#sockets.has(entry.id)) {
+          this.#post({ type: "ws-taken", id: entry.id, bytes: entry.taken });
+          entry.taken = 0;
+        }
         break;
+      }
       case "ws-ack":
         entry.unacked -= message.bytes;
         entry.ioBuffered = message.buffered;

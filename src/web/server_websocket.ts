@@ -17,6 +17,11 @@ export interface WebSocketTransport {
   close(code: number | undefined, reason: string): void;
   /** Bytes of messages queued and not yet handed to the kernel. */
   readonly bufferedAmount: number;
+  /**
+   * Optional: stops (`true`) or resumes (`false`) reading the client's frames; thread mode's relay holds
+   * them while a worker has not taken the messages it was sent.
+   */
+  holdInput?(hold: boolean): void;
 }
 
 /** How the connection drives a socket: open it, deliver messages, report the close. */
