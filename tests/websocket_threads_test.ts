@@ -2,8 +2,9 @@
  * WebSocket in thread mode (issue 18), on every runtime: the socket stays on the I/O thread and its
  * messages are relayed to the worker whose app accepted it (src/threads/ws_relay_main.ts and
  * ws_relay_worker.ts). Echo of text and binary, the close handshake from either side, shutdown (1001),
- * a worker that crashes (1011), sockets on two workers, and a long-lived socket that does not hold
- * its worker. The app is tests/fixtures/ws_thread_app.ts; a raw client shows what the server sent.
+ * a worker that crashes (1011), sockets on two workers, a long-lived socket that does not hold
+ * its worker, flow control towards a busy worker, and the Hono adapter in a worker. The app is
+ * tests/fixtures/ws_thread_app.ts; a raw client shows what the server sent.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -197,6 +198,25 @@ describe("WebSocket with threads: 1", () => {
     await closing;
     assert.ok(Date.now() - started < 3000, "closed promptly once the client answered");
     ws.destroy();
+  });
+});
+
+describe("Hono upgradeWebSocket in a worker thread", () => {
+  it("the hono/ws app of tests/hono_ws_test.ts, unchanged, served with threads: 1 (its copied response still switches)", async () => {
+    const hono = new URL(runtime === "node" ? "./fixtures/hono_ws_app.js" : "./fixtures/hono_ws_app.ts", import.meta.url);
+    const s = await startServer(hono as unknown as App, { threads: 1 });
+    try {
+      const ws = await WsClient.open(s.port, "/ws", { "Sec-WebSocket-Protocol": "chat, other" });
+      assert.equal(ws.handshake.header("x-before"), "1");
+      assert.equal(ws.handshake.header("sec-websocket-protocol"), "chat");
+      assert.equal(textOf(await ws.frame()), "hello chat");
+      assert.equal(await ask(ws, "hi"), "echo: hi");
+      await ws.sendText("close");
+      assert.deepEqual(await ws.closeFrame(), { code: 4001, reason: "asked to" });
+      ws.destroy();
+    } finally {
+      await s.close();
+    }
   });
 });
 
