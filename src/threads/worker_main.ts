@@ -12,7 +12,7 @@ import type { FetchHandler } from "../serve/connection.ts";
 import type { RequestFactory } from "../web/request.ts";
 import { takeFastParts } from "../web/fast_response.ts";
 import { readAhead } from "../web/read_ahead.ts";
-import { type FromWorker, type RequestMessage, RESPONSE_WINDOW, type ToWorker, toWireError, type WorkerInit } from "./thread_protocol.ts";
+import { type FromWorker, type RequestMessage, RESPONSE_WINDOW, type ToWorker, toWireError, type WorkerInit, type WsToWorker } from "./thread_protocol.ts";
 import { handlerFromModule } from "./app_export.ts";
 import { offerUpgrade, type UpgradeOffer } from "../web/upgrade_websocket.ts";
 import { WsWorkerRelay } from "./ws_relay_worker.ts";
@@ -110,7 +110,7 @@ export class WorkerServer {
       return;
     }
     if (message.type.startsWith("ws-")) {
-      this.#ws.onMessage(message as ToWorker & { type: `ws-${string}` });
+      this.#ws.onMessage(message as WsToWorker);
       return;
     }
     const task = this.#tasks.get(message.id);
