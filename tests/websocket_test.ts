@@ -2,7 +2,7 @@
  * WebSocket over real sockets (issue 18), on every runtime: the handshake and its refusals (400, 426),
  * messages both ways, the close handshake from either side, pings, protocol errors and limits, the
  * idle ping and its timeout, a client that never reads, listener exceptions, shutdown (1001), the
- * access log and stats, and thread mode's clear refusal. A raw client (tests/_ws_client.ts) shows
+ * access log and stats (thread mode: tests/websocket_threads_test.ts). A raw client (tests/_ws_client.ts) shows
  * exactly what the server sent.
  */
 import { describe, it } from "node:test";
@@ -414,23 +414,6 @@ describe("WebSocket over TLS", { skip: HAVE_OPENSSL ? false : "the openssl comma
       });
     } finally {
       files.remove();
-    }
-  });
-});
-
-describe("WebSocket and thread mode", () => {
-  it("upgradeWebSocket() in a worker thread fails with a message that says to use threads: 0", async () => {
-    const app = new URL(runtime === "node" ? "./fixtures/ws_thread_app.js" : "./fixtures/ws_thread_app.ts", import.meta.url);
-    const s = await startServer(app as unknown as Parameters<typeof startServer>[0], { threads: 1 });
-    try {
-      const client = new RawClient(s.port);
-      await client.send(handshakeRequest(s.port));
-      const response = await client.response();
-      assert.equal(response.status, 500);
-      await until(() => s.log.lines.some((l) => l.includes("threads: 0")), "logged");
-      client.destroy();
-    } finally {
-      await s.close();
     }
   });
 });

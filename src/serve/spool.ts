@@ -217,7 +217,8 @@ export function spoolingHandler(inner: ExchangeHandler, options: SpoolOptions): 
         throw error;
       }
       // Field by field: the connection's parts keep signal() on a prototype.
-      received = { method: parts.method, url: parts.url, headers: parts.headers, body: spool.readable(), signal: () => parts.signal() };
+      // (A handshake with a body keeps its offer: upgradeWebSocket() refuses it with 400, as inline.)
+      received = { method: parts.method, url: parts.url, headers: parts.headers, body: spool.readable(), signal: () => parts.signal(), upgrade: parts.upgrade };
     }
     const response = await inner(received, info);
     const body = response.body;

@@ -85,6 +85,8 @@ export class WsSession {
   /** Bytes handed to the socket while it was not congested: already on their way. */
   #sentBaseline = 0;
   #paused = false;
+  /** The socket's owner holds the client's frames (thread mode: its worker is behind). */
+  #held = false;
   /** permessage-deflate's compressor and decompressor, when negotiated. */
   readonly #codec: MessageCodec | undefined;
   /** A compressed message is being inflated: later frames wait in the reader (in order). */
@@ -122,6 +124,7 @@ export class WsSession {
       sendText: (text) => this.#sendText(text),
       sendBinary: (bytes, owned) => this.#send(OPCODE.binary, bytes, owned),
       close: (code, reason) => this.#close(code, reason),
+      holdInput: (hold) => this.#hold(hold),
       get bufferedAmount() {
         return session.bufferedAmount;
       },
@@ -159,7 +162,7 @@ export class WsSession {
   #pump(): void {
     this.#pumping = true;
     try {
-      while (!this.#inflating && (this.#state === "open" || this.#state === "closing")) {
+      while (!this.#inflating && !this.#held && (this.#state === "open" || this.#state === "closing")) {
         const event = this.#reader.next();
         if (event === null) break;
         if ((event.type === "text" || event.type === "binary") && event.compressed) this.#inflate(event.type, event.data);
@@ -179,7 +182,7 @@ export class WsSession {
    * sends faster than it reads is slowed to its own pace.
    */
   #updateReading(): void {
-    const hold = this.#inflating || this.#output.congested;
+    const hold = this.#inflating || this.#held || this.#output.congested;
     if (hold && !this.#paused && this.#state === "open") {
       this.#paused = true;
       this.#socket.pauseReading();
@@ -187,6 +190,14 @@ export class WsSession {
       this.#paused = false;
       this.#socket.resumeReading();
     }
+  }
+
+  /** Holds the client's frames (those read already wait in the reader), or delivers them again. */
+  #hold(hold: boolean): void {
+    if (this.#held === hold) return;
+    this.#held = hold;
+    if (hold) this.#updateReading();
+    else this.#pump();
   }
 
   #inflate(type: "text" | "binary", data: Uint8Array): void {

@@ -4,6 +4,7 @@
  * parts, never a `Request`: that is built in the worker): it queues it (FIFO) until a worker is idle,
  * sends the head there, then one body chunk for each of the worker's pulls, and resolves with a
  * `Response` fed by the worker's messages, which run on credits (see src/threads/thread_protocol.ts).
+ * A WebSocket a worker's app accepts stays here, relayed to that worker (src/threads/ws_relay_main.ts).
  *
  * Runtime-free: threads come in through {@linkcode SpawnThread} (the runtime's `spawnWorker`).
  *
@@ -14,7 +15,9 @@ import type { ThreadEvents, ThreadHandle } from "../platform.ts";
 import type { ExchangeHandler } from "../serve/connection.ts";
 import type { RequestInfo, RequestParts } from "../web/request.ts";
 import type { Logger } from "../policy/logger.ts";
+import type { UpgradeOffer } from "../web/upgrade_websocket.ts";
 import { type FromWorker, fromWireError, RESPONSE_WINDOW, type ToWorker } from "./thread_protocol.ts";
+import { WsRelay } from "./ws_relay_main.ts";
 
 // Tests see in this registry entry (when they create it) whether a server loaded this module.
 (globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("waitress.loaded")]?.add(import.meta.url);
@@ -70,6 +73,8 @@ class Task {
   readonly body: ReadableStream<Uint8Array> | null;
   readonly resolve: (response: Response) => void;
   readonly reject: (error: unknown) => void;
+  /** The connection's offer of a switch to WebSocket (a worker's `ws-accept` sets its `accepted`). */
+  upgrade: UpgradeOffer | undefined;
   slot: Slot | undefined;
   /** Where the request stands: see {@linkcode TaskState}. */
   state: TaskState = "new";
@@ -152,6 +157,7 @@ export class Dispatcher {
   readonly #logger: Logger;
   readonly #slots = new Set<Slot>();
   readonly #queue: Task[] = [];
+  readonly #ws: WsRelay;
   #nextSlot = 0;
   #nextTask = 0;
   /** Queue depth at which the next "Task queue depth" warning is due (doubles; resets when idle). */
@@ -174,6 +180,7 @@ export class Dispatcher {
     }
     this.#options = options;
     this.#logger = options.logger;
+    this.#ws = new WsRelay(options.logger);
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -208,6 +215,7 @@ export class Dispatcher {
       slot.dead = true;
       this.#slots.delete(slot);
       if (slot.task !== undefined) this.#lose(slot.task, error);
+      this.#ws.workerGone(slot);
       try {
         const result = slot.thread.terminate();
         if (result !== undefined) stopping.push(Promise.resolve(result).catch(() => {}));
@@ -249,6 +257,7 @@ export class Dispatcher {
     if (slot.dead) return;
     slot.dead = true;
     this.#slots.delete(slot);
+    this.#ws.workerGone(slot);
     if (this.#closed) return;
     if (!slot.ready) {
       this.#startFailed(`worker thread ${slot.index} exited while loading the app (${reason})`);
@@ -301,7 +310,10 @@ export class Dispatcher {
       if (this.#broken !== undefined) throw this.#broken;
       const id = ++this.#nextTask;
       const message: ToWorker & { type: "request" } = { type: "request", id, method, url, headers, info, body: body !== null };
+      const upgrade = parts.upgrade;
+      if (upgrade !== undefined) message.upgrade = { minorVersion: upgrade.minorVersion, hasBody: upgrade.hasBody, secure: upgrade.secure };
       const task = new Task(id, message, body, resolve, reject);
+      task.upgrade = upgrade;
       if (signal.aborted) throw signal.reason;
       signal.addEventListener("abort", () => this.#cancel(task, "The client went away"), { once: true });
       for (const slot of this.#slots) {
@@ -405,6 +417,12 @@ export class Dispatcher {
       case "exit":
         this.#onExit(slot, `exit code ${message.code}`);
         return;
+      case "ws-send":
+      case "ws-close":
+      case "ws-taken":
+      case "ws-exception":
+        this.#ws.fromWorker(message); // a socket outlives its request's task
+        return;
     }
     const task = slot.task;
     if (task === undefined || task.id !== message.id) return; // late message for a finished request
@@ -417,6 +435,9 @@ export class Dispatcher {
         task.bodyDone = true;
         if (task.reader !== undefined) void task.reader.cancel().catch(() => {});
         else if (task.body !== null && !task.body.locked) void task.body.cancel().catch(() => {});
+        break;
+      case "ws-accept":
+        this.#ws.accept(slot, task.upgrade, message, task.message.url);
         break;
       case "head":
         this.#onHead(slot, task, message);

@@ -2,7 +2,8 @@
  * The worker side of thread mode, runtime-free: loads the app module, then serves the requests the
  * dispatcher (src/threads/dispatcher.ts) sends, one at a time, and streams each response back with credit
  * based backpressure. The thread entry points (adapters/{node,deno,bun}/worker_entry.ts) only
- * wire a message port to {@linkcode WorkerServer}. Workers never see a socket.
+ * wire a message port to {@linkcode WorkerServer}. Workers never see a socket: a WebSocket the app
+ * accepts stays on the I/O thread, its messages relayed (src/threads/ws_relay_worker.ts).
  *
  * @module
  */
@@ -11,9 +12,10 @@ import type { FetchHandler } from "../serve/connection.ts";
 import type { RequestFactory } from "../web/request.ts";
 import { takeFastParts } from "../web/fast_response.ts";
 import { readAhead } from "../web/read_ahead.ts";
-import { type FromWorker, type RequestMessage, RESPONSE_WINDOW, type ToWorker, toWireError, type WorkerInit } from "./thread_protocol.ts";
+import { type FromWorker, type RequestMessage, RESPONSE_WINDOW, type ToWorker, toWireError, type WorkerInit, type WsToWorker } from "./thread_protocol.ts";
 import { handlerFromModule } from "./app_export.ts";
-import { markWorkerThread } from "../web/upgrade_websocket.ts";
+import { offerUpgrade, type UpgradeOffer } from "../web/upgrade_websocket.ts";
+import { WsWorkerRelay } from "./ws_relay_worker.ts";
 
 export { handlerFromModule } from "./app_export.ts";
 
@@ -83,10 +85,11 @@ export class WorkerServer {
   readonly #host: WorkerHost;
   #handler: FetchHandler | undefined;
   readonly #tasks = new Map<number, WorkerTask>();
+  readonly #ws: WsWorkerRelay;
 
   constructor(host: WorkerHost) {
     this.#host = host;
-    markWorkerThread(); // upgradeWebSocket() here explains that WebSockets need threads: 0
+    this.#ws = new WsWorkerRelay((message, transfer) => host.post(message, transfer));
   }
 
   /** Imports the app module and reports `ready` (or `fatal` with the reason) to the I/O thread. */
@@ -104,6 +107,10 @@ export class WorkerServer {
   onMessage(message: ToWorker): void {
     if (message.type === "request") {
       void this.#run(message);
+      return;
+    }
+    if (message.type.startsWith("ws-")) {
+      this.#ws.onMessage(message as WsToWorker);
       return;
     }
     const task = this.#tasks.get(message.id);
@@ -134,15 +141,25 @@ export class WorkerServer {
     const task = new WorkerTask(message.id);
     this.#tasks.set(task.id, task);
     let response: Response;
+    let offer: UpgradeOffer | undefined;
     try {
       if (this.#handler === undefined) throw new Error("The application is not loaded in this worker");
       const body = message.body ? this.#bodyStream(task) : null;
       const request = this.#host.createRequest({ method: message.method, url: message.url, headers: message.headers, body, signal: task.signal });
+      const upgrade = message.upgrade;
+      if (upgrade !== undefined) {
+        // upgradeWebSocket() works as inline; the socket it makes is relayed to the I/O thread's.
+        offer = { method: message.method, minorVersion: upgrade.minorVersion, headers: message.headers, hasBody: upgrade.hasBody, secure: upgrade.secure };
+        offerUpgrade(request, offer);
+      }
       response = await this.#handler(request, message.info);
     } catch (error) {
+      if (offer?.accepted !== undefined) this.#ws.abandon(offer.accepted);
       this.#fail(task, error);
       return;
     }
+    // Accepted: the I/O thread hears of it before the head, so the connection answers it with the 101.
+    if (offer?.accepted !== undefined) this.#ws.accept(task.id, offer.accepted);
     if (task.cancelled) {
       void (response as Response | undefined)?.body?.cancel().catch(() => {});
       this.#finish(task, { type: "end", id: task.id });

@@ -22,6 +22,11 @@ export interface WebSocketTransport {
   close(code: number | undefined, reason: string): void;
   /** Bytes of messages queued and not yet handed to the kernel. */
   readonly bufferedAmount: number;
+  /**
+   * Optional: stops (`true`) or resumes (`false`) reading the client's frames; thread mode's relay holds
+   * them while a worker has not taken the messages it was sent.
+   */
+  holdInput?(hold: boolean): void;
 }
 
 /** How the connection drives a socket: open it, deliver messages, report the close. */
@@ -42,6 +47,8 @@ type EventHandler = ((event: Event) => void) | null;
 
 /** Set by the class's static block: it reaches the socket's private state. */
 let makeDriver: (socket: ServerWebSocket, report: (error: unknown) => void) => WebSocketDriver;
+/** Set by the class's static block: the transport the socket was opened with. */
+let readTransport: (socket: ServerWebSocket) => WebSocketTransport | null;
 
 /** The `close` event (Node 20 has no global `CloseEvent`). */
 class WsCloseEvent extends Event {
@@ -286,6 +293,7 @@ export class ServerWebSocket extends EventTarget {
   }
 
   static {
+    readTransport = (socket) => socket.#transport;
     makeDriver = (socket, report) => {
       socket.#report = report;
       return {
@@ -345,4 +353,17 @@ function originOf(url: string): string {
  */
 export function driverOf(socket: ServerWebSocket, report: (error: unknown) => void): WebSocketDriver {
   return makeDriver(socket, report);
+}
+
+/**
+ * The transport `socket` was opened with, or null before it opened: thread mode's relay sends a
+ * worker's messages (already UTF-8) and close codes (1011 included) through it, past the socket's own checks.
+ *
+ * @example
+ * ```ts ignore
+ * transportOf(socket)?.close(1011, "The worker thread ended");
+ * ```
+ */
+export function transportOf(socket: ServerWebSocket): WebSocketTransport | null {
+  return readTransport(socket);
 }

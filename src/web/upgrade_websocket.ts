@@ -47,7 +47,11 @@ export interface UpgradeOffer {
 /** An accepted handshake: the socket, and the values of the `101` response. */
 export interface AcceptedUpgrade {
   readonly socket: ServerWebSocket;
-  readonly response: Response;
+  /**
+   * The response `upgradeWebSocket()` returned (absent in thread mode, where the worker's response
+   * arrives as a copy: the connection recognises it by its `Sec-WebSocket-Accept`).
+   */
+  readonly response?: Response;
   readonly accept: string;
   readonly protocol: string;
   /** The client's `Sec-WebSocket-Extensions`, for the extension negotiation. */
@@ -92,8 +96,6 @@ export class WebSocketHandshakeError extends Error {
 
 /** The offers of the requests being served, by `Request` (set by the server when it builds one). */
 const offers = new WeakMap<Request, UpgradeOffer>();
-/** Set in thread mode's workers: the socket would be on another thread. */
-let inWorkerThread = false;
 
 /**
  * Records that `request` may be switched to WebSocket (the server calls it for requests with
@@ -106,19 +108,6 @@ let inWorkerThread = false;
  */
 export function offerUpgrade(request: Request, offer: UpgradeOffer): void {
   offers.set(request, offer);
-}
-
-/**
- * Marks this thread as one of thread mode's workers: `upgradeWebSocket()` then explains that
- * WebSockets need `threads: 0`.
- *
- * @example
- * ```ts ignore
- * markWorkerThread();
- * ```
- */
-export function markWorkerThread(): void {
-  inWorkerThread = true;
 }
 
 /** Flattens a `Headers` into `[name, value, ...]` for the handshake checks. */
@@ -159,10 +148,6 @@ export function upgradeWebSocket(request: Request, options: UpgradeWebSocketOpti
   if (offer === undefined) {
     const check = checkHandshake(request.method, 1, flatHeaders(request.headers));
     if (!check.ok) throw new WebSocketHandshakeError(check.status, check.detail);
-    if (inWorkerThread) {
-      throw new TypeError("upgradeWebSocket() cannot be used with threads > 0: a WebSocket stays on the I/O thread, " +
-        "which runs handlers inline only with threads: 0 (the default). Serve WebSocket routes from a server with threads: 0.");
-    }
     throw new TypeError("upgradeWebSocket() takes the Request a waitress server passed to the handler " +
       "(this one was made elsewhere, or its handshake was already answered)");
   }
