@@ -4,6 +4,7 @@
  * server sent (a library client would hide it).
  */
 import { RawClient, type RawResponse } from "./_helpers.ts";
+import { frame } from "./_ws_harness.ts";
 
 /** A server frame. */
 export interface Frame {
@@ -15,26 +16,9 @@ export interface Frame {
 
 export const OP = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 
-/** A client frame: masked (unless `mask: false`), FIN set unless `fin: false`. */
+/** A client frame (tests/_ws_harness.ts builds it): masked unless `mask: false`, FIN set unless `fin: false`. */
 export function clientFrame(opcode: number, payload: Uint8Array | string, options: { fin?: boolean; rsv?: number; mask?: boolean } = {}): Uint8Array {
-  const data = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
-  const mask = options.mask ?? true;
-  const n = data.length;
-  const lengthBytes = n < 126 ? 0 : n < 65536 ? 2 : 8;
-  const out = new Uint8Array(2 + lengthBytes + (mask ? 4 : 0) + n);
-  out[0] = ((options.fin ?? true) ? 0x80 : 0) | ((options.rsv ?? 0) << 4) | opcode;
-  out[1] = (mask ? 0x80 : 0) | (n < 126 ? n : n < 65536 ? 126 : 127);
-  const view = new DataView(out.buffer);
-  if (lengthBytes === 2) view.setUint16(2, n);
-  else if (lengthBytes === 8) view.setBigUint64(2, BigInt(n));
-  let at = 2 + lengthBytes;
-  const key = [0x12, 0x34, 0x56, 0x78];
-  if (mask) {
-    out.set(key, at);
-    at += 4;
-  }
-  for (let i = 0; i < n; i++) out[at + i] = mask ? data[i] ^ key[i & 3] : data[i];
-  return out;
+  return frame(opcode, payload, { fin: options.fin, rsv: options.rsv, masked: options.mask });
 }
 
 /** A close frame's payload: the code, then the reason. */

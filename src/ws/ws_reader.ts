@@ -14,6 +14,7 @@
  * @module
  */
 
+import { concatBytes } from "../http1/bytes.ts";
 import { isValidCloseCode } from "./ws_frames.ts";
 import { Utf8Validator } from "./utf8_validator.ts";
 
@@ -425,15 +426,7 @@ export class WsReader {
 
 /** One buffer from `parts` (`total` bytes): the part itself when there is one. */
 function join(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  if (parts.length === 0) return new Uint8Array(0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : concatBytes(parts, total);
 }
 
 /**
