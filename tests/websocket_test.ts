@@ -306,6 +306,28 @@ describe("WebSocket timeouts, backpressure and shutdown", () => {
     });
   });
 
+  it("upgradeWebSocket()'s idleTimeout overrides wsPingInterval for its socket (0: never ping)", async () => {
+    const app = (request: Request): Response => {
+      const idleTimeout = Number(new URL(request.url).searchParams.get("idle"));
+      return upgradeWebSocket(request, { idleTimeout }).response;
+    };
+    const slow = await startServer(app, { wsPingInterval: 30, wsPingTimeout: 5 });
+    const fast = await startServer(app, { wsPingInterval: 0.2, wsPingTimeout: 5 });
+    try {
+      const quick = await WsClient.open(slow.port, "/?idle=0.2");
+      const started = Date.now();
+      assert.equal((await quick.frame(3000)).opcode, OP.ping);
+      assert.ok(Date.now() - started < 2000, "pinged after about 0.2 s, not 30");
+      quick.destroy();
+      const never = await WsClient.open(fast.port, "/?idle=0");
+      await assert.rejects(never.frame(1000), /timed out/); // the server would ping at 0.2 s
+      never.destroy();
+    } finally {
+      await slow.close();
+      await fast.close();
+    }
+  });
+
   it("drops a client that leaves the server's close frame unanswered for wsPingTimeout", async () => {
     await withEcho({ wsPingInterval: 0, wsPingTimeout: 0.3 }, async (port, seen) => {
       const ws = await WsClient.open(port);
