@@ -142,11 +142,6 @@ export class WsSession {
     return this.#deflating + output.queuedBytes + (output.congested ? output.bytesOut - this.#sentBaseline : 0);
   }
 
-  /** Whether the session is past its close handshake (or failed): the connection then only waits for the socket to go. */
-  get ending(): boolean {
-    return this.#state === "ended" || this.#state === "closed";
-  }
-
   // ---- socket events ---------------------------------------------------------------------------
 
   /** Bytes arrived at time `now` (the connection read the clock already). */
