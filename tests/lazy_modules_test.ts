@@ -21,7 +21,7 @@ import { repoRoot } from "./_root.ts";
  * What a hello world must not load. Not src/policy/access_log yet: src/settings/casts.ts imports
  * its format check from it, so every server loads it until casts.ts imports access_format.ts.
  */
-const LAZY = ["src/policy/access_log", "src/policy/proxy_headers", "src/serve/spool", "src/threads/dispatcher", "src/threads/thread_protocol", "src/threads/worker_main"];
+const LAZY = ["src/policy/access_log", "src/policy/proxy_headers", "src/serve/spool", "src/serve/ws_upgrade", "src/threads/dispatcher", "src/threads/thread_protocol", "src/threads/worker_main"];
 
 describe("modules a plain server does not need", () => {
   it("a hello world loads no thread mode, proxy parsing or Node thread and DNS modules; the settings that need them do", async () => {

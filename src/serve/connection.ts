@@ -21,7 +21,9 @@ import { type BodyDemand, Exchange, failedRecord, type ResponseFacts } from "./e
 import { RequestUrls } from "./request_target.ts";
 import { bodyLengthOf, Output, respond, respondWithError, type ResponseTarget } from "./response_writer.ts";
 import type { WsSession } from "./ws_session.ts";
-import { failProtocols, type SwitchContext, switchProtocols } from "./ws_upgrade.ts";
+import type { SwitchContext } from "./ws_upgrade.ts";
+import { loadWsUpgrade } from "./ws_config.ts";
+import { WebSocketHandshakeError } from "../web/upgrade_websocket.ts";
 
 export type { ResponseFacts };
 
@@ -489,13 +491,13 @@ export class Connection implements ConnectionEvents {
       exchange.headers = head.headers;
       result = config.handler(exchange, info);
     } catch (error) {
-      failProtocols(this.#switchContext, exchange, error);
+      this.#answerError(exchange, error);
       return;
     }
     if (result instanceof Promise || (typeof result === "object" && result !== null && typeof (result as { then?: unknown }).then === "function")) {
       (result as Promise<Response>).then(
         (response) => this.#answer(exchange, response),
-        (error) => failProtocols(this.#switchContext, exchange, error),
+        (error) => this.#answerError(exchange, error),
       );
     } else {
       this.#answer(exchange, result);
@@ -504,15 +506,21 @@ export class Connection implements ConnectionEvents {
 
   #answer(exchange: Exchange, response: Response): void {
     if (exchange.upgrade?.accepted === undefined) return respond(this.#target, exchange, response);
-    const session = switchProtocols(this.#switchContext, exchange, response);
-    if (session === null) return;
-    this.#ws = session;
-    this.#exchange = null;
-    session.start(this.#parser.detach());
-    this.#output.flush();
+    loadWsUpgrade().then((ws) => {
+      this.#ws = ws.switchProtocols(this.#switchContext, exchange, response);
+      if (this.#ws === null) return;
+      this.#exchange = null;
+      this.#ws.start(this.#parser.detach()); // the bytes after the handshake are the socket's
+      this.#output.flush();
+    }).catch((error) => this.#answerError(exchange, error));
   }
 
-  /** What a switch to WebSocket needs of this connection. */
+  /** The handler failed: a 500, or a refused handshake's 400/426 (its accepted socket closes unopened). */
+  #answerError(exchange: Exchange, error: unknown): void {
+    if (exchange.upgrade === undefined && !(error instanceof WebSocketHandshakeError)) return respondWithError(this.#target, exchange, error);
+    loadWsUpgrade().then((ws) => ws.failProtocols(this.#switchContext, exchange, error), () => respondWithError(this.#target, exchange, error));
+  }
+
   get #switchContext(): SwitchContext {
     return { target: this.#target, socket: this.#socket, config: this.#config.websocket, peer: this.#peer.remoteAddress || "a unix socket peer", release: () => this.#release() };
   }

@@ -20,7 +20,7 @@ import { type HeldEvents, HeldSocket, pickReclaimable } from "./admission.ts";
 import type { WorkerInit } from "../threads/thread_protocol.ts";
 import type { LoadedTls, TlsSettings } from "./tls_setup.ts";
 import type { ServerStats, WorkerIdentity } from "./server_stats.ts";
-import { inlineHandler, webSocketConfig } from "./ws_upgrade.ts";
+import { inlineHandler, webSocketConfig } from "./ws_config.ts";
 
 export type { ServerStats, WorkerIdentity } from "./server_stats.ts";
 

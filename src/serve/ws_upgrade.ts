@@ -4,12 +4,13 @@
  * {@linkcode WsSession}. A handler that returned some other response, or failed, gets that answered
  * as usual and its WebSocket reports a close (1006) without ever opening.
  *
+ * Loaded at a server's first handshake (connection.ts imports it then): a plain server never needs it
+ * or the WebSocket session and protocol under it.
+ *
  * @module
  */
 
-import type { MessageCodec, Runtime, SocketHandle } from "../platform.ts";
-import type { Logger } from "../policy/logger.ts";
-import type { Settings } from "../settings/adjustments.ts";
+import type { MessageCodec, SocketHandle } from "../platform.ts";
 import { negotiateDeflate } from "../ws/permessage_deflate.ts";
 import { encodeLatin1 } from "../http1/bytes.ts";
 import { httpDate } from "../http1/http_date.ts";
@@ -17,10 +18,11 @@ import { HOP_BY_HOP, isSafeHeader } from "../http1/response_head.ts";
 import type { Exchange } from "./exchange.ts";
 import { respond, respondWithError, type ResponseTarget } from "./response_writer.ts";
 import { WsSession, type WsSessionConfig } from "./ws_session.ts";
-import { type AcceptedUpgrade, offerUpgrade, WebSocketHandshakeError } from "../web/upgrade_websocket.ts";
-import type { RequestFactory } from "../web/request.ts";
-import type { ExchangeHandler, FetchHandler } from "./connection_config.ts";
+import { type AcceptedUpgrade, WebSocketHandshakeError } from "../web/upgrade_websocket.ts";
 import { driverOf, type WebSocketDriver } from "../web/server_websocket.ts";
+
+// Tests see in this registry entry (when they create it) whether a server loaded this module.
+(globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("waitress.loaded")]?.add(import.meta.url);
 
 /** What the switch needs of its connection. */
 export interface SwitchContext {
@@ -116,43 +118,4 @@ export function failProtocols(context: SwitchContext, exchange: Exchange, error:
     context.target.logger.info(`Refused a WebSocket handshake from ${context.peer} with ${error.status}: ${error.message}`);
     respond(context.target, exchange, error.response);
   } else respondWithError(context.target, exchange, error);
-}
-
-/**
- * The connection's handler for an inline Fetch app: builds the runtime's `Request` and, for a request
- * that may switch protocols, offers it to `upgradeWebSocket()`.
- *
- * @example
- * ```ts ignore
- * const handler = inlineHandler(app, runtime.createRequest);
- * ```
- */
-export function inlineHandler(app: FetchHandler, createRequest: RequestFactory): ExchangeHandler {
-  return (parts, info) => {
-    const request = createRequest(parts);
-    if (parts.upgrade !== undefined) offerUpgrade(request, parts.upgrade);
-    return app(request, info);
-  };
-}
-
-/**
- * What every WebSocket session of a server shares, from its settings and runtime.
- *
- * @example
- * ```ts ignore
- * const config = webSocketConfig(settings, runtime, logger);
- * ```
- */
-export function webSocketConfig(settings: Settings, runtime: Runtime, logger: Logger): WsSessionConfig {
-  return {
-    maxMessageSize: settings.wsMaxMessageSize,
-    maxFragments: settings.wsMaxFragments,
-    pingIntervalMs: settings.wsPingInterval * 1000,
-    pingTimeoutMs: settings.wsPingTimeout * 1000,
-    maxBufferedBytes: settings.outbufHighWatermark,
-    deflate: settings.wsPerMessageDeflate ? runtime.deflate : undefined,
-    logger,
-    now: runtime.clock.now,
-    after: runtime.clock.after,
-  };
 }
