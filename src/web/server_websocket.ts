@@ -120,6 +120,8 @@ export class ServerWebSocket extends EventTarget {
   extensions = "";
   #state: number = CONNECTING;
   #binaryType: BinaryType = "blob";
+  /** `MessageEvent.origin` of its messages: the URL's scheme, host and port. */
+  readonly #origin: string;
   #transport: WebSocketTransport | null = null;
   /** Bytes of sends made after the socket started closing (the standard counts them, and drops them). */
   #dropped = 0;
@@ -136,6 +138,7 @@ export class ServerWebSocket extends EventTarget {
   constructor(url: string, protocol: string) {
     super();
     this.url = url;
+    this.#origin = originOf(url);
     this.protocol = protocol;
   }
 
@@ -310,7 +313,7 @@ export class ServerWebSocket extends EventTarget {
         },
         text: (data) => {
           if (socket.#state === CLOSED) return;
-          socket.dispatchEvent(new MessageEvent("message", { data, origin: originOf(socket.url) }));
+          socket.dispatchEvent(new MessageEvent("message", { data, origin: socket.#origin }));
         },
         binary: (bytes) => {
           if (socket.#state === CLOSED) return;
@@ -318,7 +321,7 @@ export class ServerWebSocket extends EventTarget {
             ? bytes.buffer as ArrayBuffer
             : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
           const data = socket.#binaryType === "arraybuffer" ? buffer : new Blob([buffer]);
-          socket.dispatchEvent(new MessageEvent("message", { data, origin: originOf(socket.url) }));
+          socket.dispatchEvent(new MessageEvent("message", { data, origin: socket.#origin }));
         },
         error: (message) => {
           if (socket.#state === CLOSED) return;
