@@ -14,6 +14,7 @@ import { delimiter, join } from "node:path";
 import process from "node:process";
 import { type Child, servingPort, spawnChild, within } from "./_child.ts";
 import { repoRoot } from "./_root.ts";
+import { textOf, WsClient } from "./_ws_client.ts";
 
 const root = repoRoot();
 const npmDeno = join(root, "node_modules", ".bin", "deno");
@@ -75,6 +76,10 @@ describe("deno tasks", { skip }, () => {
       const response = await fetch(`http://127.0.0.1:${port}/`);
       assert.equal(response.status, 200);
       assert.equal((await response.json() as { message: string }).message, "Hello from Waitress for TypeScript");
+      const ws = await WsClient.open(port, "/ws"); // the demo's WebSocket echo
+      await ws.sendText("hi");
+      assert.equal(textOf(await ws.frame()), "echo: hi");
+      ws.destroy();
       process.kill(c.child.pid!, "SIGINT"); // to `deno task` alone: it and tools/deno_exec.mjs pass it on
       await within(c.exit, 10000, () => `waiting for deno task start to end after SIGINT:\n${c.output()}`);
       assert.equal(await refused(port), true, "the demo server outlived its task");
