@@ -32,6 +32,7 @@ const PAGE = readFileSync(join(repoRoot(), "tests", "fixtures", "ws_browser_page
 interface Report {
   userAgent: string;
   protocol: string;
+  extensions: string;
   texts: { length: number; type: string; ok: boolean }[];
   binaries: { what: string; type: string; length: number; ok: boolean }[];
   bufferedAmount: number;
@@ -77,7 +78,7 @@ async function stopChromium(c: Child): Promise<void> {
   await until(() => groupMembers(pid).length === 0, `chromium's process group ${pid} to end`, 5000).catch(() => {});
 }
 
-describe("a real browser (headless Chromium) against our server", () => {
+for (const deflate of [false, true]) describe(`a real browser (headless Chromium) against our server${deflate ? ", wsPerMessageDeflate on" : ""}`, () => {
   const skip = BROWSER_SKIP;
   let server: EchoServer;
   let report: Report;
@@ -96,7 +97,7 @@ describe("a real browser (headless Chromium) against our server", () => {
         return new Response(null, { status: 204 });
       }
       return new Response("not found", { status: 404 });
-    }, { wsMaxMessageSize: 1024 * 1024 });
+    }, { wsMaxMessageSize: 1024 * 1024, wsPerMessageDeflate: deflate });
     profile = mkdtempSync(join(tmpdir(), "waitress-chromium-"));
     chromium = startChromium(`http://127.0.0.1:${server.port}/`, profile);
     report = await within(reported, 20000, () => `waiting for the page's report; chromium said:\n${chromium!.output().slice(-3000)}`);
@@ -111,6 +112,8 @@ describe("a real browser (headless Chromium) against our server", () => {
   it("the page's socket opened with the subprotocol it asked for, and saw no error", { skip }, () => {
     assert.deepEqual(report.errors, [], `the page failed (${report.userAgent})`);
     assert.equal(report.protocol, "chat");
+    // Chromium offers permessage-deflate: agreed only when the server has it on.
+    assert.equal(report.extensions, deflate ? "permessage-deflate" : "");
     assert.match(report.userAgent, /Chrome\//);
   });
 

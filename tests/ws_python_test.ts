@@ -41,6 +41,8 @@ interface PythonResult {
   api: "sync" | "asyncio";
   error?: string;
   subprotocol: string | null;
+  /** Extensions in use (websockets offers permessage-deflate by default). */
+  extensions: string[];
   text: Echoed[];
   fragmented: Echoed;
   binary: Echoed[];
@@ -49,14 +51,14 @@ interface PythonResult {
   close_reason: string;
 }
 
-describe("Python websockets client against our server", () => {
+for (const deflate of [false, true]) describe(`Python websockets client against our server${deflate ? ", wsPerMessageDeflate on" : ""}`, () => {
   const skip = PY_SKIP;
   let server: EchoServer;
   let result: PythonResult;
 
   before(async () => {
     if (skip) return;
-    server = await startEcho(undefined, { wsMaxMessageSize: 4 * 1024 * 1024 });
+    server = await startEcho(undefined, { wsMaxMessageSize: 4 * 1024 * 1024, wsPerMessageDeflate: deflate });
     const c = spawnChild(PYTHON, [SCRIPT, `ws://127.0.0.1:${server.port}/ws`], { cwd: repoRoot() });
     try {
       const { code } = await within(c.exit, 30000, () => `waiting for the Python client:\n${c.output()}`);
@@ -75,6 +77,10 @@ describe("Python websockets client against our server", () => {
 
   it(`negotiates the subprotocol it asked for (websockets ${probe.stdout.trim()})`, { skip }, () => {
     assert.equal(result.subprotocol, "chat");
+  });
+
+  it(deflate ? "agrees on permessage-deflate, which websockets offers" : "leaves websockets' permessage-deflate offer unanswered", { skip }, () => {
+    assert.deepEqual(result.extensions, deflate ? ["permessage-deflate"] : []);
   });
 
   it("echoes text: ASCII, non-ASCII (2-, 3- and 4-byte UTF-8) and empty", { skip }, () => {
