@@ -262,3 +262,16 @@ export class RequestParser {
     this.#input.releaseIfConsumed();
   }
 }
+
+/**
+ * A parser that parses nothing (detached): what a connection keeps once it switched protocols, instead
+ * of its own parser's buffers and caches. Shared: it takes no bytes and has no events.
+ *
+ * @example
+ * ```ts
+ * import { DETACHED_PARSER } from "./parser.ts";
+ * DETACHED_PARSER.next(); // null
+ * ```
+ */
+export const DETACHED_PARSER: RequestParser = new RequestParser();
+DETACHED_PARSER.detach();

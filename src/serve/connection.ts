@@ -11,7 +11,7 @@
  * @module
  */
 
-import { RequestParser, type RequestHead } from "../http1/parser.ts";
+import { DETACHED_PARSER, RequestParser, type RequestHead } from "../http1/parser.ts";
 import type { ConnectionEvents, PeerInfo, SocketHandle } from "../platform.ts";
 import type { ConnectionConfig } from "./connection_config.ts";
 import { errorResponse } from "../http1/response_head.ts";
@@ -59,7 +59,7 @@ export class Connection implements ConnectionEvents {
   readonly #socket: SocketHandle;
   readonly #peer: PeerInfo;
   readonly #config: ConnectionConfig;
-  readonly #parser: RequestParser;
+  #parser: RequestParser;
   readonly #output: Output;
   readonly #urls: RequestUrls;
   #exchange: Exchange | null = null;
@@ -153,9 +153,7 @@ export class Connection implements ConnectionEvents {
   }
 
   /** True once the connection switched to WebSocket. */
-  get webSocket(): boolean {
-    return this.#ws !== null;
-  }
+  get webSocket(): boolean { return this.#ws !== null; }
 
   /** True once the connection is closed. */
   get closed(): boolean {
@@ -306,13 +304,13 @@ export class Connection implements ConnectionEvents {
   }
 
   /**
-   * Graceful shutdown: every response from now on closes the connection. An idle keep-alive
-   * connection closes at once; one that has not sent a byte yet, or is part-way through a request
-   * head, stays open so the request it is sending is answered (the server closes it if it stays silent).
+   * Graceful shutdown: every response from now on closes the connection. An idle keep-alive connection
+   * closes at once; one part-way through (or before) a request head stays open so its request is
+   * answered (the server closes it if it stays silent); a WebSocket gets 1001 and its close handshake.
    */
   closeAfterResponse(): void {
     this.#lastRequest = true;
-    this.#ws?.goingAway();
+    if (this.#ws !== null) return this.#ws.goingAway(); // 1001, and the close handshake
     if (this.#exchange) this.#exchange.keepAlive = false;
     else if (this.requestCount > 0 && this.#parser.idle) this.#closeNow();
   }
@@ -510,7 +508,9 @@ export class Connection implements ConnectionEvents {
       this.#ws = ws.switchProtocols(this.#switchContext, exchange, response);
       if (this.#ws === null) return;
       this.#exchange = null;
-      this.#ws.start(this.#parser.detach()); // the bytes after the handshake are the socket's
+      const rest = this.#parser.detach(); // the bytes after the handshake are the socket's
+      this.#parser = DETACHED_PARSER; // an open WebSocket keeps no HTTP parser state
+      this.#ws.start(rest);
       this.#output.flush();
     }).catch((error) => this.#answerError(exchange, error));
   }
