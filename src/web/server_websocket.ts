@@ -1,5 +1,5 @@
 /**
- * The server's end of a WebSocket, shaped like the standard `WebSocket` (what `Deno.upgradeWebSocket`
+ * The server's end of a WebSocket, shaped like the standard `WebSocket` (what Deno's `upgradeWebSocket`
  * gives a handler): `send`, `close`, `readyState`, `binaryType`, `bufferedAmount`, `protocol`,
  * `extensions`, the `on*` handler properties and `addEventListener`. The connection drives it through
  * a {@linkcode WebSocketDriver}; the handler only sees the socket.

@@ -1,6 +1,6 @@
 /**
  * `upgradeWebSocket(request)`: what a Fetch handler calls to accept a WebSocket, shaped like
- * `Deno.upgradeWebSocket`. The server offers each request that asks to switch protocols
+ * Deno's `upgradeWebSocket`. The server offers each request that asks to switch protocols
  * (HTTP/1.1, `Connection: upgrade`); this module checks the handshake, makes the socket, and marks
  * the response the handler returns, which the connection answers with `101 Switching Protocols`.
  *
@@ -124,7 +124,7 @@ function socketUrl(url: string, secure: boolean): string {
 }
 
 /**
- * Accepts a WebSocket handshake, as `Deno.upgradeWebSocket` does: returns the socket and the
+ * Accepts a WebSocket handshake, as Deno's `upgradeWebSocket` does: returns the socket and the
  * response the handler must return (Fetch cannot make a 101, so its `status` reads 200; the server
  * sends `101 Switching Protocols` for it, or for a copy that keeps its headers). Set the socket's handlers before returning the response; the socket opens when the
  * response is sent. A request that is not a valid handshake throws a
