@@ -16,6 +16,7 @@
 // there.
 import process from "node:process";
 import { isMainThread } from "node:worker_threads";
+import { option } from "./lib/options.mjs";
 
 /** The app: `/cpu?n=N` does N rounds of integer work, anything else is hello world. */
 export const app = {
@@ -58,10 +59,7 @@ async function benchMode(args) {
 
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   const self = fileURLToPath(import.meta.url);
-  const opt = (name, fallback) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : fallback;
-  };
+  const opt = (name, fallback) => option(args, name, fallback);
   const duration = Number(opt("duration", 5));
   const warmup = Number(opt("warmup", 1));
   const connections = Number(opt("connections", 16));

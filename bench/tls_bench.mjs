@@ -19,16 +19,14 @@ import { fileURLToPath } from "node:url";
 import { pinning } from "./lib/environment.mjs";
 import { coreBusy, coreTicks, cpuSeconds } from "./lib/proc.mjs";
 import { firstLine, int, ratio, runWrk, sleep, startServer, stopServer, us } from "./lib/spawn_wrk.mjs";
+import { option } from "./lib/options.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const app = join(root, "bench", "apps", "tls_apps.mjs");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
+const opt = (name, fallback) => option(args, name, fallback);
 const duration = Number(opt("duration", 3));
 const warmup = Number(opt("warmup", 1));
 const connections = Number(opt("connections", 50));

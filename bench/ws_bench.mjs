@@ -24,6 +24,7 @@ import { ensureBuild } from "./build.mjs";
 import { pinning } from "./lib/environment.mjs";
 import { allBusySeconds, coreBusy, coreTicks, cpuSeconds } from "./lib/proc.mjs";
 import { children, firstLine, int, ratio, sleep, startServer, stopServer, us } from "./lib/spawn_wrk.mjs";
+import { option } from "./lib/options.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const app = join(root, "bench", "apps", "ws_apps.mjs");
@@ -33,11 +34,7 @@ const SIZES = { 64: 64, "64k": 65536 };
 const TITLES = { 64: "64 B", "64k": "64 KiB" };
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return fallback;
-  return args[i].includes("=") ? args[i].slice(args[i].indexOf("=") + 1) : args[i + 1];
-};
+const opt = (name, fallback) => option(args, name, fallback);
 const duration = Number(opt("duration", 5));
 const warmup = Number(opt("warmup", 2));
 const connections = Number(opt("connections", 100));
