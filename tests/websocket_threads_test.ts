@@ -230,7 +230,7 @@ describe("WebSocket relay flow control", () => {
     const holds: boolean[] = [];
     const sent: string[] = [];
     const transport: WebSocketTransport = {
-      sendText: (bytes) => void sent.push(`text ${bytes.length}`),
+      sendText: (text) => void sent.push(`text ${text}`),
       sendBinary: (bytes) => void sent.push(`binary ${bytes.length}`),
       close: (code, reason) => void sent.push(`close ${code} ${reason}`),
       bufferedAmount: 5,
@@ -248,11 +248,11 @@ describe("WebSocket relay flow control", () => {
     assert.deepEqual(holds, [true], "still 3/4 of the window behind");
     relay.fromWorker({ type: "ws-taken", id: 7, bytes: RELAY_WINDOW / 2 });
     assert.deepEqual(holds, [true, false]);
-    relay.fromWorker({ type: "ws-send", id: 7, data: new Uint8Array(3), text: true });
-    assert.deepEqual(sent, ["text 3"]);
-    assert.deepEqual(posted.at(-1), { type: "ws-ack", id: 7, bytes: 3, buffered: 5 });
+    relay.fromWorker({ type: "ws-send", id: 7, data: "hé!", bytes: 4 });
+    assert.deepEqual(sent, ["text hé!"]);
+    assert.deepEqual(posted.at(-1), { type: "ws-ack", id: 7, bytes: 4, buffered: 5 });
     relay.workerGone(worker);
-    assert.deepEqual(sent, ["text 3", "close 1011 The worker thread ended"]);
+    assert.deepEqual(sent, ["text hé!", "close 1011 The worker thread ended"]);
   });
 });
 

@@ -24,7 +24,7 @@
  * worker -> main   ws-accept                      the app called upgradeWebSocket(): before the head
  * main -> worker   ws-open {extensions}           the 101 is queued: the app's socket opens
  * main -> worker   ws-message {data}              a text (string) or binary (ArrayBuffer, transferred) message
- * worker -> main   ws-send {data, text}           the app sent a message (bytes, transferred)
+ * worker -> main   ws-send {data}                 the app sent a message (text as a string; bytes, transferred)
  * main -> worker   ws-ack {bytes, buffered}       that send reached the socket: for bufferedAmount
  * worker -> main   ws-taken {bytes}               per quarter RELAY_WINDOW of messages delivered: the I/O
  *                                                  thread stops reading the client past RELAY_WINDOW
@@ -115,7 +115,7 @@ export type WsToWorker =
 /** Messages from a worker about a WebSocket it accepted. */
 export type WsFromWorker =
   | { type: "ws-accept"; id: number; accept: string; protocol: string; extensions: string; idleTimeout: number | undefined }
-  | { type: "ws-send"; id: number; data: Uint8Array<ArrayBuffer>; text: boolean }
+  | { type: "ws-send"; id: number; data: string | Uint8Array<ArrayBuffer>; bytes: number }
   | { type: "ws-close"; id: number; code: number | undefined; reason: string }
   /** The app's socket took `bytes` (by `relayCost`) of the messages relayed to it. */
   | { type: "ws-taken"; id: number; bytes: number }

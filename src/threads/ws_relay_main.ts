@@ -17,8 +17,6 @@ import type { UpgradeOffer } from "../web/upgrade_websocket.ts";
 import { ServerWebSocket, transportOf } from "../web/server_websocket.ts";
 import { fromWireError, RELAY_WINDOW, relayCost, type ToWorker, type WsFromWorker } from "./thread_protocol.ts";
 
-const DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
-
 // Tests see in this registry entry (when they create it) whether a server loaded this module.
 (globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("waitress.loaded")]?.add(import.meta.url);
 
@@ -134,9 +132,9 @@ export class WsRelay {
     switch (message.type) {
       case "ws-send":
         // The worker's socket sends only once open, which it learns after the proxy opened.
-        if (message.text) transport?.sendText(DECODER.decode(message.data));
+        if (typeof message.data === "string") transport?.sendText(message.data);
         else transport?.sendBinary(message.data, true);
-        this.#post(entry, { type: "ws-ack", id: entry.id, bytes: message.data.byteLength, buffered: transport?.bufferedAmount ?? 0 });
+        this.#post(entry, { type: "ws-ack", id: entry.id, bytes: message.bytes, buffered: transport?.bufferedAmount ?? 0 });
         break;
       case "ws-close":
         this.#release(entry); // the client's close frame must be read

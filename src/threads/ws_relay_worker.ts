@@ -12,6 +12,7 @@
  */
 
 import type { AcceptedUpgrade } from "../web/upgrade_websocket.ts";
+import { utf8Length } from "../http1/bytes.ts";
 import { driverOf, type WebSocketDriver, type WebSocketTransport } from "../web/server_websocket.ts";
 import { type FromWorker, RELAY_WINDOW, relayCost, toWireError, type WsToWorker } from "./thread_protocol.ts";
 
@@ -32,8 +33,6 @@ interface WorkerSocket {
 }
 
 /** Bytes in a buffer of their own (transferable), copied only when `bytes` is a view on a larger buffer. */
-const ENCODER = new TextEncoder();
-
 function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const buffer = bytes.buffer;
   if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) return bytes as Uint8Array<ArrayBuffer>;
@@ -122,16 +121,21 @@ export class WsWorkerRelay {
   }
 
   #transport(entry: WorkerSocket): WebSocketTransport {
-    const send = (bytes: Uint8Array, text: boolean): void => {
-      if (!this.#sockets.has(entry.id)) return;
-      const data = own(bytes);
-      entry.unacked += data.byteLength;
-      this.#post({ type: "ws-send", id: entry.id, data, text }, data.byteLength === 0 ? [] : [data.buffer]);
-    };
     return {
-      sendText: (text) => send(ENCODER.encode(text), true),
-      // A view of the app's memory is copied (own()): it may change it once send() returns.
-      sendBinary: (bytes, owned) => send(owned ? bytes : bytes.slice(), false),
+      // Text crosses as a string: the I/O thread encodes it once, straight into its frame.
+      sendText: (text) => {
+        if (!this.#sockets.has(entry.id)) return;
+        const bytes = utf8Length(text);
+        entry.unacked += bytes;
+        this.#post({ type: "ws-send", id: entry.id, data: text, bytes });
+      },
+      // A view of the app's memory is copied: it may change it once send() returns.
+      sendBinary: (bytes, owned) => {
+        if (!this.#sockets.has(entry.id)) return;
+        const data = own(owned ? bytes : bytes.slice());
+        entry.unacked += data.byteLength;
+        this.#post({ type: "ws-send", id: entry.id, data, bytes: data.byteLength }, data.byteLength === 0 ? [] : [data.buffer]);
+      },
       close: (code, reason) => {
         if (this.#sockets.has(entry.id)) this.#post({ type: "ws-close", id: entry.id, code, reason });
       },
