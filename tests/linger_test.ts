@@ -17,9 +17,10 @@ interface Seen {
   destroyedWhileLingering: boolean | null;
   closedAt: number;
   error: string | null;
+  errorAt: number;
 }
 
-async function halfOpenClient(port: number, mode: "linger" | "discard"): Promise<Seen> {
+async function halfOpenClient(port: number, mode: "linger" | "discard" | "flood"): Promise<Seen> {
   const root = repoRoot();
   const child = spawnChild("node", [join(root, "tests", "fixtures", "half_open_client.mjs"), String(port), mode], { cwd: root });
   await within(child.exit, 10_000, () => `half_open_client.mjs did not finish: ${child.output()}`);
@@ -38,6 +39,7 @@ describe("closing connections (linger)", () => {
     assert.ok(seen.endedAt >= 0 && seen.endedAt < 1000, `FIN after ${seen.endedAt} ms`);
     assert.equal(seen.destroyedWhileLingering, false, "writing while the server lingers is harmless");
     assert.ok(seen.error === "ECONNRESET" || seen.error === "EPIPE", `a reset once the linger time is over (got ${seen.error})`);
+    assert.ok(seen.errorAt >= 2000, `the reset came ${seen.errorAt} ms after connecting, before the linger time (2 s) was over`);
     assert.ok(seen.closedAt >= 2000 && seen.closedAt < 5000, `closed at ${seen.closedAt} ms (linger is 2 s)`);
     assert.equal(s.server.connectionCount, 0);
   });
@@ -47,5 +49,13 @@ describe("closing connections (linger)", () => {
     assert.match(seen.received, /\r\n\r\nbye$/);
     assert.equal(seen.error, null, "no reset");
     assert.ok(seen.closedAt >= 0 && seen.closedAt - seen.endedAt < 1000, `closed at ${seen.closedAt} ms, FIN at ${seen.endedAt} ms`);
+  });
+
+  it("keeps reading bytes that were already on their way when it closed (8 MiB behind the request), so the client gets the response and no reset", async () => {
+    for (let round = 0; round < 3; round++) {
+      const seen = await halfOpenClient(s.port, "flood");
+      assert.match(seen.received, /\r\n\r\nbye$/, `round ${round}`);
+      assert.equal(seen.error, null, `round ${round}: no reset (at ${seen.errorAt} ms)`);
+    }
   });
 });

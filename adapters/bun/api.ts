@@ -16,7 +16,8 @@ export interface BunSocket {
   readonly localPort?: number;
   write(data: Uint8Array): number;
   end(): void;
-  shutdown(halfClose?: boolean): void;
+  /** Shuts the write side (sends a FIN); `shutdown(true)` shuts the read side instead. */
+  shutdown(readSide?: boolean): void;
   terminate(): void;
   pause(): void;
   resume(): void;

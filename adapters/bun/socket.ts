@@ -142,7 +142,9 @@ function finishEnd(socket: BunSocket, state: BunSocketHandle): void {
     socket.end(); // both sides are done
     return;
   }
-  socket.shutdown(true); // half-close: the peer reads our response, we keep draining its input
+  // Write side only (Bun's shutdown(true) shuts the read side): the peer reads our response while
+  // we keep draining its input, so bytes already on their way cannot make the kernel send a reset.
+  socket.shutdown();
   lingering.add(socket);
 }
 
