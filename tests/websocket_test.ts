@@ -270,6 +270,35 @@ describe("WebSocket messages and closing", () => {
     });
   });
 
+  it("on* handlers: setting one replaces the last, null removes it, and its exception is logged like a listener's", async () => {
+    await withEcho({}, async (port, _seen, log) => {
+      const ws = await WsClient.open(port);
+      try {
+        await ws.sendText("boom");
+        await until(() => log.some((l) => l.includes("Exception in a WebSocket listener")), "logged");
+        await ws.sendText("second");
+        assert.equal(textOf(await ws.frame()), "handler 2: second", "the first handler is gone");
+        await ws.sendText("third");
+        assert.equal(textOf(await ws.frame()), "listener: third", "onmessage = null left only the listener");
+      } finally {
+        ws.destroy();
+      }
+    }, (socket) => {
+      assert.equal(socket.onmessage !== null, true);
+      socket.onmessage = (event) => {
+        if (event.data === "boom") {
+          socket.onmessage = (next) => {
+            socket.send(`handler 2: ${next.data}`);
+            socket.onmessage = null;
+            assert.equal(socket.onmessage, null);
+            socket.addEventListener("message", (last) => socket.send(`listener: ${(last as MessageEvent).data}`));
+          };
+          throw new Error("handler bug");
+        }
+      };
+    });
+  });
+
   it("sends in call order across a Blob, and send() before the socket opens throws InvalidStateError", async () => {
     await withEcho({}, async (port) => {
       const ws = await WsClient.open(port);

@@ -64,7 +64,7 @@ const DEFLATE_MIN = 1024;
  * // the connection then forwards onData, onEnd, onDrain and onClose
  * ```
  */
-export class WsSession {
+export class WsSession implements WebSocketTransport {
   readonly #socket: SocketHandle;
   readonly #output: Output;
   readonly #driver: WebSocketDriver;
@@ -93,7 +93,7 @@ export class WsSession {
   #inflating = false;
   /** Bytes of messages being compressed, and the chain that queues them (and what follows) in call order. */
   #deflating = 0;
-  #outChain: Promise<void> = Promise.resolve();
+  #outChain: Promise<void> | undefined;
   /** The close frame is queued: nothing more goes out. */
   #closeQueued = false;
   /** Frames are being read: what the handlers send meanwhile leaves when the pump ends. */
@@ -120,20 +120,35 @@ export class WsSession {
 
   /** The socket is open: tell the handler's socket, then read what arrived with the handshake. */
   start(rest: Uint8Array): void {
-    const transport: WebSocketTransport = {
-      sendText: (text) => this.#sendText(text),
-      sendBinary: (bytes, owned) => this.#send(OPCODE.binary, bytes, owned),
-      close: (code, reason) => this.#close(code, reason),
-      holdInput: (hold) => this.#hold(hold),
-      get bufferedAmount() {
-        return session.bufferedAmount;
-      },
-    };
-    const session = this;
     this.#sentBaseline = this.#output.bytesOut;
-    this.#driver.open(transport);
+    this.#driver.open(this);
     this.#arm();
     if (rest.length > 0 && this.#state !== "closed") this.onData(rest);
+  }
+
+  // ---- the handler's socket sends through these (WebSocketTransport) ---------------------------
+
+  /** Sends a text message. */
+  sendText(text: string): void {
+    this.#sendText(text);
+  }
+
+  /** Sends a binary message (`owned`: the memory is handed over). */
+  sendBinary(bytes: Uint8Array, owned: boolean): void {
+    this.#send(OPCODE.binary, bytes, owned);
+  }
+
+  /** Starts the close handshake. */
+  close(code: number | undefined, reason: string): void {
+    this.#close(code, reason);
+  }
+
+  /** Holds the client's frames (those read already wait in the reader), or delivers them again. */
+  holdInput(hold: boolean): void {
+    if (this.#held === hold) return;
+    this.#held = hold;
+    if (hold) this.#updateReading();
+    else this.#pump();
   }
 
   /** Bytes of messages queued and not yet handed to the kernel (an estimate while the socket is congested). */
@@ -185,14 +200,6 @@ export class WsSession {
       this.#paused = false;
       this.#socket.resumeReading();
     }
-  }
-
-  /** Holds the client's frames (those read already wait in the reader), or delivers them again. */
-  #hold(hold: boolean): void {
-    if (this.#held === hold) return;
-    this.#held = hold;
-    if (hold) this.#updateReading();
-    else this.#pump();
   }
 
   #inflate(type: "text" | "binary", data: Uint8Array): void {
@@ -342,7 +349,7 @@ export class WsSession {
       const kept = owned ? payload : payload.slice();
       const ready = compress ? codec.deflate(kept) : Promise.resolve(kept);
       this.#deflating += payload.length;
-      this.#outChain = this.#outChain.then(() => ready).then((data) => {
+      this.#outChain = (this.#outChain ?? Promise.resolve()).then(() => ready).then((data) => {
         this.#deflating -= payload.length;
         if (!this.#closeQueued && (this.#state === "open" || this.#state === "closing")) this.#queueFrame(opcode, data, compress);
       }, (error) => {
@@ -379,7 +386,7 @@ export class WsSession {
       this.#output.flush();
     };
     // After the messages still being compressed.
-    if (this.#deflating > 0) this.#outChain = this.#outChain.then(queueClose);
+    if (this.#deflating > 0) this.#outChain = this.#outChain!.then(queueClose);
     else queueClose();
     this.#arm();
   }

@@ -11,6 +11,7 @@
  */
 
 import type { MessageCodec, SocketHandle } from "../platform.ts";
+import type { Logger } from "../policy/logger.ts";
 import { negotiateDeflate } from "../ws/permessage_deflate.ts";
 import { encodeLatin1 } from "../http1/bytes.ts";
 import { httpDate } from "../http1/http_date.ts";
@@ -31,8 +32,8 @@ export interface SwitchContext {
   readonly config: WsSessionConfig;
   /** The client's address, for the log. */
   readonly peer: string;
-  /** The connection's slot is free (the session ended the socket). */
-  release(): void;
+  /** The connection's slot is free (the session ended the socket); called unbound. */
+  readonly release: () => void;
 }
 
 /** Headers the `101` sets itself, or that a `101` must not carry. */
@@ -40,9 +41,17 @@ const OWN_HEADERS: ReadonlySet<string> = new Set([
   ...HOP_BY_HOP, "content-length", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions", "date", "server",
 ]);
 
+/** One reporter of listener exceptions per logger (a closure per socket would cost memory per socket). */
+const reporters = new WeakMap<Logger, (error: unknown) => void>();
+function reporterFor(logger: Logger): (error: unknown) => void {
+  let report = reporters.get(logger);
+  if (report === undefined) reporters.set(logger, report = (error) => logger.error("Exception in a WebSocket listener", error));
+  return report;
+}
+
 /** Tells a socket that never opened why (its `close` event, 1006). */
 function neverOpened(context: SwitchContext, accepted: AcceptedUpgrade, why: string): void {
-  const driver = driverOf(accepted.socket, (error) => context.target.logger.error("Exception in a WebSocket listener", error));
+  const driver = driverOf(accepted.socket, reporterFor(context.target.logger));
   driver.error(why);
   driver.closed(1006, why, false);
 }
@@ -86,9 +95,7 @@ export function switchProtocols(context: SwitchContext, exchange: Exchange, resp
     }
   }
   // Headers the app added (a cookie, say) go with the 101.
-  headers?.forEach((value, name) => {
-    if (!OWN_HEADERS.has(name) && isSafeHeader(name, value)) head += `${name}: ${value}\r\n`;
-  });
+  if (headers !== undefined) head += appHeaders(headers);
   head += `Date: ${httpDate(target.now())}\r\n`;
   if (target.ident !== "") head += `Server: ${target.ident}\r\n`;
   target.output.queue(encodeLatin1(head + "\r\n"));
@@ -96,9 +103,18 @@ export function switchProtocols(context: SwitchContext, exchange: Exchange, resp
   exchange.response = "done";
   exchange.keepAlive = false;
   target.record(exchange);
-  const driver: WebSocketDriver = driverOf(accepted.socket, (error) => target.logger.error("Exception in a WebSocket listener", error));
+  const driver: WebSocketDriver = driverOf(accepted.socket, reporterFor(target.logger));
   const pingIntervalMs = accepted.idleTimeout === undefined ? undefined : accepted.idleTimeout * 1000;
-  return new WsSession(context.socket, target.output, driver, context.config, { peer: context.peer, release: () => context.release(), pingIntervalMs, codec });
+  return new WsSession(context.socket, target.output, driver, context.config, { peer: context.peer, release: context.release, pingIntervalMs, codec });
+}
+
+/** The header lines of `headers` a `101` may carry (in a function of its own: no closure the session keeps holds them). */
+function appHeaders(headers: Headers): string {
+  let lines = "";
+  headers.forEach((value, name) => {
+    if (!OWN_HEADERS.has(name) && isSafeHeader(name, value)) lines += `${name}: ${value}\r\n`;
+  });
+  return lines;
 }
 
 /**

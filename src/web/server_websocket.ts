@@ -45,6 +45,8 @@ export interface WebSocketDriver {
 
 type EventHandler = ((event: Event) => void) | null;
 
+const ignore = (): void => {};
+
 /** Set by the class's static block: it reaches the socket's private state. */
 let makeDriver: (socket: ServerWebSocket, report: (error: unknown) => void) => WebSocketDriver;
 /** Set by the class's static block: the transport the socket was opened with. */
@@ -129,10 +131,11 @@ export class ServerWebSocket extends EventTarget {
   #closeOnOpen: { code: number | undefined; reason: string } | undefined;
   /** Sends wait behind a Blob being read, so messages leave in order. */
   #queue: Promise<void> | undefined;
-  #handlers: Record<string, { handler: EventHandler; listener: (event: Event) => void } | undefined> = {};
-  /** Each listener's wrapper, per event type: an exception in a listener is logged, never thrown at the server. */
-  #wrappers = new Map<string, Map<EventListenerOrEventListenerObject, (event: Event) => void>>();
-  #report: (error: unknown) => void = () => {};
+  /** The `on*` handlers and the wrappers registered for them (made at the first one). */
+  #handlers: Record<string, { handler: EventHandler; wrapper: (event: Event) => void } | undefined> | undefined;
+  /** Each listener's wrapper, per event type: an exception in a listener is logged, never thrown at the server (made at the first listener). */
+  #wrappers: Map<string, Map<EventListenerOrEventListenerObject, (event: Event) => void>> | undefined;
+  #report: (error: unknown) => void = ignore;
 
   /** Made by `upgradeWebSocket()`, not by handlers. */
   constructor(url: string, protocol: string) {
@@ -253,8 +256,9 @@ export class ServerWebSocket extends EventTarget {
   /** Adds a listener; an exception it throws is logged by the server (as a browser reports it), not thrown. */
   override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
     if (listener === null) return;
-    let byType = this.#wrappers.get(type);
-    if (byType === undefined) this.#wrappers.set(type, byType = new Map());
+    const wrappers = this.#wrappers ??= new Map();
+    let byType = wrappers.get(type);
+    if (byType === undefined) wrappers.set(type, byType = new Map());
     if (byType.has(listener)) return;
     const once = typeof options === "object" && options.once === true;
     const wrapper = (event: Event): void => {
@@ -272,7 +276,7 @@ export class ServerWebSocket extends EventTarget {
 
   /** Removes a listener added with {@linkcode addEventListener}. */
   override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void {
-    const byType = this.#wrappers.get(type);
+    const byType = this.#wrappers?.get(type);
     const wrapper = listener === null ? undefined : byType?.get(listener);
     if (wrapper === undefined) return;
     byType!.delete(listener!);
@@ -280,59 +284,78 @@ export class ServerWebSocket extends EventTarget {
   }
 
   #handler(type: string): EventHandler {
-    return this.#handlers[type]?.handler ?? null;
+    return this.#handlers?.[type]?.handler ?? null;
   }
 
+  /** An `on*` handler: one listener of its own (not through addEventListener, which would wrap it again). */
   #setHandler(type: string, fn: EventHandler): void {
-    const old = this.#handlers[type];
-    if (old !== undefined) this.removeEventListener(type, old.listener);
+    const handlers = this.#handlers ??= {};
+    const old = handlers[type];
+    if (old !== undefined) super.removeEventListener(type, old.wrapper);
     if (typeof fn !== "function") {
-      this.#handlers[type] = undefined;
+      handlers[type] = undefined;
       return;
     }
-    const listener = (event: Event): void => fn.call(this, event);
-    this.#handlers[type] = { handler: fn, listener };
-    this.addEventListener(type, listener);
+    const wrapper = (event: Event): void => {
+      try {
+        fn.call(this, event);
+      } catch (error) {
+        this.#report(error);
+      }
+    };
+    handlers[type] = { handler: fn, wrapper };
+    super.addEventListener(type, wrapper);
   }
 
   static {
     readTransport = (socket) => socket.#transport;
+    /** The driver of one socket: methods on a prototype, no closures per socket. */
+    class Driver implements WebSocketDriver {
+      readonly socket: ServerWebSocket;
+      constructor(socket: ServerWebSocket) {
+        this.socket = socket;
+      }
+      open(transport: WebSocketTransport): void {
+        const socket = this.socket;
+        if (socket.#state === CLOSED) return;
+        socket.#transport = transport;
+        const pending = socket.#closeOnOpen;
+        if (pending !== undefined) {
+          transport.close(pending.code, pending.reason);
+          return;
+        }
+        socket.#state = OPEN;
+        socket.dispatchEvent(new Event("open"));
+      }
+      text(data: string): void {
+        const socket = this.socket;
+        if (socket.#state === CLOSED) return;
+        socket.dispatchEvent(new MessageEvent("message", { data, origin: socket.#origin }));
+      }
+      binary(bytes: Uint8Array): void {
+        const socket = this.socket;
+        if (socket.#state === CLOSED) return;
+        const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+          ? bytes.buffer as ArrayBuffer
+          : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+        const data = socket.#binaryType === "arraybuffer" ? buffer : new Blob([buffer]);
+        socket.dispatchEvent(new MessageEvent("message", { data, origin: socket.#origin }));
+      }
+      error(message: string): void {
+        const socket = this.socket;
+        if (socket.#state === CLOSED) return;
+        socket.dispatchEvent(new WsErrorEvent(message));
+      }
+      closed(code: number, reason: string, wasClean: boolean): void {
+        const socket = this.socket;
+        if (socket.#state === CLOSED) return;
+        socket.#state = CLOSED;
+        socket.dispatchEvent(new WsCloseEvent(code, reason, wasClean));
+      }
+    }
     makeDriver = (socket, report) => {
       socket.#report = report;
-      return {
-        open: (transport) => {
-          if (socket.#state === CLOSED) return;
-          socket.#transport = transport;
-          const pending = socket.#closeOnOpen;
-          if (pending !== undefined) {
-            transport.close(pending.code, pending.reason);
-            return;
-          }
-          socket.#state = OPEN;
-          socket.dispatchEvent(new Event("open"));
-        },
-        text: (data) => {
-          if (socket.#state === CLOSED) return;
-          socket.dispatchEvent(new MessageEvent("message", { data, origin: socket.#origin }));
-        },
-        binary: (bytes) => {
-          if (socket.#state === CLOSED) return;
-          const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-            ? bytes.buffer as ArrayBuffer
-            : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-          const data = socket.#binaryType === "arraybuffer" ? buffer : new Blob([buffer]);
-          socket.dispatchEvent(new MessageEvent("message", { data, origin: socket.#origin }));
-        },
-        error: (message) => {
-          if (socket.#state === CLOSED) return;
-          socket.dispatchEvent(new WsErrorEvent(message));
-        },
-        closed: (code, reason, wasClean) => {
-          if (socket.#state === CLOSED) return;
-          socket.#state = CLOSED;
-          socket.dispatchEvent(new WsCloseEvent(code, reason, wasClean));
-        },
-      };
+      return new Driver(socket);
     };
   }
 }

@@ -55,6 +55,8 @@ const PAYLOAD = 1;
 const DONE = 2;
 
 const EMPTY = new Uint8Array(0);
+/** Where the masking key sits in the reader's header buffer, after the longest header (14 bytes). */
+const KEY_AT = 14;
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
@@ -82,15 +84,15 @@ export class WsReader {
   #input = 0;
 
   #state = HEADER;
-  // The frame header being read.
-  readonly #hdr = new Uint8Array(14);
+  // The frame header being read (up to 14 bytes), then the frame's masking key at KEY_AT: one small
+  // buffer per connection.
+  readonly #hdr = new Uint8Array(KEY_AT + 4);
   #hdrLen = 0;
   #hdrNeed = 2;
   #fin = false;
   #opcode = 0;
   #payloadLen = 0;
   #remaining = 0;
-  readonly #mask = new Uint8Array(4);
   #maskPos = 0;
 
   // The data message in progress (#msgOpcode 0: none).
@@ -100,7 +102,8 @@ export class WsReader {
   #msgParts: Uint8Array[] = [];
   #msgLen = 0;
   #validate = false;
-  readonly #utf8 = new Utf8Validator();
+  /** Made at the first text message. */
+  #utf8: Utf8Validator | undefined;
 
   // The payload of the frame in progress when it arrives in several chunks: copied (and unmasked)
   // into a buffer that grows by doubling up to the frame's length, so that memory follows the bytes
@@ -297,10 +300,10 @@ export class WsReader {
       length = ((h[2] << 24) | (h[3] << 16) | (h[4] << 8) | h[5]) * 0x100000000 + (((h[6] << 24) | (h[7] << 16) | (h[8] << 8) | h[9]) >>> 0);
       p = 10;
     }
-    this.#mask[0] = h[p];
-    this.#mask[1] = h[p + 1];
-    this.#mask[2] = h[p + 2];
-    this.#mask[3] = h[p + 3];
+    h[KEY_AT] = h[p];
+    h[KEY_AT + 1] = h[p + 1];
+    h[KEY_AT + 2] = h[p + 2];
+    h[KEY_AT + 3] = h[p + 3];
     this.#maskPos = 0;
     this.#hdrLen = 0;
     this.#hdrNeed = 2;
@@ -321,7 +324,7 @@ export class WsReader {
       this.#msgOpcode = opcode;
       this.#msgCompressed = (b0 & 0x40) !== 0;
       this.#validate = opcode === 1 && !this.#msgCompressed;
-      this.#utf8.reset();
+      if (this.#validate) (this.#utf8 ??= new Utf8Validator()).reset();
     }
     this.#msgFragments++;
     return null;
@@ -339,7 +342,7 @@ export class WsReader {
     if (this.#frameBuf === null && take === this.#payloadLen) {
       // The whole payload is here: unmask it in place and keep the view.
       part = chunk.subarray(start, end);
-      unmask(part, this.#mask, 0);
+      unmask(part, this.#hdr, 0);
       this.#framePart = part;
     } else {
       const fill = this.#frameFill + take;
@@ -351,13 +354,13 @@ export class WsReader {
       }
       part = buf.subarray(this.#frameFill, fill);
       part.set(chunk.subarray(start, end));
-      this.#maskPos = unmask(part, this.#mask, this.#maskPos);
+      this.#maskPos = unmask(part, this.#hdr, this.#maskPos);
       this.#frameFill = fill;
     }
     this.#input -= take;
     this.#remaining -= take;
     this.#advance(chunk, end);
-    if (this.#validate && this.#opcode < 8 && !this.#utf8.push(part)) {
+    if (this.#validate && this.#opcode < 8 && !this.#utf8!.push(part)) {
       this.#finish();
       return { type: "error", code: 1007, detail: "A text message is not valid UTF-8" };
     }
@@ -381,7 +384,7 @@ export class WsReader {
       this.#msgLen += payload.length;
     }
     if (!this.#fin) return null;
-    if (this.#validate && !this.#utf8.complete) {
+    if (this.#validate && !this.#utf8!.complete) {
       this.#finish();
       return { type: "error", code: 1007, detail: "A text message ends inside a UTF-8 character" };
     }
@@ -430,24 +433,25 @@ function join(parts: Uint8Array[], total: number): Uint8Array {
 }
 
 /**
- * XORs `data` in place with `mask`, starting at mask byte `pos`; returns the mask position after it.
+ * XORs `data` in place with the masking key (at `hdr[KEY_AT]`), starting at key byte `pos`; returns
+ * the key position after it.
  * Long runs go 32 bits at a time where the buffer is aligned.
  */
-function unmask(data: Uint8Array, mask: Uint8Array, pos: number): number {
+function unmask(data: Uint8Array, hdr: Uint8Array, pos: number): number {
   const n = data.length;
   let i = 0;
   if (n >= 32) {
     // Bytes up to a 4-byte boundary of the underlying buffer.
     const lead = (4 - (data.byteOffset & 3)) & 3;
-    for (; i < lead; i++) data[i] ^= mask[(pos + i) & 3];
+    for (; i < lead; i++) data[i] ^= hdr[KEY_AT + ((pos + i) & 3)];
     const words = (n - i) >>> 2;
     const m = new Uint8Array(4);
-    for (let k = 0; k < 4; k++) m[k] = mask[(pos + i + k) & 3];
+    for (let k = 0; k < 4; k++) m[k] = hdr[KEY_AT + ((pos + i + k) & 3)];
     const m32 = new Uint32Array(m.buffer)[0];
     const w = new Uint32Array(data.buffer, data.byteOffset + i, words);
     for (let k = 0; k < words; k++) w[k] ^= m32;
     i += words * 4;
   }
-  for (; i < n; i++) data[i] ^= mask[(pos + i) & 3];
+  for (; i < n; i++) data[i] ^= hdr[KEY_AT + ((pos + i) & 3)];
   return (pos + n) & 3;
 }
