@@ -49,7 +49,7 @@ type SessionState = "open" | "closing" | "ended" | "closed";
 // ignoreBOM: a message that starts with U+FEFF keeps it (the default decoder drops it).
 const DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
 const ENCODER = new TextEncoder();
-/** Payloads up to this size are copied next to their frame header (one chunk); larger ones go by reference. */
+/** Payloads the session owns up to this size are copied next to their frame header (one chunk); larger ones go by reference. */
 const JOIN_LIMIT = 4096;
 /** With permessage-deflate, messages from this size on are compressed (smaller ones rarely shrink). */
 const DEFLATE_MIN = 1024;
@@ -319,11 +319,11 @@ export class WsSession implements WebSocketTransport {
   #sendText(text: string): void {
     if (this.#state !== "open") return;
     const length = utf8Length(text);
-    if (length > JOIN_LIMIT || (this.#codec !== undefined && (length >= DEFLATE_MIN || this.#deflating > 0))) {
+    if (this.#codec !== undefined && (length >= DEFLATE_MIN || this.#deflating > 0)) {
       return this.#send(OPCODE.text, ENCODER.encode(text), true);
     }
     if (!this.#admit(length)) return;
-    // Encoded straight into its frame: one allocation.
+    // Encoded straight into its frame: one allocation, one chunk for the socket.
     this.#output.queue(encodeTextFrame(text, length));
     if (!this.#pumping) this.#output.flushAtTurnEnd();
   }
@@ -351,7 +351,7 @@ export class WsSession implements WebSocketTransport {
       this.#deflating += payload.length;
       this.#outChain = (this.#outChain ?? Promise.resolve()).then(() => ready).then((data) => {
         this.#deflating -= payload.length;
-        if (!this.#closeQueued && (this.#state === "open" || this.#state === "closing")) this.#queueFrame(opcode, data, compress);
+        if (!this.#closeQueued && (this.#state === "open" || this.#state === "closing")) this.#queueFrame(opcode, data, compress, true);
       }, (error) => {
         this.#deflating -= payload.length;
         if (this.#state !== "open" && this.#state !== "closing") return; // the codec was closed with the connection
@@ -360,13 +360,17 @@ export class WsSession implements WebSocketTransport {
       });
       return;
     }
-    this.#queueFrame(opcode, payload.length <= JOIN_LIMIT || owned ? payload : payload.slice(), false);
+    this.#queueFrame(opcode, payload, false, owned);
   }
 
-  /** Queues a frame; a payload above JOIN_LIMIT is kept by reference (its memory must be the session's). */
-  #queueFrame(opcode: number, payload: Uint8Array, rsv1: boolean): void {
+  /**
+   * Queues a frame. The caller's bytes are copied into the frame (the copy send() owes them, and one
+   * chunk: Deno's and Bun's sockets would copy a header and payload into one write again); bytes the
+   * session owns above JOIN_LIMIT go by reference after their header.
+   */
+  #queueFrame(opcode: number, payload: Uint8Array, rsv1: boolean, owned: boolean): void {
     const output = this.#output;
-    if (payload.length <= JOIN_LIMIT) output.queue(encodeFrame(opcode, payload, true, rsv1));
+    if (!owned || payload.length <= JOIN_LIMIT) output.queue(encodeFrame(opcode, payload, true, rsv1));
     else {
       output.queue(frameHeader(opcode, payload.length, true, rsv1));
       output.queue(payload);

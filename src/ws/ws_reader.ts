@@ -55,6 +55,11 @@ const PAYLOAD = 1;
 const DONE = 2;
 
 const EMPTY = new Uint8Array(0);
+/**
+ * A payload split across reads is gathered in a buffer of its whole length up to this size (one copy),
+ * beyond it grown as its bytes arrive: a header that declares a large frame reserves no more than this.
+ */
+const FIRST_BUFFER = 64 * 1024;
 /** Where the masking key sits in the reader's header buffer, after the longest header (14 bytes). */
 const KEY_AT = 14;
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -348,7 +353,7 @@ export class WsReader {
       const fill = this.#frameFill + take;
       let buf = this.#frameBuf;
       if (buf === null || fill > buf.length) {
-        const grown = new Uint8Array(Math.min(this.#payloadLen, Math.max(fill, 2 * (buf?.length ?? 0), 1024)));
+        const grown = new Uint8Array(Math.min(this.#payloadLen, Math.max(fill, 2 * (buf?.length ?? 0), FIRST_BUFFER)));
         if (buf !== null) grown.set(buf.subarray(0, this.#frameFill));
         this.#frameBuf = buf = grown;
       }
