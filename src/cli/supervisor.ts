@@ -21,6 +21,27 @@ import type { CliEnv, StopSignal } from "./cli_main.ts";
 
 /** The environment variable that marks a worker process: its number, 1 to `workers`. */
 export const WORKER_ENV = "WAITRESS_WORKER";
+/** Linux's switch that moves connections queued on a closing SO_REUSEPORT socket to another one. */
+const MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req";
+
+/**
+ * With SO_REUSEPORT a worker that leaves (a reload, a restart) resets the connections the kernel
+ * queued for it and it had not accepted, unless Linux migrates them: say so where it is off. A
+ * system without the switch (not Linux, or before 5.14) is not reported: nothing can be done there.
+ */
+async function warnUnlessMigrating(env: CliEnv, logger: Logger, runtime: string): Promise<void> {
+  let value: string;
+  try {
+    value = (await env.readTextFile(MIGRATE_REQ)).trim();
+  } catch {
+    return;
+  }
+  if (value !== "0") return;
+  logger.warning(`net.ipv4.tcp_migrate_req is 0: on ${runtime} the workers share the port with SO_REUSEPORT, and a worker ` +
+    "that is replaced (SIGHUP) or restarted resets connections the kernel queued for it but it had not accepted yet; " +
+    "run `sysctl -w net.ipv4.tcp_migrate_req=1` (Linux 5.14+) to have them moved to another worker");
+}
+
 /** Set to "1" for workers that bind with SO_REUSEPORT (Deno, Bun). */
 export const REUSE_PORT_ENV = "WAITRESS_WORKER_REUSE_PORT";
 /** The first worker's addresses (`HOST:PORT ...`), for the others to listen on (Deno, Bun). */
@@ -255,6 +276,7 @@ export async function superviseWorkers(settings: SupervisorSettings, env: CliEnv
     started = true;
     const pids = slots.map((slot) => slot.current?.child.pid).join(", ");
     logger.info(`${settings.workers} workers ready (pids ${pids}); SIGHUP replaces them one at a time, SIGTERM stops them`);
+    if (reusePort) await warnUnlessMigrating(env, logger, runtime.name);
     return;
   }
   if (stopping) return;
