@@ -67,22 +67,28 @@ function run(prefix, cmd, argv, env = {}) {
   console.log(`\n${prefix}$ ${[cmd, ...argv].join(" ")}`);
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", ...env } });
-    let out = "";
+    // Whole lines only, from either stream: a chunk of stderr arriving in the middle of a stdout line
+    // must not split the line the counting below reads.
+    const out = [];
     const pending = { stdout: "", stderr: "" };
     const pipe = (name, sink) => child[name].on("data", (chunk) => {
       const text = chunk.toString("utf8");
-      out += text;
       const lines = (pending[name] + text).split("\n");
       pending[name] = lines.pop();
-      if (lines.length > 0) sink.write(lines.map((line) => `${prefix}${line}\n`).join(""));
+      if (lines.length === 0) return;
+      for (const line of lines) out.push(line);
+      sink.write(lines.map((line) => `${prefix}${line}\n`).join(""));
     });
     pipe("stdout", process.stdout);
     pipe("stderr", process.stderr);
     child.on("close", (code) => {
       for (const [name, sink] of [["stdout", process.stdout], ["stderr", process.stderr]]) {
-        if (pending[name]) sink.write(`${prefix}${pending[name]}\n`);
+        if (pending[name]) {
+          out.push(pending[name]);
+          sink.write(`${prefix}${pending[name]}\n`);
+        }
       }
-      resolve({ status: code ?? 1, out });
+      resolve({ status: code ?? 1, out: out.join("\n") });
     });
   });
 }
