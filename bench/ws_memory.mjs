@@ -1,9 +1,10 @@
 // Heap per idle WebSocket on Node: ours (`upgradeWebSocket` from dist/mod.js, with an `onmessage`
-// echo set, as an app would) against `ws`'s WebSocketServer on node:http, echoing the same way.
+// echo set, as an app would) against `ws`'s WebSocketServer on node:http, echoing the same way; and,
+// for comparison, per idle HTTP keep-alive connection (one GET answered): ours against node:http.
 // Each server runs in a child process of its own with raw node:net clients in the same process (a
-// minimal handshake each, the same for both servers, so the difference between the two figures is the
-// servers'); after a warm-up of 50 sockets, N more are opened and left idle, and the heap growth after
-// two full GCs is divided by N.
+// minimal handshake, or one GET, each: the same for both servers of a pair, so the difference is the
+// servers'); after a warm-up of 50 connections, N more are opened and left idle, and the heap growth
+// after two full GCs is divided by N.
 // Usage: node bench/ws_memory.mjs [--sockets 2000] [--rounds 3]
 // Traffic goes to 127.0.0.1 only; every socket is closed and each child exits at the end.
 import { spawnSync } from "node:child_process";
@@ -14,13 +15,26 @@ import { join } from "node:path";
 import { option } from "./lib/options.mjs";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
+const GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 const HANDSHAKE = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
 async function measure(which, count) {
   let port;
   let stop;
-  if (which === "ours") {
+  if (which === "ours http") {
+    const { serve } = await import(join(root, "dist", "mod.js"));
+    const server = serve(() => new Response("ok"), { host: "127.0.0.1", port: 0, connectionLimit: count + 1000, logLevel: "error" });
+    await server.ready;
+    port = server.addresses[0].port;
+    stop = () => server.close();
+  } else if (which === "node:http") {
+    const server = http.createServer((_request, response) => response.end("ok"));
+    server.keepAliveTimeout = 600_000;
+    await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = server.address().port;
+    stop = () => server.close();
+  } else if (which === "ours") {
     const { serve, upgradeWebSocket } = await import(join(root, "dist", "mod.js"));
     const server = serve((request) => {
       const { socket, response } = upgradeWebSocket(request);
@@ -44,8 +58,9 @@ async function measure(which, count) {
   }
   const sockets = [];
   const open = () => new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1", () => socket.write(HANDSHAKE));
-    socket.once("data", (data) => (String(data).startsWith("HTTP/1.1 101") ? resolve(socket) : reject(new Error(String(data)))));
+    const websocket = which === "ours" || which === "ws";
+    const socket = net.connect(port, "127.0.0.1", () => socket.write(websocket ? HANDSHAKE : GET));
+    socket.once("data", (data) => (String(data).startsWith(websocket ? "HTTP/1.1 101" : "HTTP/1.1 200") ? resolve(socket) : reject(new Error(String(data)))));
     socket.once("error", reject);
   });
   const heap = () => {
@@ -72,9 +87,9 @@ if (process.argv[2] === "--child") {
 
 const count = Number(option(process.argv.slice(2), "sockets", 2000));
 const rounds = Number(option(process.argv.slice(2), "rounds", 3));
-const results = { ours: [], ws: [] };
+const results = { ours: [], ws: [], "ours http": [], "node:http": [] };
 for (let round = 0; round < rounds; round++) {
-  for (const which of ["ours", "ws"]) {
+  for (const which of Object.keys(results)) {
     const child = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", which, String(count)], { cwd: root, encoding: "utf8" });
     const line = child.stdout.split("\n").find((l) => l.startsWith("RESULT "));
     if (child.status !== 0 || line === undefined) throw new Error(`ws_memory: the ${which} child failed:\n${child.stdout}\n${child.stderr}`);
@@ -82,8 +97,15 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-console.log(`## Heap per idle WebSocket (Node ${process.version}, ${count} sockets, ${rounds} rounds, median; client sockets included, the same for both)\n`);
-console.log("| server | KiB per idle socket | rounds |");
+const LABELS = {
+  ours: "WebSocket: ours (upgradeWebSocket, dist/)",
+  ws: "WebSocket: ws WebSocketServer on node:http",
+  "ours http": "HTTP keep-alive: ours (serve, dist/)",
+  "node:http": "HTTP keep-alive: node:http",
+};
+console.log(`## Heap per idle connection (Node ${process.version}, ${count} connections, ${rounds} rounds, median; client sockets included, the same for each pair)\n`);
+console.log("| server | KiB per idle connection | rounds |");
 console.log("|---|---:|---|");
-console.log(`| ours (upgradeWebSocket, dist/) | ${median(results.ours).toFixed(2)} | ${results.ours.map((v) => v.toFixed(2)).join(", ")} |`);
-console.log(`| ws WebSocketServer on node:http | ${median(results.ws).toFixed(2)} | ${results.ws.map((v) => v.toFixed(2)).join(", ")} |`);
+for (const [which, values] of Object.entries(results)) {
+  console.log(`| ${LABELS[which]} | ${median(values).toFixed(2)} | ${values.map((v) => v.toFixed(2)).join(", ")} |`);
+}
