@@ -184,6 +184,29 @@ describe("HTTPS", { skip: NO_OPENSSL }, () => {
     }
   });
 
+  it("a refused request with megabytes behind it: the 431 arrives whole over TLS (the server lingers, reading)", async () => {
+    const s = await startServer(() => new Response("never"), { tlsCert: files.cert1, tlsKey: files.key1 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const client = tlsClient(s.port, files.ca1);
+        try {
+          // A head far over the header limit, and more bytes still on their way when the server answers.
+          const flood = new Uint8Array(8 * 1024 * 1024).fill(0x61);
+          flood.set(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: localhost\r\nX: "));
+          client.socket.on("error", () => {});
+          client.socket.write(flood);
+          const response = await client.response({ timeoutMs: 10000 });
+          assert.equal(response.status, 431, `round ${round}`);
+          assert.equal(response.header("connection"), "close");
+        } finally {
+          client.destroy();
+        }
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
   it("start-up fails, naming the setting, for a missing file, an expired certificate, a key that does not match", async () => {
     const start = async (options: ServeOptions) => {
       const log = captureLog();

@@ -12,6 +12,9 @@ import type { TlsContext, TlsMaterial, TlsPort } from "../platform.ts";
 import type { Settings } from "../settings/adjustments.ts";
 
 /** The TLS settings, as `resolveSettings()` leaves them. */
+/** A PEM private key encrypted with a passphrase (PKCS #8, or OpenSSL's traditional format). */
+const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
+
 export type TlsSettings = Pick<Settings, "tlsCert" | "tlsKey" | "tlsPassphrase" | "tlsCa">;
 
 /** A TLS setting that cannot be used: `setting` is its `serve()` name, which the message names too. */
@@ -184,8 +187,14 @@ export async function loadTls(settings: TlsSettings, port: TlsPort, now: number)
   try {
     return { context: await port.prepare(material), notAfter: validity.notAfter };
   } catch (error) {
-    const part = (error as { part?: unknown } | null)?.part;
-    const reason = error instanceof Error ? error.message : String(error);
+    let part = (error as { part?: unknown } | null)?.part;
+    let reason = error instanceof Error ? error.message : String(error);
+    if (part === "key" && tlsPassphrase !== undefined && ENCRYPTED_KEY.test(key)) {
+      // A wrong passphrase yields garbage that now and then passes the padding check and fails as a
+      // malformed key (OpenSSL's "unsupported" instead of "bad decrypt"): the passphrase is the suspect.
+      part = "passphrase";
+      reason = `the passphrase does not decrypt the private key, or the encrypted key is damaged (${reason})`;
+    }
     if (part === "passphrase") throw settingError("tlsPassphrase", `${reason} (the key in ${describeSource(tlsKey)})`, error);
     if (part === "key") throw settingError("tlsKey", `${reason} (the key in ${describeSource(tlsKey)}, the certificate in ${where})`, error);
     throw settingError("tlsCert", `${reason} (the certificate in ${where})`, error);
