@@ -60,6 +60,8 @@ const EMPTY = new Uint8Array(0);
  * beyond it grown as its bytes arrive: a header that declares a large frame reserves no more than this.
  */
 const FIRST_BUFFER = 64 * 1024;
+/** The platform's byte order, for unmasking 32 bits at a time. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Where the masking key sits in the reader's header buffer, after the longest header (14 bytes). */
 const KEY_AT = 14;
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -450,9 +452,10 @@ function unmask(data: Uint8Array, hdr: Uint8Array, pos: number): number {
     const lead = (4 - (data.byteOffset & 3)) & 3;
     for (; i < lead; i++) data[i] ^= hdr[KEY_AT + ((pos + i) & 3)];
     const words = (n - i) >>> 2;
-    const m = new Uint8Array(4);
-    for (let k = 0; k < 4; k++) m[k] = hdr[KEY_AT + ((pos + i + k) & 3)];
-    const m32 = new Uint32Array(m.buffer)[0];
+    // The key as one 32-bit word in the platform's byte order, starting at key byte pos + i.
+    const k0 = hdr[KEY_AT + ((pos + i) & 3)], k1 = hdr[KEY_AT + ((pos + i + 1) & 3)];
+    const k2 = hdr[KEY_AT + ((pos + i + 2) & 3)], k3 = hdr[KEY_AT + ((pos + i + 3) & 3)];
+    const m32 = LITTLE_ENDIAN ? (k0 | (k1 << 8) | (k2 << 16) | (k3 << 24)) >>> 0 : ((k0 << 24) | (k1 << 16) | (k2 << 8) | k3) >>> 0;
     const w = new Uint32Array(data.buffer, data.byteOffset + i, words);
     for (let k = 0; k < words; k++) w[k] ^= m32;
     i += words * 4;
