@@ -126,21 +126,11 @@ export class WsSession implements WebSocketTransport {
     if (rest.length > 0 && this.#state !== "closed") this.onData(rest);
   }
 
-  // ---- the handler's socket sends through these (WebSocketTransport) ---------------------------
-
-  /** Sends a text message. */
-  sendText(text: string): void {
-    this.#sendText(text);
-  }
+  // ---- WebSocketTransport, for the handler's socket (sendText and close are under "frames out") -----
 
   /** Sends a binary message (`owned`: the memory is handed over). */
   sendBinary(bytes: Uint8Array, owned: boolean): void {
     this.#send(OPCODE.binary, bytes, owned);
-  }
-
-  /** Starts the close handshake. */
-  close(code: number | undefined, reason: string): void {
-    this.#close(code, reason);
   }
 
   /** Holds the client's frames (those read already wait in the reader), or delivers them again. */
@@ -243,7 +233,7 @@ export class WsSession implements WebSocketTransport {
 
   /** Server shutdown: close with 1001 (the client answers, or `pingTimeoutMs` ends the wait). */
   goingAway(): void {
-    if (this.#state === "open") this.#close(1001, "The server is shutting down");
+    if (this.#state === "open") this.close(1001, "The server is shutting down");
   }
 
   /**
@@ -316,7 +306,8 @@ export class WsSession implements WebSocketTransport {
 
   // ---- frames out ------------------------------------------------------------------------------
 
-  #sendText(text: string): void {
+  /** Sends a text message (the handler's socket calls it, as every `WebSocketTransport` method here). */
+  sendText(text: string): void {
     if (this.#state !== "open") return;
     const length = utf8Length(text);
     if (this.#codec !== undefined && (length >= DEFLATE_MIN || this.#deflating > 0)) {
@@ -379,7 +370,8 @@ export class WsSession implements WebSocketTransport {
     if (!this.#pumping) output.flushAtTurnEnd();
   }
 
-  #close(code: number | undefined, reason: string): void {
+  /** Starts the close handshake. */
+  close(code: number | undefined, reason: string): void {
     if (this.#state !== "open") return;
     this.#state = "closing";
     this.#closeSentAt = this.#config.now();
