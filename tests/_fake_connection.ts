@@ -61,12 +61,14 @@ export function fakeConnection(handler: FetchHandler, peer: PeerInfo = TCP, over
   const log = captureLog();
   const socket = new FakeSocket();
   const clock = new FakeClock();
+  const logger = new Logger("debug", log.sink);
   const config: ConnectionConfig = {
-    handler: (parts, info) => handler(lazyRequest(parts), info), logger: new Logger("debug", log.sink), limits: DEFAULT_PARSER_LIMITS,
+    handler: (parts, info) => handler(lazyRequest(parts), info), logger, limits: DEFAULT_PARSER_LIMITS,
     ident: "waitress", serverName: "waitress.invalid", urlScheme: "http", urlPrefix: "", proxy: proxyConfigFromSettings(resolveSettings({}).settings),
     exposeTracebacks: false, logSocketErrors: true, lookaheadBytes: 65536, maxDiscardBytes: 65536,
     headerTimeoutMs: 1000, bodyTimeoutMs: 1000, channelTimeoutMs: 1000, now: clock.now, soon: clock.soon,
-    websocket: { maxMessageSize: 1 << 20, maxFragments: 1024, pingIntervalMs: 0, pingTimeoutMs: 1000, maxBufferedBytes: 1 << 20, deflate: undefined, logger: new Logger("debug", log.sink), now: clock.now, after: () => () => {} }, ...over,
+    websocket: { maxMessageSize: 1 << 20, maxFragments: 1024, pingIntervalMs: 0, pingTimeoutMs: 1000, maxBufferedBytes: 1 << 20, deflate: undefined, logger,
+      reportListenerError: (error) => logger.error("Exception in a WebSocket listener", error), now: clock.now, after: () => () => {} }, ...over,
   };
   const connection = new Connection(socket, peer, config);
   return { connection, socket, log, clock, feed: (text: string) => connection.onData(latin1Bytes(text)) };

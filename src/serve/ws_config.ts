@@ -64,6 +64,7 @@ export function webSocketConfig(settings: Settings, runtime: Runtime, logger: Lo
     maxBufferedBytes: settings.outbufHighWatermark,
     deflate: settings.wsPerMessageDeflate ? runtime.deflate : undefined,
     logger,
+    reportListenerError: (error) => logger.error("Exception in a WebSocket listener", error),
     now: runtime.clock.now,
     after: runtime.clock.after,
   };

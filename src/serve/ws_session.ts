@@ -31,6 +31,8 @@ export interface WsSessionConfig {
   /** permessage-deflate, when the server offers it (wsPerMessageDeflate) and the runtime has it. */
   deflate: DeflatePort | undefined;
   logger: Logger;
+  /** Logs an exception thrown by a socket's listener (one function per server, not a closure per socket). */
+  reportListenerError(error: unknown): void;
   /** The time (ms), from the clock port. */
   now(): number;
   /** A timer from the clock port. */

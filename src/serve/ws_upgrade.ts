@@ -11,7 +11,6 @@
  */
 
 import type { MessageCodec, SocketHandle } from "../platform.ts";
-import type { Logger } from "../policy/logger.ts";
 import { negotiateDeflate } from "../ws/permessage_deflate.ts";
 import { encodeLatin1 } from "../http1/bytes.ts";
 import { httpDate } from "../http1/http_date.ts";
@@ -41,17 +40,9 @@ const OWN_HEADERS: ReadonlySet<string> = new Set([
   ...HOP_BY_HOP, "content-length", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions", "date", "server",
 ]);
 
-/** One reporter of listener exceptions per logger (a closure per socket would cost memory per socket). */
-const reporters = new WeakMap<Logger, (error: unknown) => void>();
-function reporterFor(logger: Logger): (error: unknown) => void {
-  let report = reporters.get(logger);
-  if (report === undefined) reporters.set(logger, report = (error) => logger.error("Exception in a WebSocket listener", error));
-  return report;
-}
-
 /** Tells a socket that never opened why (its `close` event, 1006). */
 function neverOpened(context: SwitchContext, accepted: AcceptedUpgrade, why: string): void {
-  const driver = driverOf(accepted.socket, reporterFor(context.target.logger));
+  const driver = driverOf(accepted.socket, context.config.reportListenerError);
   driver.error(why);
   driver.closed(1006, why, false);
 }
@@ -103,7 +94,7 @@ export function switchProtocols(context: SwitchContext, exchange: Exchange, resp
   exchange.response = "done";
   exchange.keepAlive = false;
   target.record(exchange);
-  const driver: WebSocketDriver = driverOf(accepted.socket, reporterFor(target.logger));
+  const driver: WebSocketDriver = driverOf(accepted.socket, context.config.reportListenerError);
   const pingIntervalMs = accepted.idleTimeout === undefined ? undefined : accepted.idleTimeout * 1000;
   return new WsSession(context.socket, target.output, driver, context.config, { peer: context.peer, release: context.release, pingIntervalMs, codec });
 }
