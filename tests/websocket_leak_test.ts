@@ -2,26 +2,16 @@
  * WebSockets leave nothing behind (issue 18): rounds of sockets that each exchange a message and then
  * end one of five ways (a clean close from the client, a close from the server, a client FIN without a
  * close frame, a client reset, a protocol error). Every server-side socket object is watched with a
- * FinalizationRegistry; once all have reported `close` and the handler dropped them, a forced GC must
- * collect them, counted per way of ending, so a path that keeps its sockets alive (a set, a timer, a
- * closure) fails here even when the others are clean. On every runtime (Node, Deno and Bun can force
- * a GC: `Bun.gc`, or V8's `gc` exposed through node:v8 and node:vm).
+ * FinalizationRegistry; once all have reported `close` and the handler dropped them, a forced GC
+ * (tests/_gc.ts) must collect them, counted per way of ending, so a path that keeps its sockets alive
+ * (a set, a timer, a closure) fails here even when the others are clean. On every runtime.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
 import { upgradeWebSocket } from "../mod.ts";
+import { forceGc } from "./_gc.ts";
 import { sleep, startServer, until } from "./_helpers.ts";
 import { clientFrame, closePayload, OP, textOf, WsClient } from "./_ws_client.ts";
-
-/** A full garbage collection. */
-function gcFunction(): () => void {
-  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-  if (bun !== undefined) return () => bun.gc(true);
-  v8.setFlagsFromString("--expose-gc");
-  return vm.runInNewContext("gc") as () => void;
-}
 
 const ENDINGS = ["client close", "server close", "client FIN", "client reset", "protocol error"] as const;
 type Ending = typeof ENDINGS[number];
@@ -30,7 +20,6 @@ const PER_ENDING = 40;
 
 describe("WebSocket: nothing is kept after the close", () => {
   it(`${ROUNDS} rounds of ${ENDINGS.length * PER_ENDING} sockets, each ending one of ${ENDINGS.length} ways: every server-side socket is collected`, async () => {
-    const collect = gcFunction();
     const collected = new Map<Ending, number>(ENDINGS.map((e) => [e, 0]));
     const registry = new FinalizationRegistry<Ending>((ending) => collected.set(ending, collected.get(ending)! + 1));
     let open = 0;
@@ -76,7 +65,7 @@ describe("WebSocket: nothing is kept after the close", () => {
       const total = ROUNDS * PER_ENDING;
       const enough = (): boolean => ENDINGS.every((e) => collected.get(e)! >= total * 0.9);
       for (let i = 0; i < 20 && !enough(); i++) {
-        collect();
+        forceGc();
         await sleep(50);
       }
       // A conservative collector (Bun's) may keep a few that a stack slot still seems to point at; a
