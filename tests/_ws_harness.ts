@@ -10,6 +10,7 @@
 import { type WsEvent, WsReader, type WsReaderLimits } from "../src/ws/ws_reader.ts";
 import { isValidUtf8 } from "../src/ws/utf8_validator.ts";
 import { sha1 } from "../src/ws/sha1.ts";
+import { concatBytes } from "./_bytes.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -67,13 +68,7 @@ export function toHex(data: Uint8Array): string {
  * ```
  */
 export function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /**
