@@ -11,6 +11,10 @@ import { type WsEvent, WsReader, type WsReaderLimits } from "../src/ws/ws_reader
 import { isValidUtf8 } from "../src/ws/utf8_validator.ts";
 import { sha1 } from "../src/ws/sha1.ts";
 import { concatBytes } from "./_bytes.ts";
+import { toHex } from "./_parser_harness.ts";
+
+/** Lower-case hex of bytes (the parser harness's). */
+export { toHex };
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -45,19 +49,6 @@ export function hex(text: string): Uint8Array {
   return out;
 }
 
-/**
- * Lower-case hex of bytes.
- *
- * @example
- * ```ts
- * toHex(new Uint8Array([1, 255])); // "01ff"
- * ```
- */
-export function toHex(data: Uint8Array): string {
-  let s = "";
-  for (const b of data) s += b.toString(16).padStart(2, "0");
-  return s;
-}
 
 /**
  * Concatenation.
