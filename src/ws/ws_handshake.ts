@@ -20,19 +20,7 @@ import { sha1 } from "./sha1.ts";
  */
 export const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const encoder = new TextEncoder();
-
-/** Standard base64 of a SHA-1 digest: 20 bytes, six groups of three and one of two ("=" padded). */
-function base64Digest(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < 18; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    s += B64[n >>> 18] + B64[(n >>> 12) & 63] + B64[(n >>> 6) & 63] + B64[n & 63];
-  }
-  const n = (bytes[18] << 16) | (bytes[19] << 8);
-  return s + B64[n >>> 18] + B64[(n >>> 12) & 63] + B64[(n >>> 6) & 63] + "=";
-}
 
 /**
  * The `Sec-WebSocket-Accept` value for a client's `Sec-WebSocket-Key`: base64(sha1(key + GUID)).
@@ -44,7 +32,7 @@ function base64Digest(bytes: Uint8Array): string {
  * ```
  */
 export function acceptKey(key: string): string {
-  return base64Digest(sha1(encoder.encode(key + WS_GUID)));
+  return btoa(String.fromCharCode(...sha1(encoder.encode(key + WS_GUID))));
 }
 
 /**
